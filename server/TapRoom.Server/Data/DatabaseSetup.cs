@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Data;
+
+public static class DatabaseSetup
+{
+    public static string ConnectionString(string databasePath) => new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        ForeignKeys = true,
+        DefaultTimeout = 30,
+        Pooling = true,
+    }.ToString();
+
+    public static void ConfigureSqlite(DbContextOptionsBuilder o, string databasePath) =>
+        o.UseSqlite(ConnectionString(databasePath), s => s.MigrationsAssembly(typeof(TapRoomDbContext).Assembly.GetName().Name));
+
+    public static IServiceCollection AddTapRoomDatabase(this IServiceCollection services, TapRoomOptions options)
+    {
+        var path = options.DatabasePath;
+        services.AddDbContext<TapRoomDbContext>(o => ConfigureSqlite(o, path));
+        return services;
+    }
+
+    /// <summary>Creates the data directory, migrates the database, switches it to WAL and seeds what a first start needs.</summary>
+    public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        using var scope = services.CreateScope();
+        var sp = scope.ServiceProvider;
+        var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TapRoomOptions>>().Value;
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TapRoom.Bootstrap");
+        Directory.CreateDirectory(Path.GetDirectoryName(options.DatabasePath)!);
+
+        var db = sp.GetRequiredService<TapRoomDbContext>();
+        var isNew = !File.Exists(options.DatabasePath);
+        await db.Database.MigrateAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        log.LogInformation("Database {State} at {Path}", isNew ? "created" : "opened", options.DatabasePath);
+
+        await BootstrapAsync(db, sp, options, log, ct);
+    }
+
+    private static async Task BootstrapAsync(TapRoomDbContext db, IServiceProvider sp, TapRoomOptions options, ILogger log, CancellationToken ct)
+    {
+        var now = sp.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var audit = sp.GetRequiredService<AuditTrail>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        if (!await db.Locations.AnyAsync(ct))
+        {
+            var location = new Location
+            {
+                Id = Guid.NewGuid(),
+                Name = "TapRoom",
+                Currency = "EUR",
+                TimeZone = "Europe/Berlin",
+                CreatedAt = now,
+                EquipmentChecklist = [.. DefaultEquipmentChecklist.Items],
+            };
+            db.Locations.Add(location);
+            audit.Record("location.created", "location", location.Id, new { location.Name });
+            log.LogInformation("Created the default location");
+        }
+
+        if (!await db.StaffUsers.AnyAsync(ct))
+        {
+            var password = options.InitialAdminPassword;
+            string? writtenTo = null;
+            if (string.IsNullOrWhiteSpace(password))
+            {
+                password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y');
+                writtenTo = Path.Combine(Path.GetDirectoryName(options.DatabasePath)!, "initial-admin-password.txt");
+                await WriteOwnerOnlyAsync(writtenTo, password + Environment.NewLine, ct);
+            }
+            var admin = new StaffUser
+            {
+                Id = Guid.NewGuid(),
+                Login = "admin",
+                Name = "Administrator",
+                Role = StaffRole.Admin,
+                PasswordHash = sp.GetRequiredService<HashingPasswordHasher>().Hash(password),
+                CreatedAt = now,
+            };
+            db.StaffUsers.Add(admin);
+            audit.Record("staff_user.created", "staff_user", admin.Id, new { admin.Login, role = admin.Role });
+            if (writtenTo is not null)
+                log.LogWarning("Created the first admin account 'admin'; its generated password was written to {PasswordFile}", writtenTo);
+            else
+                log.LogInformation("Created the first admin account 'admin' with the configured initial password");
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static async Task WriteOwnerOnlyAsync(string path, string content, CancellationToken ct)
+    {
+        var fso = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fso.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using var stream = new FileStream(path, fso);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(content.AsMemory(), ct);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+}

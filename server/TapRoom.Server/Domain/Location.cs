@@ -1,0 +1,49 @@
+namespace TapRoom.Server.Domain;
+
+public class Location
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public required string Currency { get; set; }
+    public required string TimeZone { get; set; }
+    public LocationPolicies Policies { get; set; } = new();
+    public List<string> EquipmentChecklist { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>Per-location policies with PRODUCT.md's defaults.</summary>
+public class LocationPolicies
+{
+    public int LockTimeoutSeconds { get; set; } = 120;
+    public int FlowIdleTimeoutMs { get; set; } = 8000;
+    public int PerPourCapMl { get; set; } = 1000;
+    public int VisitVolumeLimitMl { get; set; } = 2000;
+    /// <summary>The minimum balance to authorise is the price of this many millilitres.</summary>
+    public int MinimumBalanceVolumeMl { get; set; } = 50;
+    public int MinimumChargedPourMl { get; set; } = 10;
+    public int LateSyncToleranceMl { get; set; } = 20;
+    public int LateSyncTolerancePercent { get; set; } = 5;
+    public int LegalAge { get; set; } = 18;
+    public bool PouringRequiresOpenShift { get; set; } = true;
+    public int KegWarningPercent { get; set; } = 15;
+    public int KegCriticalPercent { get; set; } = 5;
+    public int ControllerHeartbeatTimeoutSeconds { get; set; } = 30;
+    /// <summary>A sync mismatch above this many millilitres is critical rather than a warning.</summary>
+    public int SyncMismatchCriticalMl { get; set; } = 100;
+
+    /// <summary>Late-sync tolerance: max(LateSyncToleranceMl, LateSyncTolerancePercent of the reference volume).</summary>
+    public int LateSyncToleranceFor(int referenceVolumeMl) =>
+        Math.Max(LateSyncToleranceMl, (int)Math.Ceiling(referenceVolumeMl * LateSyncTolerancePercent / 100m));
+}
+
+public static class DefaultEquipmentChecklist
+{
+    public static readonly IReadOnlyList<string> Items =
+    [
+        "Taps rinsed and nozzles clean",
+        "Drip trays emptied",
+        "CO2 pressure checked",
+        "Cooler temperature checked",
+        "Card readers working",
+    ];
+}

@@ -1,0 +1,55 @@
+using TapRoom.Contracts;
+
+namespace TapRoom.Server.Domain;
+
+public class Visit
+{
+    public Guid Id { get; set; }
+    public Guid LocationId { get; set; }
+    public Guid GuestId { get; set; }
+    public Guest? Guest { get; set; }
+    public Guid? CardId { get; set; }
+    public Card? Card { get; set; }
+    public VisitStatus Status { get; set; } = VisitStatus.Active;
+    public bool IsMinor { get; set; }
+    public DateTime OpenedAt { get; set; }
+    public required string OpenedBy { get; set; }
+    public DateTime? ClosedAt { get; set; }
+    public string? ClosedBy { get; set; }
+    public string? CloseReason { get; set; }
+    /// <summary>One card, one tap: the tap this visit is pouring on, taken atomically at authorisation.</summary>
+    public Guid? ActiveTapId { get; set; }
+    public DateTime? LockSetAt { get; set; }
+    public Guid? ActivePourSessionId { get; set; }
+    public int PouredVolumeMl { get; set; }
+    public int VolumeLimitMl { get; set; }
+    public List<LedgerEntry> Ledger { get; set; } = [];
+
+    public decimal Balance => Ledger.Sum(e => e.Amount);
+
+    public void EnsureActive()
+    {
+        if (Status != VisitStatus.Active)
+            throw new DomainException("visit_closed", "The visit is closed.");
+    }
+
+    public void ReleaseLock()
+    {
+        ActiveTapId = null;
+        LockSetAt = null;
+        ActivePourSessionId = null;
+    }
+}
+
+public class LedgerEntry
+{
+    public Guid Id { get; set; }
+    public Guid VisitId { get; set; }
+    public LedgerKind Kind { get; set; }
+    /// <summary>Signed: top-ups are positive, refunds and pour charges negative.</summary>
+    public decimal Amount { get; set; }
+    public Guid? PourSessionId { get; set; }
+    public required string Actor { get; set; }
+    public string? Comment { get; set; }
+    public DateTime At { get; set; }
+}

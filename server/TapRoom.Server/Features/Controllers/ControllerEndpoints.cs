@@ -1,0 +1,18 @@
+using MediatR;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Controllers;
+
+public static class ControllerEndpoints
+{
+    public static IEndpointRouteBuilder MapControllerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/controllers").WithTags("Controllers");
+        group.MapPost("/", async (RegisterController.Command body, IMediator m) =>
+        {
+            var result = await m.Send(body);
+            return TypedResults.Created($"/api/controllers/{result.Id}", result);
+        }).RequireAuthorization(Policies.Admin);
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Features.Alerts;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Controllers;
+
+/// <summary>Marks controllers offline that have not been seen within the location's heartbeat timeout.</summary>
+public static class SweepControllerHeartbeats
+{
+    public sealed record Command : ICommand<Result>;
+
+    public sealed record Result(IReadOnlyList<Guid> MarkedOffline);
+
+    public sealed class Handler(TapRoomDbContext db, LocationContext location, TimeProvider time, AuditTrail audit, AlertRaiser alerts, DomainEvents events)
+        : IRequestHandler<Command, Result>
+    {
+        public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var policies = await location.PoliciesAsync(cancellationToken);
+            var cutoff = now.AddSeconds(-policies.ControllerHeartbeatTimeoutSeconds);
+            var stale = await db.Controllers
+                .Where(c => c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < cutoff))
+                .ToListAsync(cancellationToken);
+            foreach (var c in stale)
+            {
+                c.IsOnline = false;
+                audit.Record(AuditActions.ControllerOffline, "controller", c.Id, new { lastSeenAt = c.LastSeenAt, reason = "heartbeat_timeout" });
+                var pouring = await db.PourSessions.AnyAsync(p => p.ControllerId == c.Id && p.SyncStatus == SyncStatus.PendingSync, cancellationToken);
+                await alerts.RaiseAsync(AlertTypes.ControllerOffline, pouring ? AlertSeverity.Critical : AlertSeverity.Warning,
+                    "controller", c.Id, $"Controller {c.Name} has not been seen since {c.LastSeenAt:u}{(pouring ? " while a pour was in progress" : "")}.",
+                    cancellationToken);
+                events.Add(new ControllerStatusChangedNotification(c.Id));
+            }
+            return new Result(stale.Select(c => c.Id).ToList());
+        }
+    }
+}
+
+public sealed record ControllerStatusChangedNotification(Guid ControllerId) : INotification;

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.SignalR;
+using TapRoom.Server.Features.Alerts;
+using TapRoom.Server.Features.Auth;
+using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Features.Health;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features;
+
+/// <summary>Each capability adds its services and maps its routes here: one line per capability.</summary>
+public static class FeaturesSetup
+{
+    public static IServiceCollection AddTapRoomFeatures(this IServiceCollection services, TapRoomOptions options)
+    {
+        services.AddScoped<AlertRaiser>();
+        services.AddScoped<Pos.PosOutboxWriter>();
+        services.AddSignalR(o =>
+        {
+            o.AddFilter<Hubs.HubErrorFilter>();
+            o.MaximumReceiveMessageSize = 32 * 1024;
+        }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapTapRoomFeatures(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
+        app.MapControllerEndpoints();
+        app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
+        return app;
+    }
+}

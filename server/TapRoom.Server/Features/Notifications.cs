@@ -1,0 +1,24 @@
+using MediatR;
+using TapRoom.Contracts;
+
+namespace TapRoom.Server.Features;
+
+// Notifications raised by handlers through DomainEvents and published after the commit. The dashboard hub turns
+// them into pushes (IDashboardClient); other handlers may react too. They carry ids, not state: a handler that
+// pushes reads the committed state, so a late or repeated push is never stale.
+
+public sealed record TapChangedNotification(Guid TapId) : INotification;
+
+public sealed record VisitChangedNotification(Guid VisitId) : INotification;
+
+public sealed record KegChangedNotification(Guid KegId) : INotification;
+
+public sealed record ShiftChangedNotification(Guid ShiftId) : INotification;
+
+public sealed record SyncQueueChangedNotification : INotification;
+
+public sealed record PourProgressNotification(Guid PourSessionId, Guid TapId, Guid VisitId, int VolumeMl, DateTime At) : INotification;
+
+public sealed record CardReadNotification(CardPresentedMessage Message) : INotification;
+
+public sealed record CardRemovedNotification(CardRemovedMessage Message) : INotification;

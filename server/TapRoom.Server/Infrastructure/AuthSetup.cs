@@ -1,0 +1,151 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+
+namespace TapRoom.Server.Infrastructure;
+
+public static class Policies
+{
+    public const string Staff = "staff";
+    public const string Manager = "manager";
+    public const string Admin = "admin";
+    public const string Controller = "controller";
+    public const string LoginRateLimit = "login";
+}
+
+public static class AuthSetup
+{
+    public const string CookieName = "taproom.auth";
+
+    public static IServiceCollection AddTapRoomAuth(this IServiceCollection services, TapRoomOptions options)
+    {
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(14);
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = 401; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = 403; return Task.CompletedTask; };
+                o.Events.OnValidatePrincipal = ValidateStaffStillActive;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ControllerKeyHandler>(ControllerKeyHandler.Scheme, _ => { });
+
+        services.AddAuthorization(o =>
+        {
+            o.AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(nameof(StaffRole.Staff), nameof(StaffRole.Manager), nameof(StaffRole.Admin)));
+            o.AddPolicy(Policies.Manager, p => p.RequireAuthenticatedUser().RequireRole(nameof(StaffRole.Manager), nameof(StaffRole.Admin)));
+            o.AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(nameof(StaffRole.Admin)));
+            o.AddPolicy(Policies.Controller, p => p
+                .AddAuthenticationSchemes(ControllerKeyHandler.Scheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(TapRoomClaims.ControllerId));
+            o.FallbackPolicy = null;
+        });
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(Policies.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.Login.AttemptsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                }));
+        });
+        return services;
+    }
+
+    public static ClaimsPrincipal StaffPrincipal(Guid id, string login, string name, StaffRole role) =>
+        new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, id.ToString()),
+            new Claim(ClaimTypes.Name, name),
+            new Claim("login", login),
+            new Claim(ClaimTypes.Role, role.ToString()),
+        ], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    /// <summary>A deactivated user or a changed role takes effect on the next request, not when the cookie expires.</summary>
+    private static async Task ValidateStaffStillActive(CookieValidatePrincipalContext ctx)
+    {
+        var idText = ctx.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (!Guid.TryParse(idText, out var id)) { ctx.RejectPrincipal(); return; }
+        var db = ctx.HttpContext.RequestServices.GetRequiredService<TapRoomDbContext>();
+        var user = await db.StaffUsers.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.IsActive, u.Role }).FirstOrDefaultAsync();
+        var role = ctx.Principal!.FindFirstValue(ClaimTypes.Role);
+        if (user is null || !user.IsActive || user.Role.ToString() != role) ctx.RejectPrincipal();
+    }
+}
+
+/// <summary>Controllers authenticate with their own API key: <c>Authorization: Bearer</c> or the <c>access_token</c> query parameter.</summary>
+public sealed class ControllerKeyHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TapRoomDbContext db)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public new const string Scheme = "ControllerKey";
+
+    public static string Hash(string apiKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(apiKey)));
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? key = null;
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) key = header["Bearer ".Length..].Trim();
+        else if (Request.Query.TryGetValue("access_token", out var token)) key = token.ToString();
+        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
+        if (key.Length > 200) return AuthenticateResult.Fail("Invalid controller key.");
+
+        var hash = Hash(key);
+        var controller = await db.Controllers.AsNoTracking()
+            .Where(c => c.ApiKeyHash == hash && c.RevokedAt == null)
+            .Select(c => new { c.Id, c.Name })
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (controller is null) return AuthenticateResult.Fail("Invalid controller key.");
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, controller.Id.ToString()),
+            new Claim(ClaimTypes.Name, controller.Name),
+            new Claim(TapRoomClaims.ControllerId, controller.Id.ToString()),
+        ], Scheme);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+    }
+}
+
+/// <summary>Puts the authenticated caller into <see cref="CurrentActor"/> for the request's handlers.</summary>
+public sealed class ActorMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext http, CurrentActor actor)
+    {
+        actor.Value = Actor.FromPrincipal(http.User);
+        return next(http);
+    }
+}
+
+public sealed class HashingPasswordHasher
+{
+    private readonly Microsoft.AspNetCore.Identity.PasswordHasher<object> _hasher = new();
+    private static readonly object User = new();
+
+    public string Hash(string password) => _hasher.HashPassword(User, password);
+
+    public bool Verify(string hash, string password) =>
+        _hasher.VerifyHashedPassword(User, hash, password) != Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed;
+}

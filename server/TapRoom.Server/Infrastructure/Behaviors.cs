@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+
+namespace TapRoom.Server.Infrastructure;
+
+/// <summary>Outermost: logs each request's name, outcome and duration (never its payload, which may carry secrets).</summary>
+public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> log)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        var name = RequestNames.Of(typeof(TRequest));
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            var response = await next();
+            log.LogDebug("{Request} handled in {ElapsedMs} ms", name, sw.Elapsed.TotalMilliseconds);
+            return response;
+        }
+        catch (DomainException ex)
+        {
+            log.LogInformation("{Request} refused: {Code} in {ElapsedMs} ms", name, ex.Code, sw.Elapsed.TotalMilliseconds);
+            throw;
+        }
+        catch (RequestValidationException)
+        {
+            log.LogInformation("{Request} failed validation in {ElapsedMs} ms", name, sw.Elapsed.TotalMilliseconds);
+            throw;
+        }
+    }
+}
+
+/// <summary>Checks the shape of input with the request's FluentValidation validators.</summary>
+public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        if (request is null)
+            throw new RequestValidationException(new Dictionary<string, string[]> { [""] = ["The request is empty."] });
+        var failures = new List<FluentValidation.Results.ValidationFailure>();
+        foreach (var v in validators)
+        {
+            var result = await v.ValidateAsync(request, cancellationToken);
+            failures.AddRange(result.Errors);
+        }
+        if (failures.Count > 0)
+        {
+            throw new RequestValidationException(failures
+                .GroupBy(f => JsonName(f.PropertyName))
+                .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray()));
+        }
+        return await next();
+    }
+
+    private static string JsonName(string property) =>
+        string.Join('.', property.Split('.').Select(p => p.Length == 0 ? p : char.ToLowerInvariant(p[0]) + p[1..]));
+}
+
+/// <summary>
+/// The one place that commits: a command runs in one transaction together with its audit events, so a rule never
+/// half-applies. A refused command is rolled back and its refusal audited. Notifications go out after the commit.
+/// </summary>
+public sealed class TransactionBehavior<TRequest, TResponse>(
+    TapRoomDbContext db,
+    DomainEvents events,
+    IMediator mediator,
+    AuditTrail audit,
+    ILogger<TransactionBehavior<TRequest, TResponse>> log)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        if (request is not ICommandMarker || db.Database.CurrentTransaction is not null)
+            return await next();
+
+        TResponse response;
+        // Microsoft.Data.Sqlite begins IMMEDIATE transactions: the write lock is held from the first read.
+        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            try
+            {
+                response = await next();
+                await db.SaveChangesAsync(cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+            }
+            catch (DomainException ex) when (request is not INoRejectionAudit)
+            {
+                await tx.RollbackAsync(CancellationToken.None);
+                db.ChangeTracker.Clear();
+                events.Clear();
+                await AuditRejectionAsync(request!, ex);
+                throw;
+            }
+            catch
+            {
+                db.ChangeTracker.Clear();
+                events.Clear();
+                throw;
+            }
+        }
+
+        foreach (var notification in events.Drain())
+        {
+            try
+            {
+                await mediator.Publish(notification, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The change is committed; a failed push must not turn it into an error for the caller.
+                log.LogWarning(ex, "Publishing {Notification} failed", notification.GetType().Name);
+            }
+        }
+        return response;
+    }
+
+    private async Task AuditRejectionAsync(TRequest request, DomainException ex)
+    {
+        var name = RequestNames.Of(request!.GetType());
+        var subject = request is IAuditSubject s ? s.AuditSubject : (Type: name, Id: (Guid?)null);
+        audit.Record($"{name}.rejected", subject.Type, subject.Id, new { code = ex.Code, message = ex.Message });
+        await db.SaveChangesAsync(CancellationToken.None);
+        db.ChangeTracker.Clear();
+    }
+}
+
+/// <summary>Names the subject of a command for the audit of its refusal.</summary>
+public interface IAuditSubject
+{
+    (string Type, Guid? Id) AuditSubject { get; }
+}
+
+public static class RequestNames
+{
+    /// <summary>"OpenVisit.Command" → "open_visit".</summary>
+    public static string Of(Type requestType)
+    {
+        var name = requestType.DeclaringType?.Name ?? requestType.Name;
+        return System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+    }
+}
+
+public sealed class RequestValidationException(IDictionary<string, string[]> errors)
+    : Exception("The request is not valid.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}

@@ -1,0 +1,33 @@
+namespace TapRoom.Server.Infrastructure;
+
+public sealed class TapRoomOptions
+{
+    public const string Section = "TapRoom";
+
+    /// <summary>Where the SQLite database, logs and generated secrets live.</summary>
+    public string DataDirectory { get; set; } = "./data";
+    /// <summary>Password of the first admin (login "admin"), used only while no staff user exists.</summary>
+    public string? InitialAdminPassword { get; set; }
+    public bool Demo { get; set; }
+    /// <summary>Quartz scheduler name; each test host gets its own.</summary>
+    public string SchedulerName { get; set; } = "TapRoom";
+    public JobOptions Jobs { get; set; } = new();
+    public LoginOptions Login { get; set; } = new();
+
+    public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "taproom.db");
+}
+
+public sealed class JobOptions
+{
+    public bool Enabled { get; set; } = true;
+    public int HeartbeatSweepSeconds { get; set; } = 10;
+    public int LockTimeoutSweepSeconds { get; set; } = 5;
+    public int KegThresholdSweepSeconds { get; set; } = 60;
+    public int PosOutboxSeconds { get; set; } = 5;
+}
+
+public sealed class LoginOptions
+{
+    /// <summary>Sign-in attempts allowed per client address per minute.</summary>
+    public int AttemptsPerMinute { get; set; } = 10;
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Features;
+using TapRoom.Server.Infrastructure;
+using TapRoom.Server.Jobs;
+
+namespace TapRoom.Server;
+
+/// <summary>The composition root, shared by Program and the tests (which run the same host on a loopback port).</summary>
+public static class TapRoomApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(a => a != "--demo").ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (args.Contains("--demo")) builder.Configuration["TapRoom:Demo"] = "true";
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(TapRoomOptions.Section).Get<TapRoomOptions>() ?? new TapRoomOptions();
+        builder.Services.Configure<TapRoomOptions>(builder.Configuration.GetSection(TapRoomOptions.Section));
+        builder.AddTapRoomLogging(options);
+
+        builder.Services.AddKestrelServerOptions();
+        builder.Services.TryAddSingletonTimeProvider();
+        builder.Services.AddSingleton<HashingPasswordHasher>();
+        builder.Services.Configure<JsonOptions>(o => TapRoomJson.Configure(o.SerializerOptions));
+        builder.Services.AddTapRoomProblemDetails();
+        builder.Services.AddTapRoomDatabase(options);
+        builder.Services.AddTapRoomMediator();
+        builder.Services.AddTapRoomAuth(options);
+        builder.Services.AddTapRoomFeatures(options);
+        builder.Services.AddTapRoomJobs(options);
+        builder.Services.AddOpenApi();
+        builder.Services.AddDataProtection()
+            .SetApplicationName("TapRoom")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<ActorMiddleware>();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapTapRoomFeatures();
+        return app;
+    }
+
+    private static void AddKestrelServerOptions(this IServiceCollection services) =>
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
+        {
+            k.Limits.MaxRequestBodySize = 256 * 1024;
+            k.AddServerHeader = false;
+        });
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>Migrates and bootstraps the database, then runs until stopped.</summary>
+    public static async Task RunTapRoomAsync(this WebApplication app)
+    {
+        await app.Services.InitializeDatabaseAsync();
+        await app.RunAsync();
+    }
+
+    public static TapRoomOptions Options(this WebApplication app) => app.Services.GetRequiredService<IOptions<TapRoomOptions>>().Value;
+}

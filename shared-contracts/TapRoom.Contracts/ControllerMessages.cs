@@ -1,0 +1,46 @@
+namespace TapRoom.Contracts;
+
+// ---- Controller -> server invocations ----
+
+public sealed record HelloRequest(string AgentVersion, int PendingSyncCount);
+
+public sealed record ControllerTapConfig(
+    Guid TapId,
+    string Name,
+    TapStatus Status,
+    int PulsesPerLiter,
+    int MaxPourMl,
+    int FlowIdleTimeoutMs);
+
+public sealed record HelloResult(Guid ControllerId, IReadOnlyList<ControllerTapConfig> Taps, DateTime ServerTime);
+
+public sealed record AuthorizeRequest(Guid TapId, string CardUid, Guid RequestId);
+
+public sealed record AuthorizeResult(
+    bool Allowed,
+    Guid? PourSessionId,
+    int? MaxVolumeMl,
+    DenyReason? DenyReason,
+    string Message,
+    string? GuestName,
+    decimal? Balance);
+
+public sealed record CompletePourRequest(Guid PourSessionId, Guid TapId, int VolumeMl, DateTime StartedAt, DateTime EndedAt);
+
+public sealed record CompletePourResult(CompletePourOutcome Outcome, decimal ChargedAmount, decimal? Balance, string? Message = null);
+
+// ---- Controller -> server, fire and forget ----
+
+public sealed record PourProgressMessage(Guid PourSessionId, int VolumeMl, DateTime At);
+
+public sealed record CardPresentedMessage(string ReaderId, string CardUid, DateTime At);
+
+public sealed record CardRemovedMessage(string ReaderId, DateTime At);
+
+public sealed record FlowWithoutPourMessage(Guid TapId, int VolumeMl, DateTime At);
+
+// ---- Server -> controller ----
+
+public sealed record TapStateChangedMessage(Guid TapId, TapStatus Status);
+
+public sealed record StopPourMessage(Guid PourSessionId, string Reason);

@@ -1,0 +1,90 @@
+namespace TapRoom.Contracts;
+
+// Read models shared by REST responses and dashboard pushes. Money is decimal, volume whole millilitres, times UTC.
+
+public sealed record LocationPoliciesDto(
+    int LockTimeoutSeconds,
+    int FlowIdleTimeoutMs,
+    int PerPourCapMl,
+    int VisitVolumeLimitMl,
+    int MinimumBalanceVolumeMl,
+    int MinimumChargedPourMl,
+    int LateSyncToleranceMl,
+    int LateSyncTolerancePercent,
+    int LegalAge,
+    bool PouringRequiresOpenShift,
+    int KegWarningPercent,
+    int KegCriticalPercent,
+    int ControllerHeartbeatTimeoutSeconds);
+
+public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies);
+
+public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role);
+
+public sealed record TapDto(
+    Guid Id,
+    int Number,
+    string Name,
+    TapStatus Status,
+    Guid? KegId,
+    Guid? ControllerId,
+    bool ControllerOnline,
+    string? BeerName,
+    int? KegRemainingMl,
+    int? KegNominalMl,
+    ActivePourDto? ActivePour);
+
+public sealed record ActivePourDto(Guid PourSessionId, Guid VisitId, string GuestName, int VolumeMl, int MaxVolumeMl, DateTime StartedAt);
+
+public sealed record KegDto(
+    Guid Id,
+    Guid BeerTypeId,
+    string BeerName,
+    KegStatus Status,
+    int NominalVolumeMl,
+    int RemainingVolumeMl,
+    DateTime? ReceivedAt,
+    DateTime? ConnectedAt,
+    DateTime? DisconnectedAt,
+    Guid? TapId,
+    DateTime CreatedAt);
+
+public sealed record VisitSummaryDto(
+    Guid Id,
+    Guid GuestId,
+    string GuestName,
+    Guid? CardId,
+    string? CardUid,
+    VisitStatus Status,
+    bool IsMinor,
+    decimal Balance,
+    int PouredVolumeMl,
+    int VolumeLimitMl,
+    Guid? ActiveTapId,
+    DateTime? LockSetAt,
+    DateTime OpenedAt,
+    DateTime? ClosedAt);
+
+public sealed record AlertDto(
+    Guid Id,
+    string Type,
+    AlertSeverity Severity,
+    AlertStatus Status,
+    string SubjectType,
+    Guid? SubjectId,
+    string Message,
+    DateTime RaisedAt,
+    DateTime LastRaisedAt,
+    int OccurrenceCount,
+    DateTime? AcknowledgedAt,
+    string? AcknowledgedBy,
+    string? AcknowledgeComment,
+    DateTime? ResolvedAt,
+    string? ResolvedBy,
+    string? ResolveComment);
+
+public sealed record ShiftMemberDto(Guid StaffUserId, string Name, StaffRole Role, DateTime JoinedAt, DateTime? LeftAt);
+
+public sealed record ShiftDto(Guid Id, ShiftStatus Status, DateTime OpenedAt, string OpenedBy, DateTime? ClosedAt, string? ClosedBy, IReadOnlyList<ShiftMemberDto> Members);
+
+public sealed record ControllerStatusDto(Guid Id, string Name, bool Online, DateTime? LastSeenAt, string? AgentVersion, IReadOnlyList<Guid> TapIds);

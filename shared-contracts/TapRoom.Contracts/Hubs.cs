@@ -1,0 +1,47 @@
+namespace TapRoom.Contracts;
+
+public static class HubRoutes
+{
+    public const string Controller = "/hubs/controller";
+    public const string Dashboard = "/hubs/dashboard";
+}
+
+/// <summary>Methods a controller invokes on the server (<see cref="HubRoutes.Controller"/>).</summary>
+public interface IControllerHub
+{
+    Task<HelloResult> Hello(HelloRequest request);
+    Task<AuthorizeResult> Authorize(AuthorizeRequest request);
+    Task<CompletePourResult> CompletePour(CompletePourRequest request);
+    Task PourProgress(PourProgressMessage message);
+    Task CardPresented(CardPresentedMessage message);
+    Task CardRemoved(CardRemovedMessage message);
+    Task FlowWithoutPour(FlowWithoutPourMessage message);
+}
+
+/// <summary>Messages the server pushes to a controller.</summary>
+public interface IControllerClient
+{
+    Task TapStateChanged(TapStateChangedMessage message);
+    Task ConfigChanged(HelloResult config);
+    Task StopPour(StopPourMessage message);
+}
+
+/// <summary>Messages the server pushes to staff browsers (<see cref="HubRoutes.Dashboard"/>).</summary>
+public interface IDashboardClient
+{
+    Task TapUpdated(TapDto tap);
+    Task PourProgress(PourProgressPush progress);
+    Task AlertRaised(AlertDto alert);
+    Task AlertUpdated(AlertDto alert);
+    Task VisitUpdated(VisitSummaryDto visit);
+    Task KegUpdated(KegDto keg);
+    Task ShiftUpdated(ShiftDto shift);
+    Task ControllerStatusChanged(ControllerStatusDto controller);
+    Task SyncQueueChanged(SyncQueueChangedMessage message);
+    Task CardRead(CardPresentedMessage message);
+    Task CardRemoved(CardRemovedMessage message);
+}
+
+public sealed record SyncQueueChangedMessage(int PendingSyncCount);
+
+public sealed record PourProgressPush(Guid PourSessionId, Guid TapId, Guid VisitId, int VolumeMl, DateTime At);

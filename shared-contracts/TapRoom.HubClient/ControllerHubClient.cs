@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TapRoom.Contracts;
+
+namespace TapRoom.HubClient;
+
+/// <summary>A typed controller connection to <c>/hubs/controller</c>: the hub's methods as C# calls, its pushes as events.</summary>
+public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
+{
+    public HubConnection Connection { get; }
+
+    public ControllerHubClient(Uri serverUrl, string apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
+        TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
+    {
+        Connection = HubConnections.Build(new Uri(serverUrl, HubRoutes.Controller), () => apiKey, retryPolicy, loggerFactory, serverTimeout, keepAlive);
+    }
+
+    public event Func<TapStateChangedMessage, Task>? TapStateChanged;
+    public event Func<HelloResult, Task>? ConfigChanged;
+    public event Func<StopPourMessage, Task>? StopPour;
+
+    /// <summary>Binds the server's pushes to <paramref name="client"/>.</summary>
+    public void Register(IControllerClient client)
+    {
+        Connection.On<TapStateChangedMessage>(nameof(IControllerClient.TapStateChanged), client.TapStateChanged);
+        Connection.On<HelloResult>(nameof(IControllerClient.ConfigChanged), client.ConfigChanged);
+        Connection.On<StopPourMessage>(nameof(IControllerClient.StopPour), client.StopPour);
+    }
+
+    /// <summary>Raises the events below for the server's pushes (an alternative to <see cref="Register"/>).</summary>
+    public ControllerHubClient WithEvents()
+    {
+        Connection.On<TapStateChangedMessage>(nameof(IControllerClient.TapStateChanged), m => TapStateChanged?.Invoke(m) ?? Task.CompletedTask);
+        Connection.On<HelloResult>(nameof(IControllerClient.ConfigChanged), m => ConfigChanged?.Invoke(m) ?? Task.CompletedTask);
+        Connection.On<StopPourMessage>(nameof(IControllerClient.StopPour), m => StopPour?.Invoke(m) ?? Task.CompletedTask);
+        return this;
+    }
+
+    public Task StartAsync(CancellationToken ct = default) => Connection.StartAsync(ct);
+
+    public Task<HelloResult> Hello(HelloRequest request) => Connection.InvokeAsync<HelloResult>(nameof(Hello), request);
+    public Task<AuthorizeResult> Authorize(AuthorizeRequest request) => Connection.InvokeAsync<AuthorizeResult>(nameof(Authorize), request);
+    public Task<CompletePourResult> CompletePour(CompletePourRequest request) => Connection.InvokeAsync<CompletePourResult>(nameof(CompletePour), request);
+    public Task PourProgress(PourProgressMessage message) => Connection.SendAsync(nameof(PourProgress), message);
+    public Task CardPresented(CardPresentedMessage message) => Connection.SendAsync(nameof(CardPresented), message);
+    public Task CardRemoved(CardRemovedMessage message) => Connection.SendAsync(nameof(CardRemoved), message);
+    public Task FlowWithoutPour(FlowWithoutPourMessage message) => Connection.SendAsync(nameof(FlowWithoutPour), message);
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+}
+
+public static class HubConnections
+{
+    /// <summary>A hub connection over <see cref="WebSocketConnectionFactory"/> with TapRoom's JSON conventions.</summary>
+    public static HubConnection Build(Uri hubUrl, Func<string?> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
+        TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
+    {
+        var builder = new HubConnectionBuilder();
+        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey));
+        builder.Services.AddSingleton<EndPoint>(new UriEndPoint(hubUrl));
+        builder.AddJsonProtocol(o => TapRoomJson.Configure(o.PayloadSerializerOptions));
+        if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
+        builder.WithAutomaticReconnect(retryPolicy ?? new DeterministicRetryPolicy());
+        builder.WithServerTimeout(serverTimeout ?? TimeSpan.FromSeconds(30));
+        builder.WithKeepAliveInterval(keepAlive ?? TimeSpan.FromSeconds(10));
+        return builder.Build();
+    }
+}

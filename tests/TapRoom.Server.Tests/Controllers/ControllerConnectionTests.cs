@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.HubClient;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Tests.Infrastructure;
+
+namespace TapRoom.Server.Tests.Controllers;
+
+public sealed class ControllerConnectionTests
+{
+    [Fact]
+    public async Task A_registered_controller_connects_over_a_real_websocket_and_says_hello()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        var tapId = Guid.NewGuid();
+        await host.DbAsync(async db =>
+        {
+            db.Taps.Add(new Tap { Id = tapId, LocationId = (await db.Locations.FirstAsync()).Id, Number = 1, Name = "Tap 1", Status = TapStatus.Active });
+            await db.SaveChangesAsync();
+        });
+        var registered = await HttpAssert.OkAsync<RegisterController.Result>(await admin.PostAsJsonAsync("/api/controllers", new { name = "pi-1", tapIds = new[] { tapId } }));
+        Assert.StartsWith("trk_", registered.ApiKey);
+        Assert.NotEqual(registered.ApiKey, await host.DbAsync(db => db.Controllers.Select(c => c.ApiKeyHash).SingleAsync()));
+
+        await using var client = new ControllerHubClient(host.BaseAddress, registered.ApiKey);
+        await client.StartAsync();
+        var hello = await client.Hello(new HelloRequest("1.0.0", 0));
+        Assert.Equal(registered.Id, hello.ControllerId);
+        var tap = Assert.Single(hello.Taps);
+        Assert.Equal((tapId, TapStatus.Active, 1000, 8000), (tap.TapId, tap.Status, tap.MaxPourMl, tap.FlowIdleTimeoutMs));
+        Assert.True(await host.DbAsync(db => db.Controllers.Select(c => c.IsOnline).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_wrong_or_missing_key_is_refused_before_any_hub_method_runs()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        foreach (var key in new[] { "trk_wrong", "" })
+        {
+            await using var client = new ControllerHubClient(host.BaseAddress, key);
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => client.StartAsync());
+            Assert.Contains("401", ex.ToString());
+        }
+        using var http = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/hubs/controller?access_token=trk_wrong")).StatusCode);
+        Assert.False(await host.DbAsync(db => db.AuditEvents.AnyAsync(e => e.ActorType == "controller")));
+    }
+
+    [Fact]
+    public void The_retry_policy_never_gives_up_and_is_deterministic()
+    {
+        var policy = new DeterministicRetryPolicy();
+        var delays = Enumerable.Range(0, 8).Select(i => policy.NextRetryDelay(new RetryContext { PreviousRetryCount = i })).ToList();
+        Assert.Equal([0, 1, 2, 5, 10, 10, 10, 10], delays.Select(d => (int)d!.Value.TotalSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(10), policy.NextRetryDelay(new RetryContext { PreviousRetryCount = 1_000_000 }));
+    }
+}

@@ -1,0 +1,115 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using TapRoom.Server.Data;
+
+namespace TapRoom.Server.Tests.Foundation;
+
+public sealed class MigrationTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "taproom-tests", "mig-" + Guid.NewGuid().ToString("N"));
+
+    public MigrationTests() => Directory.CreateDirectory(_dir);
+
+    private TapRoomDbContext Context(string name)
+    {
+        var b = new DbContextOptionsBuilder<TapRoomDbContext>();
+        DatabaseSetup.ConfigureSqlite(b, Path.Combine(_dir, name));
+        return new TapRoomDbContext(b.Options);
+    }
+
+    [Fact]
+    public void The_model_has_no_changes_missing_from_the_migrations()
+    {
+        using var db = Context("pending.db");
+        Assert.False(db.Database.HasPendingModelChanges(), "Run: dotnet ef migrations add <Name> (see docs/OPERATIONS.md).");
+    }
+
+    [Fact]
+    public async Task A_migrated_database_matches_one_created_from_the_model()
+    {
+        await using (var migrated = Context("migrated.db")) await migrated.Database.MigrateAsync();
+        await using (var created = Context("created.db")) await created.Database.EnsureCreatedAsync();
+
+        var a = Schema(Path.Combine(_dir, "migrated.db"));
+        var b = Schema(Path.Combine(_dir, "created.db"));
+        Assert.NotEmpty(b);
+        Assert.Equal(b.Keys.Order(), a.Keys.Order());
+        foreach (var key in b.Keys) Assert.Equal(b[key], a[key]);
+    }
+
+    [Fact]
+    public async Task Down_to_zero_leaves_no_tables_and_up_again_works()
+    {
+        await using var db = Context("updown.db");
+        await db.Database.MigrateAsync();
+        Assert.Contains("Visits", Tables(Path.Combine(_dir, "updown.db")));
+
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync("0");
+        Assert.Empty(Tables(Path.Combine(_dir, "updown.db")).Where(t => !t.StartsWith("__EFMigrations", StringComparison.Ordinal)).ToList());
+
+        await migrator.MigrateAsync();
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Contains("PourSessions", Tables(Path.Combine(_dir, "updown.db")));
+    }
+
+    private static List<string> Tables(string path)
+    {
+        using var c = Open(path);
+        return Query(c, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").Select(r => r[0]).ToList();
+    }
+
+    /// <summary>Table by table: columns, indexes (with their columns, uniqueness and filter) and foreign keys.</summary>
+    private static Dictionary<string, string> Schema(string path)
+    {
+        using var c = Open(path);
+        var result = new Dictionary<string, string>();
+        foreach (var table in Query(c, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__EFMigrations%'").Select(r => r[0]))
+        {
+            var columns = Query(c, $"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY name");
+            result[$"{table} columns"] = string.Join("\n", columns.Select(r => string.Join("|", r)));
+
+            var indexes = Query(c, $"SELECT name, \"unique\", origin, partial FROM pragma_index_list('{table}') ORDER BY name");
+            foreach (var ix in indexes)
+            {
+                var cols = Query(c, $"SELECT name FROM pragma_index_info('{ix[0]}') ORDER BY seqno").Select(r => r[0]);
+                var sql = Query(c, $"SELECT sql FROM sqlite_master WHERE type='index' AND name='{ix[0]}'").Select(r => r[0]).FirstOrDefault();
+                var filter = sql?.Contains(" WHERE ", StringComparison.OrdinalIgnoreCase) == true ? sql[sql.IndexOf(" WHERE ", StringComparison.OrdinalIgnoreCase)..] : "";
+                var name = ix[2] == "pk" || ix[0].StartsWith("sqlite_autoindex", StringComparison.Ordinal) ? "(auto)" : ix[0];
+                result[$"{table} index {name} {string.Join(",", cols)}"] = $"unique={ix[1]} origin={ix[2]} {filter}";
+            }
+
+            var fks = Query(c, $"SELECT \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list('{table}') ORDER BY \"from\", \"table\"");
+            result[$"{table} foreign keys"] = string.Join("\n", fks.Select(r => string.Join("|", r)));
+
+            var checks = Query(c, $"SELECT sql FROM sqlite_master WHERE type='table' AND name='{table}'").Select(r => r[0]).Single();
+            result[$"{table} checks"] = string.Join("\n", checks.Split('\n').Where(l => l.Contains("CHECK", StringComparison.Ordinal)).Select(l => l.Trim().TrimEnd(',')));
+        }
+        return result;
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        c.Open();
+        return c;
+    }
+
+    private static List<string[]> Query(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string[]>();
+        while (r.Read()) rows.Add(Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "∅" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!).ToArray());
+        return rows;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,117 @@
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+using TapRoom.Server.Tests.Infrastructure;
+
+namespace TapRoom.Server.Tests.Foundation;
+
+/// <summary>The pipeline: validation, one transaction with the audit events, refusals rolled back and audited, events after commit.</summary>
+public sealed class PipelineTests
+{
+    public static class WriteThenRefuse
+    {
+        public sealed record Command(string Name, bool Refuse) : ICommand<Done>;
+
+        public sealed class Validator : AbstractValidator<Command>
+        {
+            public Validator() => RuleFor(x => x.Name).NotEmpty().MaximumLength(10);
+        }
+
+        public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, TimeProvider time) : IRequestHandler<Command, Done>
+        {
+            public async Task<Done> Handle(Command request, CancellationToken cancellationToken)
+            {
+                var beer = new BeerType { Id = Guid.NewGuid(), Name = request.Name, PricePerLiter = 8m, CreatedAt = time.GetUtcNow().UtcDateTime };
+                db.BeerTypes.Add(beer);
+                audit.Record("beer_type.created", "beer_type", beer.Id);
+                await db.SaveChangesAsync(cancellationToken); // even saved changes roll back with the transaction
+                events.Add(new Happened(beer.Id));
+                if (request.Refuse) throw new DomainException("refused_for_test", "Refused on purpose.");
+                return Done.Value;
+            }
+        }
+    }
+
+    public sealed record Happened(Guid Id) : INotification;
+
+    public sealed class Recorder
+    {
+        public List<Guid> Seen { get; } = [];
+    }
+
+    public sealed class HappenedHandler(Recorder recorder) : INotificationHandler<Happened>
+    {
+        public Task Handle(Happened notification, CancellationToken cancellationToken)
+        {
+            lock (recorder.Seen) recorder.Seen.Add(notification.Id);
+            return Task.CompletedTask;
+        }
+    }
+
+    private static Task<TapRoomHost> StartAsync(Recorder recorder) => TapRoomHost.StartAsync(configure: b =>
+    {
+        b.Services.AddScoped<IRequestHandler<WriteThenRefuse.Command, Done>, WriteThenRefuse.Handler>();
+        b.Services.AddScoped<IValidator<WriteThenRefuse.Command>, WriteThenRefuse.Validator>();
+        b.Services.AddScoped<INotificationHandler<Happened>, HappenedHandler>();
+        b.Services.AddSingleton(recorder);
+    });
+
+    [Fact]
+    public async Task A_command_commits_its_change_with_its_audit_event_and_publishes_after_commit()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder);
+        await host.SendAsync(new WriteThenRefuse.Command("Pils", Refuse: false));
+
+        var beer = await host.DbAsync(db => db.BeerTypes.SingleAsync(b => b.Name == "Pils"));
+        var audit = await host.DbAsync(db => db.AuditEvents.SingleAsync(e => e.Action == "beer_type.created"));
+        Assert.Equal(beer.Id, audit.SubjectId);
+        Assert.Equal("system", audit.ActorType);
+        Assert.Equal([beer.Id], recorder.Seen);
+    }
+
+    [Fact]
+    public async Task A_refused_command_leaves_nothing_but_the_audit_of_its_refusal_and_publishes_nothing()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder);
+        var actor = new Actor(ActorKind.Staff, Guid.NewGuid(), "Tess", StaffRole.Staff);
+
+        var ex = await Assert.ThrowsAsync<DomainException>(() => host.SendAsync(new WriteThenRefuse.Command("Stout", Refuse: true), actor));
+        Assert.Equal("refused_for_test", ex.Code);
+
+        Assert.False(await host.DbAsync(db => db.BeerTypes.AnyAsync(b => b.Name == "Stout")));
+        Assert.False(await host.DbAsync(db => db.AuditEvents.AnyAsync(e => e.Action == "beer_type.created")));
+        var rejected = await host.DbAsync(db => db.AuditEvents.SingleAsync(e => e.Action == "write_then_refuse.rejected"));
+        Assert.Equal("Tess", rejected.ActorName);
+        Assert.Contains("refused_for_test", rejected.DetailsJson);
+        Assert.Empty(recorder.Seen);
+    }
+
+    [Fact]
+    public async Task Invalid_input_is_refused_before_the_handler_runs()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder);
+        var ex = await Assert.ThrowsAsync<RequestValidationException>(() => host.SendAsync(new WriteThenRefuse.Command("", Refuse: false)));
+        Assert.True(ex.Errors.ContainsKey("name"));
+        Assert.False(await host.DbAsync(db => db.BeerTypes.AnyAsync()));
+        Assert.False(await host.DbAsync(db => db.AuditEvents.AnyAsync(e => e.Action.StartsWith("write_then_refuse"))));
+    }
+
+    [Fact]
+    public async Task Concurrent_commands_are_serialised_and_all_commit()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder);
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() => host.SendAsync(new WriteThenRefuse.Command($"Beer {i}", Refuse: i % 3 == 0)).ContinueWith(_ => { }))));
+        Assert.Equal(20, await host.DbAsync(db => db.BeerTypes.CountAsync()));
+        Assert.Equal(20, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "beer_type.created")));
+        Assert.Equal(10, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "write_then_refuse.rejected")));
+        Assert.Equal(20, recorder.Seen.Count);
+    }
+}

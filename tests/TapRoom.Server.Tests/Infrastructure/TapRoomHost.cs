@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MediatR;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real TapRoom server on a loopback port with its own SQLite file in a temporary data directory.
+/// Only time is faked (<see cref="ManualTimeProvider"/>); jobs are off unless a test turns them on.
+/// </summary>
+public sealed class TapRoomHost : IAsyncDisposable
+{
+    public const string AdminPassword = "admin-password-for-tests";
+    public static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
+
+    private WebApplication _app = null!;
+    private readonly bool _ownsDirectory;
+
+    public string DataDirectory { get; }
+    public ManualTimeProvider Time { get; }
+    public Uri BaseAddress { get; private set; } = null!;
+    public IServiceProvider Services => _app.Services;
+    public string DatabasePath => Path.Combine(DataDirectory, "taproom.db");
+
+    private TapRoomHost(string dataDirectory, ManualTimeProvider time, bool ownsDirectory)
+    {
+        DataDirectory = dataDirectory;
+        Time = time;
+        _ownsDirectory = ownsDirectory;
+    }
+
+    public static async Task<TapRoomHost> StartAsync(
+        Action<Dictionary<string, string?>>? settings = null,
+        string? dataDirectory = null,
+        ManualTimeProvider? time = null,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var dir = dataDirectory ?? Path.Combine(Path.GetTempPath(), "taproom-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var host = new TapRoomHost(dir, time ?? new ManualTimeProvider(), ownsDirectory: dataDirectory is null);
+        await host.StartAppAsync(settings, configure);
+        return host;
+    }
+
+    private async Task StartAppAsync(Action<Dictionary<string, string?>>? settings, Action<WebApplicationBuilder>? configure)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["TapRoom:DataDirectory"] = DataDirectory,
+            ["TapRoom:InitialAdminPassword"] = AdminPassword,
+            ["TapRoom:SchedulerName"] = "test-" + Guid.NewGuid().ToString("N"),
+            ["TapRoom:Jobs:Enabled"] = "false",
+            ["TapRoom:Login:AttemptsPerMinute"] = "1000",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        settings?.Invoke(values);
+        _app = TapRoomApp.Build(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(values);
+            b.Services.AddSingleton<TimeProvider>(Time);
+            configure?.Invoke(b);
+        });
+        await _app.Services.InitializeDatabaseAsync();
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1"));
+    }
+
+    /// <summary>Stops the server and starts a new one on the same data directory (a restart).</summary>
+    public async Task RestartAsync(Action<Dictionary<string, string?>>? settings = null)
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        await StartAppAsync(settings, null);
+    }
+
+    public HttpClient CreateClient()
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true };
+        return new HttpClient(handler) { BaseAddress = BaseAddress };
+    }
+
+    public async Task<HttpClient> SignInAsync(string login = "admin", string password = AdminPassword)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { login, password }, Json);
+        response.EnsureSuccessStatusCode();
+        return client;
+    }
+
+    /// <summary>Creates a staff user with the role (through the admin API) and returns a client signed in as that user.</summary>
+    public async Task<HttpClient> SignInAsAsync(StaffRole role)
+    {
+        if (role == StaffRole.Admin) return await SignInAsync();
+        using var admin = await SignInAsync();
+        var login = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
+        var created = await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password = "password-123", role }, Json);
+        created.EnsureSuccessStatusCode();
+        return await SignInAsync(login, "password-123");
+    }
+
+    /// <summary>Sends a MediatR request through the real pipeline, in its own scope, as the given actor.</summary>
+    public async Task<T> SendAsync<T>(IRequest<T> request, Actor? actor = null)
+    {
+        using var scope = _app.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Value = actor ?? Actor.System;
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    /// <summary>Reads or writes the database directly (for arranging and asserting), in its own scope.</summary>
+    public async Task<T> DbAsync<T>(Func<TapRoomDbContext, Task<T>> work)
+    {
+        using var scope = _app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
+        return await work(db);
+    }
+
+    public Task DbAsync(Func<TapRoomDbContext, Task> work) => DbAsync(async db => { await work(db); return true; });
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        catch (ObjectDisposedException) { }
+        SqliteConnection.ClearAllPools();
+        if (_ownsDirectory)
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
+
+public static class HttpAssert
+{
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {(int)status} but got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(code, json.GetProperty("code").GetString());
+        Assert.Equal($"urn:taproom:problem:{code}", json.GetProperty("type").GetString());
+        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        return json;
+    }
+
+    public static async Task<T> OkAsync<T>(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"Expected success but got {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<T>(body, TapRoomHost.Json)!;
+    }
+}
