@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+
+namespace TapRoom.Server.Features;
+
+/// <summary>
+/// The read models shared by REST responses and dashboard pushes, so that a push and a reload show the same thing.
+/// Each takes an optional set of ids (null: all).
+/// </summary>
+public static class ReadModels
+{
+    public static async Task<List<TapDto>> TapsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
+    {
+        var taps = await db.Taps.AsNoTracking()
+            .Where(t => ids == null || ids.Contains(t.Id))
+            .OrderBy(t => t.Number)
+            .Select(t => new
+            {
+                t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId,
+                Online = t.Controller != null && t.Controller.IsOnline,
+                Beer = t.Keg != null ? t.Keg.BeerType!.Name : null,
+                Remaining = t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
+                Nominal = t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null,
+            })
+            .ToListAsync(ct);
+        var tapIds = taps.Select(t => t.Id).ToList();
+        var pourByTap = (await db.PourSessions.AsNoTracking()
+                .Where(p => p.SyncStatus == SyncStatus.PendingSync && tapIds.Contains(p.TapId) && p.Visit!.ActivePourSessionId == p.Id)
+                .Select(p => new { p.TapId, Pour = new ActivePourDto(p.Id, p.VisitId, p.Visit!.Guest!.Name, p.LastProgressMl, p.MaxVolumeMl, p.StartedAt ?? p.AuthorizedAt) })
+                .ToListAsync(ct))
+            .GroupBy(p => p.TapId).ToDictionary(g => g.Key, g => g.First().Pour);
+        return taps.Select(t => new TapDto(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Online, t.Beer, t.Remaining, t.Nominal,
+            pourByTap.GetValueOrDefault(t.Id))).ToList();
+    }
+
+    public static async Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IQueryable<Visit> visits, CancellationToken ct = default)
+    {
+        var rows = await visits.AsNoTracking()
+            .OrderByDescending(v => v.OpenedAt)
+            .Select(v => new
+            {
+                v.Id, v.GuestId, GuestName = v.Guest!.Name, v.CardId, CardUid = v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
+                v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt,
+            })
+            .ToListAsync(ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        // SQLite cannot sum decimals in SQL: amounts come back and are summed here, exactly.
+        var amounts = await db.Ledger.AsNoTracking().Where(e => ids.Contains(e.VisitId)).Select(e => new { e.VisitId, e.Amount }).ToListAsync(ct);
+        var balances = amounts.GroupBy(a => a.VisitId).ToDictionary(g => g.Key, g => g.Sum(a => a.Amount));
+        return rows.Select(v => new VisitSummaryDto(v.Id, v.GuestId, v.GuestName, v.CardId, v.CardUid, v.Status, v.IsMinor,
+            balances.GetValueOrDefault(v.Id), v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)).ToList();
+    }
+
+    public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
+        VisitsAsync(db, db.Visits.Where(v => ids.Contains(v.Id)), ct);
+
+    public static async Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
+        (await db.Ledger.AsNoTracking().Where(e => e.VisitId == visitId).Select(e => e.Amount).ToListAsync(ct)).Sum();
+
+    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) =>
+        db.Alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
+            a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
+            a.ResolvedAt, a.ResolvedBy, a.ResolveComment));
+
+    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) =>
+        db.Kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
+            k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));
+
+    public static async Task<List<ControllerStatusDto>> ControllersAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
+    {
+        var rows = await db.Controllers.AsNoTracking()
+            .Where(c => ids == null || ids.Contains(c.Id))
+            .OrderBy(c => c.Name)
+            .Select(c => new { c.Id, c.Name, c.IsOnline, c.LastSeenAt, c.AgentVersion, c.RevokedAt, TapIds = c.Taps.Select(t => t.Id).ToList() })
+            .ToListAsync(ct);
+        return rows.Select(c => new ControllerStatusDto(c.Id, c.Name, c.IsOnline && c.RevokedAt == null, c.LastSeenAt, c.AgentVersion, c.TapIds)).ToList();
+    }
+
+    public static async Task<ShiftDto?> ShiftAsync(TapRoomDbContext db, Guid shiftId, CancellationToken ct = default)
+    {
+        var s = await db.Shifts.AsNoTracking().Include(x => x.Members).ThenInclude(m => m.StaffUser).FirstOrDefaultAsync(x => x.Id == shiftId, ct);
+        return s is null ? null : new ShiftDto(s.Id, s.Status, s.OpenedAt, s.OpenedBy, s.ClosedAt, s.ClosedBy,
+            s.Members.OrderBy(m => m.JoinedAt).Select(m => new ShiftMemberDto(m.StaffUserId, m.StaffUser!.Name, m.Role, m.JoinedAt, m.LeftAt)).ToList());
+    }
+}
