@@ -71,8 +71,18 @@ public static class TapRoomApp
     public static async Task RunTapRoomAsync(this WebApplication app)
     {
         await app.Services.InitializeDatabaseAsync();
+        if (app.Options().Demo)
+        {
+            var demo = await Features.Demo.DemoSeeder.SeedAsync(app.Services);
+            app.Logger.LogWarning("Demo venue ready: sign in as '{Staff}' or '{Manager}' with password '{Password}' (demo only)",
+                Features.Demo.DemoSeeder.StaffLogin, Features.Demo.DemoSeeder.ManagerLogin, Features.Demo.DemoSeeder.DemoPassword);
+            DemoStarted?.Invoke(app, demo);
+        }
         await app.RunAsync();
     }
+
+    /// <summary>Raised after the demo venue is seeded; the simulated taps attach here.</summary>
+    public static event Action<WebApplication, Features.Demo.DemoSeeder.DemoController>? DemoStarted;
 
     public static TapRoomOptions Options(this WebApplication app) => app.Services.GetRequiredService<IOptions<TapRoomOptions>>().Value;
 }
