@@ -74,8 +74,8 @@ public static class TapRoomApp
         if (app.Options().Demo)
         {
             var demo = await Features.Demo.DemoSeeder.SeedAsync(app.Services);
-            app.Logger.LogWarning("Demo venue ready: sign in as '{Staff}' or '{Manager}' with password '{Password}' (demo only)",
-                Features.Demo.DemoSeeder.StaffLogin, Features.Demo.DemoSeeder.ManagerLogin, Features.Demo.DemoSeeder.DemoPassword);
+            app.Logger.LogWarning("Demo venue ready: sign in as '{Staff}' or '{Manager}' (the demo passwords are in the README)",
+                Features.Demo.DemoSeeder.StaffLogin, Features.Demo.DemoSeeder.ManagerLogin);
             DemoStarted?.Invoke(app, demo);
         }
         await app.RunAsync();
