@@ -69,11 +69,12 @@ public static class CloseVisit
                 events.Add(new TapChangedNotification(staleTap));
             }
 
-            if (visit.Card is { } card)
+            // A lost card stays lost and bound, for the lost-card registry; any other card goes back to the desk.
+            if (visit.Card is { Status: not CardStatus.Lost } card)
             {
-                if (card.Status == CardStatus.Active) card.Status = CardStatus.Inactive;
+                card.Status = CardStatus.Inactive;
                 card.GuestId = null;
-                audit.Record(AuditActions.CardDeactivated, "card", card.Id, new { uid = card.Uid, visitId = visit.Id, status = card.Status });
+                audit.Record(AuditActions.CardDeactivated, "card", card.Id, new { uid = card.Uid, visitId = visit.Id });
             }
 
             visit.Status = VisitStatus.Closed;
