@@ -113,6 +113,26 @@ public sealed class VisitLifecycleTests(DeskHostFixture fx) : IClassFixture<Desk
     }
 
     [Fact]
+    public async Task A_timed_out_pour_needs_a_reconcile_and_a_lock_left_without_a_pending_pour_is_released_by_close()
+    {
+        var (_, timedOut) = await Staff.GuestWithVisitAsync();
+        var stuck = await Host.ArrangePourAsync(timedOut.VisitId, holdLock: true);
+        await Host.DbAsync(async db =>
+        {
+            (await db.PourSessions.SingleAsync(p => p.Id == stuck.Id)).TimedOutAt = Host.Time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync();
+        });
+        await HttpAssert.ProblemAsync(await Staff.CloseAsync(timedOut.VisitId), HttpStatusCode.Conflict, "visit_has_pending_sync");
+
+        var (_, stale) = await Staff.GuestWithVisitAsync();
+        var synced = await Host.ArrangePourAsync(stale.VisitId, holdLock: true, status: SyncStatus.Synced);
+        await HttpAssert.OkAsync<CloseVisitResult>(await Staff.CloseAsync(stale.VisitId));
+        var visit = (await Staff.VisitAsync(stale.VisitId)).Visit;
+        Assert.Equal((VisitStatus.Closed, (Guid?)null, (DateTime?)null), (visit.Status, visit.ActiveTapId, visit.LockSetAt));
+        Assert.False(await Host.DbAsync(db => db.Visits.AnyAsync(v => v.ActiveTapId == synced.TapId)));
+    }
+
+    [Fact]
     public async Task Raising_the_volume_limit_must_go_up_within_bounds_and_is_audited()
     {
         var (_, opened) = await Staff.GuestWithVisitAsync();
