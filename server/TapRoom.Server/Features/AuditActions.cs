@@ -15,6 +15,7 @@ public static class AuditActions
     public const string CardReportedLost = "card.reported_lost";
     public const string LostCardCleared = "lost_card.cleared";
     public const string VisitOpened = "visit.opened";
+    public const string VisitCardAssigned = "visit.card_assigned";
     public const string VisitClosed = "visit.closed";
     public const string VisitToppedUp = "visit.topped_up";
     public const string VisitRefunded = "visit.refunded";

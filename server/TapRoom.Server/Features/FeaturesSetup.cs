@@ -27,6 +27,9 @@ public static class FeaturesSetup
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapControllerEndpoints();
+        Guests.GuestEndpoints.MapGuestEndpoints(app);
+        Visits.VisitEndpoints.MapVisitEndpoints(app);
+        Audit.AuditEndpoints.MapAuditEndpoints(app);
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }

@@ -1,0 +1,61 @@
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+
+namespace TapRoom.Server.Features.Visits;
+
+public static class MoneyRules
+{
+    public const decimal MaxAmount = 10_000m;
+
+    /// <summary>A desk amount: more than zero, at most <see cref="MaxAmount"/>, whole cents.</summary>
+    public static IRuleBuilderOptions<T, decimal> DeskAmount<T>(this IRuleBuilder<T, decimal> rule) =>
+        rule.GreaterThan(0m).WithMessage("The amount must be more than zero.")
+            .LessThanOrEqualTo(MaxAmount).WithMessage($"The amount must be at most {MaxAmount}.")
+            .Must(a => a == Math.Round(a, 2)).WithMessage("The amount has at most 2 decimals.");
+}
+
+public static class VisitLoader
+{
+    /// <summary>The visit with its ledger, for a change; refused when unknown.</summary>
+    public static async Task<Visit> LoadForChangeAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct) =>
+        await db.Visits.Include(v => v.Ledger).Include(v => v.Card).Include(v => v.Guest).FirstOrDefaultAsync(v => v.Id == visitId, ct)
+        ?? throw new NotFoundException("Visit", visitId);
+
+    /// <summary>
+    /// A visit holding a tap lock has a pour in progress (or one not yet synced): the authorised maximum reserves
+    /// balance, so money may not leave the visit until the lock is released.
+    /// </summary>
+    public static async Task EnsureNotPouringAsync(TapRoomDbContext db, Visit visit, CancellationToken ct)
+    {
+        if (visit.ActiveTapId is not { } tapId) return;
+        var tapName = await db.Taps.Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefaultAsync(ct) ?? "another tap";
+        throw new DomainException("visit_pouring", $"The visit is pouring on {tapName}; wait until the pour is synced.",
+            details: new { tapId });
+    }
+
+    public static async Task EnsureNoPendingSyncAsync(TapRoomDbContext db, Visit visit, CancellationToken ct)
+    {
+        var pending = await db.PourSessions.Where(p => p.VisitId == visit.Id && p.SyncStatus == SyncStatus.PendingSync)
+            .Select(p => p.Id).ToListAsync(ct);
+        if (pending.Count > 0)
+            throw new DomainException("visit_has_pending_sync",
+                "The visit has a pour that is not synced yet; a manager must reconcile it first.",
+                details: new { pourSessionIds = pending });
+    }
+
+    public static object PosPayload(Visit visit, LedgerEntry entry, decimal balance) => new
+    {
+        visitId = visit.Id,
+        guestId = visit.GuestId,
+        ledgerEntryId = entry.Id,
+        kind = entry.Kind,
+        amount = Math.Abs(entry.Amount),
+        balance,
+        at = entry.At,
+        actor = entry.Actor,
+        comment = entry.Comment,
+    };
+}
