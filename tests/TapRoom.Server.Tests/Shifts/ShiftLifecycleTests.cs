@@ -46,29 +46,21 @@ public sealed class ShiftLifecycleTests
     public async Task Ten_parallel_opens_give_exactly_one_open_shift()
     {
         await using var host = await TapRoomHost.StartAsync();
-        var clients = new List<HttpClient>();
-        for (var i = 0; i < 10; i++) clients.Add(await host.SignInAsAsync(StaffRole.Manager));
-        try
+        using var manager = await host.SignInAsAsync(StaffRole.Manager);
+        using var start = new ManualResetEventSlim(false);
+        var tasks = Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
         {
-            using var start = new ManualResetEventSlim(false);
-            var tasks = clients.Select(c => Task.Run(async () =>
-            {
-                start.Wait();
-                return await c.PostAsJsonAsync("/api/shifts", Empty, TapRoomHost.Json);
-            })).ToList();
-            start.Set();
-            var responses = await Task.WhenAll(tasks);
+            start.Wait();
+            return await manager.PostAsJsonAsync("/api/shifts", Empty, TapRoomHost.Json);
+        })).ToList();
+        start.Set();
+        var responses = await Task.WhenAll(tasks);
 
-            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
-            foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
-                await HttpAssert.ProblemAsync(refused, HttpStatusCode.Conflict, "shift_already_open");
-            Assert.Equal(1, await host.DbAsync(db => db.Shifts.CountAsync(s => s.Status == ShiftStatus.Open)));
-            Assert.Equal(1, await host.DbAsync(db => db.ShiftMembers.CountAsync()));
-        }
-        finally
-        {
-            foreach (var c in clients) c.Dispose();
-        }
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+            await HttpAssert.ProblemAsync(refused, HttpStatusCode.Conflict, "shift_already_open");
+        Assert.Equal(1, await host.DbAsync(db => db.Shifts.CountAsync(s => s.Status == ShiftStatus.Open)));
+        Assert.Equal(1, await host.DbAsync(db => db.ShiftMembers.CountAsync()));
     }
 
     [Fact]
