@@ -89,7 +89,7 @@ public static class ShiftReportFormats
         return sb.ToString();
     }
 
-    /// <summary>Quotes when needed; text that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
+    /// <summary>Quotes when needed; text (not a number) that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
     private static string Cell(object? value)
     {
         var s = value switch
@@ -98,7 +98,9 @@ public static class ShiftReportFormats
             IFormattable f => f.ToString(null, Inv),
             _ => value.ToString() ?? "",
         };
-        if (value is string && s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
+        if (value is string && s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, Inv, out _))
+            s = "'" + s;
         return s.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
     }
 
