@@ -3,6 +3,7 @@ using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
+using TapRoom.Server.Features.Shifts;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -14,6 +15,7 @@ public static class FeaturesSetup
     {
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
+        services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -30,6 +32,7 @@ public static class FeaturesSetup
         Guests.GuestEndpoints.MapGuestEndpoints(app);
         Visits.VisitEndpoints.MapVisitEndpoints(app);
         Audit.AuditEndpoints.MapAuditEndpoints(app);
+        app.MapShiftEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }

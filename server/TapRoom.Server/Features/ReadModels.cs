@@ -59,8 +59,10 @@ public static class ReadModels
     public static async Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
         (await db.Ledger.AsNoTracking().Where(e => e.VisitId == visitId).Select(e => e.Amount).ToListAsync(ct)).Sum();
 
-    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) =>
-        db.Alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
+    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) => Alerts(db.Alerts);
+
+    public static IQueryable<AlertDto> Alerts(IQueryable<Alert> alerts) =>
+        alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
             a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
             a.ResolvedAt, a.ResolvedBy, a.ResolveComment));
 

@@ -1,0 +1,56 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Shifts;
+
+public static class GetShift
+{
+    public sealed record Query(Guid ShiftId) : IQuery<ShiftDto>;
+
+    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, ShiftDto>
+    {
+        public async Task<ShiftDto> Handle(Query request, CancellationToken cancellationToken) =>
+            await ReadModels.ShiftAsync(db, request.ShiftId, cancellationToken) ?? throw new NotFoundException("Shift", request.ShiftId);
+    }
+}
+
+/// <summary>The location's open shift; <c>no_open_shift</c> (404) when there is none.</summary>
+public static class GetCurrentShift
+{
+    public sealed record Query : IQuery<ShiftDto>;
+
+    public sealed class Handler(TapRoomDbContext db, LocationContext location) : IRequestHandler<Query, ShiftDto>
+    {
+        public async Task<ShiftDto> Handle(Query request, CancellationToken cancellationToken)
+        {
+            var locationId = (await location.GetAsync(cancellationToken)).Id;
+            var id = await db.Shifts.AsNoTracking().Where(s => s.LocationId == locationId && s.Status == ShiftStatus.Open)
+                .Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken)
+                ?? throw new DomainException("no_open_shift", "No shift is open.", StatusCodes.Status404NotFound);
+            return (await ReadModels.ShiftAsync(db, id, cancellationToken))!;
+        }
+    }
+}
+
+/// <summary>The latest shifts, newest first, to find the reports of closed ones.</summary>
+public static class ListShifts
+{
+    public sealed record Query(int Take = 50) : IQuery<IReadOnlyList<ShiftDto>>;
+
+    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<ShiftDto>>
+    {
+        public async Task<IReadOnlyList<ShiftDto>> Handle(Query request, CancellationToken cancellationToken)
+        {
+            var take = Math.Clamp(request.Take, 1, 200);
+            var ids = await db.Shifts.AsNoTracking().OrderByDescending(s => s.OpenedAt).Take(take).Select(s => s.Id).ToListAsync(cancellationToken);
+            var result = new List<ShiftDto>(ids.Count);
+            foreach (var id in ids)
+                if (await ReadModels.ShiftAsync(db, id, cancellationToken) is { } dto) result.Add(dto);
+            return result;
+        }
+    }
+}

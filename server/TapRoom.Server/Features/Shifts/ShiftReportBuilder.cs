@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Shifts;
+
+/// <summary>
+/// Computes the shift report from the facts only: ledger entries, pour sessions, visits' own timestamps and the audit
+/// trail, each filtered to [openedAt, periodEnd]. No counter (a visit's poured volume, a keg's remaining volume) is read,
+/// so the report cannot drift from what happened. Money is loaded and summed in memory as decimal.
+/// </summary>
+public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext location, TimeProvider time)
+{
+    public async Task<ShiftReportDto> BuildAsync(Shift shift, DateTime periodEnd, bool final, IReadOnlyList<string> equipmentConfirmed, string? comment, CancellationToken ct)
+    {
+        var from = shift.OpenedAt;
+        var to = periodEnd;
+        var venue = await location.GetAsync(ct);
+
+        var memberIds = shift.Members.Select(m => m.StaffUserId).Distinct().ToList();
+        var names = await db.StaffUsers.AsNoTracking().Where(u => memberIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
+        var members = shift.Members.OrderBy(m => m.JoinedAt)
+            .Select(m => new ShiftMemberDto(m.StaffUserId, names.GetValueOrDefault(m.StaffUserId, "?"), m.Role, m.JoinedAt, m.LeftAt ?? (final ? to : null)))
+            .ToList();
+
+        var visits = new ShiftReportVisits(
+            await db.Visits.CountAsync(v => v.OpenedAt >= from && v.OpenedAt <= to, ct),
+            await db.Visits.CountAsync(v => v.ClosedAt != null && v.ClosedAt >= from && v.ClosedAt <= to, ct),
+            await db.Visits.CountAsync(v => v.Status == VisitStatus.Active, ct));
+
+        var ledger = await db.Ledger.AsNoTracking().Where(e => e.At >= from && e.At <= to)
+            .Select(e => new { e.Kind, e.Amount, e.PourSessionId }).ToListAsync(ct);
+        var charges = ledger.Where(e => e.Kind == LedgerKind.PourCharge).ToList();
+        var money = MoneyOf(ledger.Select(e => (e.Kind, e.Amount)).ToList());
+
+        var completed = await db.PourSessions.AsNoTracking()
+            .Where(p => (p.SyncStatus == SyncStatus.Synced && (p.SyncedAt ?? p.EndedAt) >= from && (p.SyncedAt ?? p.EndedAt) <= to)
+                || (p.SyncStatus == SyncStatus.Reconciled && p.ReconciledAt >= from && p.ReconciledAt <= to))
+            .Where(p => p.VolumeMl > 0)
+            .Select(p => new { p.Id, p.TapId, p.KegId, Volume = p.VolumeMl!.Value })
+            .ToListAsync(ct);
+        var reconciled = await db.PourSessions.AsNoTracking()
+            .Where(p => p.ReconciledAt != null && p.ReconciledAt >= from && p.ReconciledAt <= to)
+            .OrderBy(p => p.ReconciledAt)
+            .Select(p => new { p.Id, p.VisitId, p.TapId, p.VolumeMl, p.ChargedAmount, At = p.ReconciledAt!.Value, p.ReconciledBy, p.ReconcileComment })
+            .ToListAsync(ct);
+        var mismatched = await db.PourSessions.AsNoTracking()
+            .Where(p => p.LateSyncOutcome == LateSyncOutcome.LateSyncMismatch && p.LateSyncAt != null && p.LateSyncAt >= from && p.LateSyncAt <= to)
+            .OrderBy(p => p.LateSyncAt)
+            .Select(p => new { p.Id, p.VisitId, p.TapId, p.VolumeMl, p.LateSyncVolumeMl, At = p.LateSyncAt!.Value })
+            .ToListAsync(ct);
+
+        var chargedIds = charges.Where(c => c.PourSessionId != null).Select(c => c.PourSessionId!.Value).Distinct().ToList();
+        var sessionWhere = (await db.PourSessions.AsNoTracking().Where(p => chargedIds.Contains(p.Id)).Select(p => new { p.Id, p.TapId, p.KegId }).ToListAsync(ct))
+            .Concat(completed.Select(p => new { p.Id, p.TapId, p.KegId }))
+            .DistinctBy(p => p.Id).ToDictionary(p => p.Id);
+
+        var audit = await db.AuditEvents.AsNoTracking()
+            .Where(e => (e.Action == AuditActions.VisitForceUnlocked || e.Action == AuditActions.KegConnected || e.Action == AuditActions.KegEmptied)
+                && e.At >= from && e.At <= to)
+            .OrderBy(e => e.At).ThenBy(e => e.Id)
+            .Select(e => new { e.Action, e.At, e.ActorName, e.SubjectId, e.DetailsJson })
+            .ToListAsync(ct);
+        var kegEvents = audit.Where(e => e.Action != AuditActions.VisitForceUnlocked && e.SubjectId != null).ToList();
+
+        var kegIds = sessionWhere.Values.Select(p => p.KegId).Concat(kegEvents.Select(e => e.SubjectId!.Value)).Distinct().ToList();
+        var kegs = await db.Kegs.AsNoTracking().Where(k => kegIds.Contains(k.Id))
+            .Select(k => new { k.Id, k.BeerTypeId, BeerName = k.BeerType!.Name, k.TapId }).ToDictionaryAsync(k => k.Id, ct);
+        var tapIds = sessionWhere.Values.Select(p => p.TapId).Concat(reconciled.Select(p => p.TapId)).Concat(mismatched.Select(p => p.TapId))
+            .Concat(kegs.Values.Where(k => k.TapId != null).Select(k => k.TapId!.Value)).Distinct().ToList();
+        var taps = await db.Taps.AsNoTracking().Where(t => tapIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => new { t.Number, t.Name }, ct);
+        string TapName(Guid id) => taps.TryGetValue(id, out var t) ? t.Name : "?";
+
+        // One line per pour fact: completed pours give count and volume, ledger charges give revenue.
+        var facts = completed.Select(p => (p.TapId, Beer: kegs[p.KegId].BeerTypeId, Pours: 1, Volume: p.Volume, Revenue: 0m))
+            .Concat(charges.Where(c => c.PourSessionId is { } id && sessionWhere.ContainsKey(id)).Select(c =>
+            {
+                var s = sessionWhere[c.PourSessionId!.Value];
+                return (s.TapId, Beer: kegs[s.KegId].BeerTypeId, Pours: 0, Volume: 0, Revenue: -c.Amount);
+            }))
+            .ToList();
+        var beerNames = kegs.Values.GroupBy(k => k.BeerTypeId).ToDictionary(g => g.Key, g => g.First().BeerName);
+        var byTap = facts.GroupBy(f => f.TapId)
+            .Select(g => new ShiftReportTapLine(g.Key, taps.TryGetValue(g.Key, out var t) ? t.Number : 0, TapName(g.Key),
+                g.Sum(f => f.Pours), g.Sum(f => f.Volume), g.Sum(f => f.Revenue)))
+            .OrderBy(l => l.TapNumber).ToList();
+        var byBeer = facts.GroupBy(f => f.Beer)
+            .Select(g => new ShiftReportBeerLine(g.Key, beerNames[g.Key], g.Sum(f => f.Pours), g.Sum(f => f.Volume), g.Sum(f => f.Revenue)))
+            .OrderBy(l => l.BeerName, StringComparer.Ordinal).ToList();
+        var pours = new ShiftReportPours(completed.Count, completed.Sum(p => p.Volume), money.Revenue, byTap, byBeer);
+
+        var forceUnlocks = audit.Where(e => e.Action == AuditActions.VisitForceUnlocked)
+            .Select(e => new ShiftReportForceUnlock(e.SubjectId, e.At, e.ActorName, CommentOf(e.DetailsJson))).ToList();
+        var exceptions = new ShiftReportExceptions(reconciled.Count, forceUnlocks.Count, mismatched.Count,
+            reconciled.Select(p => new ShiftReportReconcile(p.Id, p.VisitId, TapName(p.TapId), p.VolumeMl ?? 0, p.ChargedAmount, p.At, p.ReconciledBy, p.ReconcileComment)).ToList(),
+            forceUnlocks,
+            mismatched.Select(p => new ShiftReportLateSync(p.Id, p.VisitId, TapName(p.TapId), p.VolumeMl ?? 0, p.LateSyncVolumeMl, p.At)).ToList());
+
+        var kegChanges = kegEvents.Select(e =>
+        {
+            var keg = kegs.GetValueOrDefault(e.SubjectId!.Value);
+            var change = e.Action == AuditActions.KegConnected ? "connected" : "emptied";
+            return new ShiftReportKegChange(e.SubjectId!.Value, keg?.BeerName ?? "?", keg?.TapId, keg?.TapId is { } tapId ? TapName(tapId) : null, change, e.At);
+        }).ToList();
+        var kegReport = new ShiftReportKegs(kegChanges.Count(c => c.Change == "connected"), kegChanges.Count(c => c.Change == "emptied"), kegChanges);
+
+        var raised = await db.Alerts.AsNoTracking().Where(a => a.RaisedAt >= from && a.RaisedAt <= to).Select(a => a.Severity).ToListAsync(ct);
+        var stillOpen = (await ReadModels.Alerts(ShiftRules.Unresolved(db)).ToListAsync(ct))
+            .OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt).ToList();
+        var alerts = new ShiftReportAlerts(Severities(raised), Severities(stillOpen.Select(a => a.Severity).ToList()), stillOpen);
+
+        return new ShiftReportDto(shift.Id, venue.Name, venue.Currency, venue.TimeZone, final, shift.OpenedAt, shift.OpenedBy,
+            final ? to : null, final ? shift.ClosedBy : null, to, time.GetUtcNow().UtcDateTime,
+            members, visits, pours, money, exceptions, kegReport, alerts, equipmentConfirmed, comment);
+    }
+
+    private static ShiftReportMoney MoneyOf(List<(LedgerKind Kind, decimal Amount)> ledger)
+    {
+        var topUps = ledger.Where(e => e.Kind == LedgerKind.TopUp).ToList();
+        var refunds = ledger.Where(e => e.Kind == LedgerKind.Refund).ToList();
+        var topUpSum = topUps.Sum(e => e.Amount);
+        var refundSum = -refunds.Sum(e => e.Amount);
+        return new ShiftReportMoney(topUpSum, topUps.Count, refundSum, refunds.Count, topUpSum - refundSum,
+            -ledger.Where(e => e.Kind == LedgerKind.PourCharge).Sum(e => e.Amount),
+            ledger.Where(e => e.Kind == LedgerKind.Adjustment).Sum(e => e.Amount));
+    }
+
+    private static ShiftReportSeverityCounts Severities(IReadOnlyCollection<AlertSeverity> severities) =>
+        new(severities.Count(s => s == AlertSeverity.Info), severities.Count(s => s == AlertSeverity.Warning), severities.Count(s => s == AlertSeverity.Critical));
+
+    private static string? CommentOf(string detailsJson)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(detailsJson);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("comment", out var c) && c.ValueKind == JsonValueKind.String
+                ? c.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

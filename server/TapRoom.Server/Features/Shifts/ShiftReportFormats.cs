@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using TapRoom.Contracts;
+
+namespace TapRoom.Server.Features.Shifts;
+
+/// <summary>The report as CSV (sections with headers, invariant culture, UTC times) and as a printable HTML page.</summary>
+public static class ShiftReportFormats
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string FileName(ShiftReportDto r, string extension) =>
+        $"shift-report-{r.OpenedAt.ToString("yyyy-MM-dd", Inv)}-{r.ShiftId.ToString("N")[..8]}.{extension}";
+
+    private static string M(decimal amount) => amount.ToString("0.00", Inv);
+
+    private static string T(DateTime? at) => at?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv) ?? "";
+
+    private static string E(AlertSeverity s) => TapRoomJson.EnumValue(s);
+
+    public static string ToCsv(ShiftReportDto r)
+    {
+        var sb = new StringBuilder();
+        void Row(params object?[] cells) => sb.Append(string.Join(',', cells.Select(Cell))).Append("\r\n");
+        void Section(string title, params string[] headers)
+        {
+            if (sb.Length > 0) sb.Append("\r\n");
+            Row(title);
+            if (headers.Length > 0) Row(headers);
+        }
+
+        Section("Shift report", "Field", "Value");
+        Row("Venue", r.VenueName);
+        Row("Shift", r.ShiftId);
+        Row("Status", r.Final ? "final" : "preview");
+        Row("Opened at", T(r.OpenedAt));
+        Row("Opened by", r.OpenedBy);
+        Row("Closed at", T(r.ClosedAt));
+        Row("Closed by", r.ClosedBy);
+        Row("Period end", T(r.PeriodEnd));
+        Row("Currency", r.Currency);
+        Row("Comment", r.Comment);
+
+        Section("Members", "Name", "Role", "Joined at", "Left at");
+        foreach (var m in r.Members) Row(m.Name, TapRoomJson.EnumValue(m.Role), T(m.JoinedAt), T(m.LeftAt));
+
+        Section("Visits", "Opened", "Closed", "Active at end");
+        Row(r.Visits.Opened, r.Visits.Closed, r.Visits.ActiveAtEnd);
+
+        Section("Pours", "Pours", "Volume ml", "Revenue");
+        Row(r.Pours.Count, r.Pours.VolumeMl, M(r.Pours.Revenue));
+
+        Section("Pours by tap", "Tap number", "Tap", "Pours", "Volume ml", "Revenue");
+        foreach (var t in r.Pours.ByTap) Row(t.TapNumber, t.TapName, t.Pours, t.VolumeMl, M(t.Revenue));
+
+        Section("Pours by beer", "Beer", "Pours", "Volume ml", "Revenue");
+        foreach (var b in r.Pours.ByBeer) Row(b.BeerName, b.Pours, b.VolumeMl, M(b.Revenue));
+
+        Section("Money", "Top-ups", "Top-up count", "Refunds", "Refund count", "Net", "Revenue", "Adjustments");
+        Row(M(r.Money.TopUps), r.Money.TopUpCount, M(r.Money.Refunds), r.Money.RefundCount, M(r.Money.Net), M(r.Money.Revenue), M(r.Money.Adjustments));
+
+        Section("Exceptions", "Manual reconciles", "Force unlocks", "Late-sync mismatches");
+        Row(r.Exceptions.ManualReconciles, r.Exceptions.ForceUnlocks, r.Exceptions.LateSyncMismatches);
+
+        Section("Manual reconciles", "Pour", "Tap", "Volume ml", "Charged", "At", "By", "Comment");
+        foreach (var x in r.Exceptions.Reconciles) Row(x.PourSessionId, x.TapName, x.VolumeMl, M(x.ChargedAmount), T(x.At), x.By, x.Comment);
+
+        Section("Force unlocks", "Visit", "At", "By", "Comment");
+        foreach (var x in r.Exceptions.ForceUnlockEvents) Row(x.VisitId, T(x.At), x.By, x.Comment);
+
+        Section("Late-sync mismatches", "Pour", "Tap", "Reconciled ml", "Controller ml", "At");
+        foreach (var x in r.Exceptions.Mismatches) Row(x.PourSessionId, x.TapName, x.ReconciledVolumeMl, x.ControllerVolumeMl, T(x.At));
+
+        Section("Kegs changed", "Keg", "Beer", "Tap", "Change", "At");
+        foreach (var k in r.Kegs.Changes) Row(k.KegId, k.BeerName, k.TapName, k.Change, T(k.At));
+
+        Section("Alerts by severity", "Severity", "Raised in period", "Still open");
+        Row("info", r.Alerts.Raised.Info, r.Alerts.StillOpenBySeverity.Info);
+        Row("warning", r.Alerts.Raised.Warning, r.Alerts.StillOpenBySeverity.Warning);
+        Row("critical", r.Alerts.Raised.Critical, r.Alerts.StillOpenBySeverity.Critical);
+
+        Section("Alerts still open", "Severity", "Type", "Status", "Subject", "Message", "Raised at", "Occurrences");
+        foreach (var a in r.Alerts.StillOpen)
+            Row(E(a.Severity), a.Type, TapRoomJson.EnumValue(a.Status), a.SubjectType, a.Message, T(a.RaisedAt), a.OccurrenceCount);
+
+        Section("Equipment confirmed", "Item");
+        foreach (var i in r.EquipmentConfirmed) Row(i);
+        return sb.ToString();
+    }
+
+    /// <summary>Quotes when needed; text (not a number) that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
+    private static string Cell(object? value)
+    {
+        var s = value switch
+        {
+            null => "",
+            IFormattable f => f.ToString(null, Inv),
+            _ => value.ToString() ?? "",
+        };
+        if (value is string && s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r'
+            && !decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, Inv, out _))
+            s = "'" + s;
+        return s.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
+
+    public static string ToHtml(ShiftReportDto r)
+    {
+        var zone = FindZone(r.TimeZone);
+        string L(DateTime? at) => at is null ? "—" : H(TimeZoneInfo.ConvertTimeFromUtc(at.Value, zone).ToString("yyyy-MM-dd HH:mm", Inv));
+        string Money(decimal amount) => H($"{M(amount)} {r.Currency}");
+        var sb = new StringBuilder();
+        void Table(string title, string[] headers, IEnumerable<string[]> rows)
+        {
+            sb.Append("<section><h2>").Append(H(title)).Append("</h2><table><thead><tr>");
+            foreach (var h in headers) sb.Append("<th>").Append(H(h)).Append("</th>");
+            sb.Append("</tr></thead><tbody>");
+            var any = false;
+            foreach (var row in rows)
+            {
+                any = true;
+                sb.Append("<tr>");
+                foreach (var c in row) sb.Append("<td>").Append(c).Append("</td>");
+                sb.Append("</tr>");
+            }
+            if (!any) sb.Append("<tr><td class=\"none\" colspan=\"").Append(headers.Length).Append("\">None</td></tr>");
+            sb.Append("</tbody></table></section>\n");
+        }
+        string N(int n) => n.ToString(Inv);
+
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shift report — ").Append(H(r.VenueName)).Append("</title>\n");
+        sb.Append("""
+            <style>
+            body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }
+            h1 { font-size: 18pt; margin: 0 0 .25rem; } h2 { font-size: 12pt; margin: 1.25rem 0 .4rem; border-bottom: 1px solid #999; }
+            .meta { color: #333; margin: 0 0 1rem; } .badge { border: 1px solid #333; border-radius: 3px; padding: 0 .3rem; font-size: 9pt; }
+            table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } td.none { color: #777; font-style: italic; }
+            .figures { display: grid; grid-template-columns: repeat(4, 1fr); gap: .5rem; } .figure { border: 1px solid #ccc; padding: .4rem .6rem; }
+            .figure b { display: block; font-size: 14pt; }
+            @media print { body { margin: 0; max-width: none; } section { break-inside: avoid; } .noprint { display: none; } a { color: inherit; text-decoration: none; } }
+            @page { margin: 15mm; }
+            </style></head><body>
+            """);
+        sb.Append("<h1>").Append(H(r.VenueName)).Append(" — shift report</h1>");
+        sb.Append("<p class=\"meta\"><span class=\"badge\">").Append(r.Final ? "final" : "preview").Append("</span> ")
+            .Append(L(r.OpenedAt)).Append(" – ").Append(L(r.PeriodEnd)).Append(" (").Append(H(r.TimeZone)).Append(")<br>Opened by ")
+            .Append(H(r.OpenedBy));
+        if (r.ClosedBy is not null) sb.Append(", closed by ").Append(H(r.ClosedBy));
+        sb.Append("</p>\n<p class=\"noprint\"><button onclick=\"window.print()\">Print</button></p>\n");
+
+        sb.Append("<section><h2>Summary</h2><div class=\"figures\">");
+        foreach (var (label, value) in new[]
+        {
+            ("Pours", N(r.Pours.Count)), ("Volume", H($"{N(r.Pours.VolumeMl)} ml")), ("Revenue", Money(r.Money.Revenue)), ("Net top-ups", Money(r.Money.Net)),
+            ("Top-ups", Money(r.Money.TopUps)), ("Refunds", Money(r.Money.Refunds)), ("Visits opened", N(r.Visits.Opened)), ("Visits closed", N(r.Visits.Closed)),
+        })
+            sb.Append("<div class=\"figure\">").Append(H(label)).Append("<b>").Append(value).Append("</b></div>");
+        sb.Append("</div></section>\n");
+
+        Table("Members", ["Name", "Role", "Joined", "Left"], r.Members.Select(m => new[] { H(m.Name), H(TapRoomJson.EnumValue(m.Role)), L(m.JoinedAt), L(m.LeftAt) }));
+        Table("Pours by tap", ["Tap", "Pours", "Volume (ml)", "Revenue"],
+            r.Pours.ByTap.Select(t => new[] { H($"{t.TapNumber}. {t.TapName}"), N(t.Pours), N(t.VolumeMl), Money(t.Revenue) }));
+        Table("Pours by beer", ["Beer", "Pours", "Volume (ml)", "Revenue"],
+            r.Pours.ByBeer.Select(b => new[] { H(b.BeerName), N(b.Pours), N(b.VolumeMl), Money(b.Revenue) }));
+        Table("Money", ["Top-ups", "Refunds", "Net (top-ups − refunds)", "Revenue (pour charges)", "Adjustments"],
+            [[$"{Money(r.Money.TopUps)} ({N(r.Money.TopUpCount)})", $"{Money(r.Money.Refunds)} ({N(r.Money.RefundCount)})", Money(r.Money.Net), Money(r.Money.Revenue), Money(r.Money.Adjustments)]]);
+        Table("Exceptions", ["Manual reconciles", "Force unlocks", "Late-sync mismatches"],
+            [[N(r.Exceptions.ManualReconciles), N(r.Exceptions.ForceUnlocks), N(r.Exceptions.LateSyncMismatches)]]);
+        Table("Manual reconciles", ["Tap", "Volume (ml)", "Charged", "At", "By", "Comment"],
+            r.Exceptions.Reconciles.Select(x => new[] { H(x.TapName), N(x.VolumeMl), Money(x.ChargedAmount), L(x.At), H(x.By ?? ""), H(x.Comment ?? "") }));
+        Table("Force unlocks", ["At", "By", "Comment"], r.Exceptions.ForceUnlockEvents.Select(x => new[] { L(x.At), H(x.By), H(x.Comment ?? "") }));
+        Table("Late-sync mismatches", ["Tap", "Reconciled (ml)", "Controller (ml)", "At"],
+            r.Exceptions.Mismatches.Select(x => new[] { H(x.TapName), N(x.ReconciledVolumeMl), x.ControllerVolumeMl is { } v ? N(v) : "—", L(x.At) }));
+        Table("Kegs changed", ["Beer", "Tap", "Change", "At"], r.Kegs.Changes.Select(k => new[] { H(k.BeerName), H(k.TapName ?? "—"), H(k.Change), L(k.At) }));
+        Table("Alerts by severity", ["Severity", "Raised in period", "Still open"],
+        [
+            ["info", N(r.Alerts.Raised.Info), N(r.Alerts.StillOpenBySeverity.Info)],
+            ["warning", N(r.Alerts.Raised.Warning), N(r.Alerts.StillOpenBySeverity.Warning)],
+            ["critical", N(r.Alerts.Raised.Critical), N(r.Alerts.StillOpenBySeverity.Critical)],
+        ]);
+        Table("Alerts still open", ["Severity", "Type", "Status", "Message", "Raised"],
+            r.Alerts.StillOpen.Select(a => new[] { H(E(a.Severity)), H(a.Type), H(TapRoomJson.EnumValue(a.Status)), H(a.Message), L(a.RaisedAt) }));
+        Table("Equipment confirmed", ["Item"], r.EquipmentConfirmed.Select(i => new[] { H(i) }));
+        if (r.Comment is not null) sb.Append("<section><h2>Comment</h2><p>").Append(H(r.Comment)).Append("</p></section>\n");
+        sb.Append("<p class=\"meta\">Generated ").Append(L(r.GeneratedAt)).Append(". Every figure comes from the ledger, the pours and the audit trail of the period.</p>\n");
+        sb.Append("</body></html>\n");
+        return sb.ToString();
+    }
+
+    private static string H(string s) => WebUtility.HtmlEncode(s);
+
+    private static TimeZoneInfo FindZone(string id)
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return TimeZoneInfo.Utc;
+        }
+    }
+}
