@@ -3,6 +3,7 @@ using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
+using TapRoom.Server.Features.Pos;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -14,6 +15,7 @@ public static class FeaturesSetup
     {
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
+        services.AddTapRoomPos();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -27,6 +29,7 @@ public static class FeaturesSetup
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapControllerEndpoints();
+        app.MapPosEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }
