@@ -10,11 +10,12 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Pos;
 
 /// <summary>
-/// Delivers due outbox entries, at least once. Deliberately not an <see cref="ICommand{T}"/>: the POS is never called
-/// inside a database transaction (that would hold SQLite's write lock for as long as the till takes to answer). Instead
-/// the entries are claimed in one short transaction (<see cref="ClaimDuePosEntries"/>), delivered one by one in order,
-/// and each result is recorded in its own short transaction (<see cref="RecordPosDelivery"/>). A stop between the POST
-/// and the record leaves the claim to expire; the entry is then delivered again with the same idempotency key.
+/// Delivers due outbox entries, at least once, oldest first, up to <see cref="PosOptions.BatchSize"/> per run.
+/// Deliberately not an <see cref="ICommand{T}"/>: the POS is never called inside a database transaction (that would hold
+/// SQLite's write lock for as long as the till takes to answer). Each entry is claimed in one short transaction
+/// (<see cref="ClaimNextPosEntry"/>), delivered with no transaction open, and its result recorded in another short
+/// transaction (<see cref="RecordPosDelivery"/>). A stop between the POST and the record leaves the claim to expire; the
+/// entry is then delivered again with the same idempotency key.
 /// </summary>
 public static class DeliverPosOutbox
 {
@@ -22,15 +23,18 @@ public static class DeliverPosOutbox
 
     public sealed record Result(int Claimed, int Delivered, int Failed, int DeadLettered);
 
-    public sealed class Handler(IMediator mediator, IPosAdapter adapter) : IRequestHandler<Command, Result>
+    public sealed class Handler(IMediator mediator, IPosAdapter adapter, IOptions<PosOptions> options) : IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
             if (!adapter.DeliversAutomatically) return new Result(0, 0, 0, 0);
-            var claimed = await mediator.Send(new ClaimDuePosEntries.Command(), cancellationToken);
-            int delivered = 0, failed = 0, dead = claimed.DeadLettered;
-            foreach (var entry in claimed.Entries)
+            int claimedCount = 0, delivered = 0, failed = 0, dead = 0;
+            while (claimedCount < options.Value.BatchSize)
             {
+                var claimed = await mediator.Send(new ClaimNextPosEntry.Command(), cancellationToken);
+                dead += claimed.DeadLettered;
+                if (claimed.Entry is not { } entry) break;
+                claimedCount++;
                 PosDeliveryResult outcome;
                 try
                 {
@@ -49,24 +53,24 @@ public static class DeliverPosOutbox
                     case RecordPosDelivery.Outcome.DeadLettered: failed++; dead++; break;
                 }
             }
-            return new Result(claimed.Entries.Count, delivered, failed, dead);
+            return new Result(claimedCount, delivered, failed, dead);
         }
     }
 }
 
 /// <summary>
-/// Claims the due entries (pending, next attempt reached) in id order: each claimed entry counts an attempt and is kept
-/// from other runs for <see cref="PosOptions.LeaseSeconds"/> by moving its next attempt past the lease. SQLite's write lock
-/// serialises two claims, so two runs at once never claim the same entry. An entry found due with all its attempts
-/// used is one whose last result was never recorded: it is dead-lettered rather than tried beyond the maximum.
+/// Claims the oldest due entry (pending, next attempt reached): the claim counts an attempt and keeps the entry from other
+/// runs for <see cref="PosOptions.LeaseSeconds"/> by moving its next attempt past the lease. SQLite's write lock serialises
+/// two claims, so two runs at once never claim the same entry. A due entry with all its attempts used is one whose last
+/// result was never recorded: it is dead-lettered rather than tried beyond the maximum.
 /// </summary>
-public static class ClaimDuePosEntries
+public static class ClaimNextPosEntry
 {
     public sealed record Command : ICommand<Result>;
 
     public sealed record Claim(long Id, Guid IdempotencyKey, PosOutboxKind Kind, string PayloadJson, int Attempt);
 
-    public sealed record Result(IReadOnlyList<Claim> Entries, int DeadLettered);
+    public sealed record Result(Claim? Entry, int DeadLettered);
 
     public sealed class Handler(TapRoomDbContext db, TimeProvider time, IOptions<PosOptions> options, PosDeadLetters deadLetters)
         : IRequestHandler<Command, Result>
@@ -80,7 +84,6 @@ public static class ClaimDuePosEntries
                 .OrderBy(e => e.Id)
                 .Take(o.BatchSize)
                 .ToListAsync(cancellationToken);
-            var claims = new List<Claim>();
             var dead = 0;
             foreach (var entry in due)
             {
@@ -93,9 +96,9 @@ public static class ClaimDuePosEntries
                 }
                 entry.Attempts++;
                 entry.NextAttemptAt = now.AddSeconds(o.LeaseSeconds);
-                claims.Add(new Claim(entry.Id, entry.IdempotencyKey, entry.Kind, entry.PayloadJson, entry.Attempts));
+                return new Result(new Claim(entry.Id, entry.IdempotencyKey, entry.Kind, entry.PayloadJson, entry.Attempts), dead);
             }
-            return new Result(claims, dead);
+            return new Result(null, dead);
         }
     }
 }

@@ -16,7 +16,7 @@ public sealed class PosOptions
     public int TimeoutSeconds { get; set; } = 5;
     /// <summary>Attempts before an entry is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 8;
-    /// <summary>Entries claimed by one run of the delivery job.</summary>
+    /// <summary>Entries delivered at most by one run of the delivery job.</summary>
     public int BatchSize { get; set; } = 20;
     public int RetryBaseSeconds { get; set; } = 5;
     public int RetryMaxSeconds { get; set; } = 3600;
@@ -48,8 +48,8 @@ public sealed class PosOptionsValidator : IValidateOptions<PosOptions>
         if (o.BatchSize is < 1 or > 500) errors.Add("TapRoom:Pos:BatchSize must be 1..500.");
         if (o.RetryBaseSeconds < 1 || o.RetryMaxSeconds < o.RetryBaseSeconds)
             errors.Add("TapRoom:Pos:RetryBaseSeconds must be at least 1 and RetryMaxSeconds at least the base.");
-        if (o.LeaseSeconds <= o.TimeoutSeconds * o.BatchSize)
-            errors.Add("TapRoom:Pos:LeaseSeconds must be longer than TimeoutSeconds × BatchSize, so that a slow batch keeps its claim.");
+        if (o.LeaseSeconds <= o.TimeoutSeconds)
+            errors.Add("TapRoom:Pos:LeaseSeconds must be longer than TimeoutSeconds, so that a slow delivery keeps its claim.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
