@@ -106,7 +106,7 @@ public sealed class PosDeliveryTests
         await using var receiver = await PosReceiver.StartAsync();
         await using var host = await TapRoomHost.StartAsync(PosArrange.Webhook(receiver, s => s["TapRoom:Pos:TimeoutSeconds"] = "60"));
         var ids = await PosArrange.MoneyMovementsAsync(host, PosOutboxKind.TopUp, PosOutboxKind.Pour, PosOutboxKind.Pour);
-        var keys = await host.DbAsync(db => db.PosOutbox.OrderBy(e => e.Id).Select(e => e.IdempotencyKey.ToString()).ToListAsync());
+        var keys = (await host.DbAsync(db => db.PosOutbox.OrderBy(e => e.Id).Select(e => e.IdempotencyKey).ToListAsync())).Select(k => k.ToString()).ToList();
 
         // The till takes the first request and then hangs; the server goes down before it records the answer.
         receiver.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
