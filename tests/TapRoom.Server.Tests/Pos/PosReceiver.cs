@@ -48,11 +48,6 @@ public sealed class PosReceiver : IAsyncDisposable
         return receiver;
     }
 
-    public void FailNext(int count)
-    {
-        lock (_gate) _failuresLeft = count;
-    }
-
     private async Task<IResult> HandleAsync(HttpContext http)
     {
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);

@@ -24,7 +24,7 @@ public sealed class PosOptions
     /// How long a claimed entry is kept from other runs. An entry whose result was never recorded (the server stopped
     /// during delivery) is due again after it, and is redelivered with the same idempotency key.
     /// </summary>
-    public int LeaseSeconds { get; set; } = 300;
+    public int LeaseSeconds { get; set; } = 60;
 
     public string NormalizedMode => Mode.Trim().ToLowerInvariant();
 }
