@@ -88,3 +88,21 @@ public sealed record ShiftMemberDto(Guid StaffUserId, string Name, StaffRole Rol
 public sealed record ShiftDto(Guid Id, ShiftStatus Status, DateTime OpenedAt, string OpenedBy, DateTime? ClosedAt, string? ClosedBy, IReadOnlyList<ShiftMemberDto> Members);
 
 public sealed record ControllerStatusDto(Guid Id, string Name, bool Online, DateTime? LastSeenAt, string? AgentVersion, IReadOnlyList<Guid> TapIds);
+
+/// <summary>
+/// One POS outbox entry as staff see it. <c>NextAttemptAt</c> only while pending; <c>SentAt</c> is when it was delivered
+/// or marked done; <c>Payload</c> is what the POS receives as <c>data</c>.
+/// </summary>
+public sealed record PosOutboxEntryDto(
+    long Id,
+    Guid IdempotencyKey,
+    PosOutboxKind Kind,
+    PosOutboxStatus Status,
+    int Attempts,
+    DateTime? NextAttemptAt,
+    string? LastError,
+    DateTime CreatedAt,
+    DateTime? SentAt,
+    Guid? VisitId,
+    Guid? LedgerEntryId,
+    System.Text.Json.JsonElement Payload);

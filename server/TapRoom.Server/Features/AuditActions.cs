@@ -50,6 +50,7 @@ public static class AuditActions
     public const string ShiftMemberLeft = "shift.member_left";
     public const string ShiftClosed = "shift.closed";
     public const string PosDelivered = "pos.delivered";
+    public const string PosDeliveryFailed = "pos.delivery_failed";
     public const string PosDeadLettered = "pos.dead_lettered";
     public const string PosRetried = "pos.retried";
     public const string PosMarkedDone = "pos.marked_done";

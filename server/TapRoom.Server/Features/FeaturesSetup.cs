@@ -4,6 +4,7 @@ using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
 using TapRoom.Server.Features.Shifts;
+using TapRoom.Server.Features.Pos;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -16,6 +17,7 @@ public static class FeaturesSetup
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
+        services.AddTapRoomPos();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -33,6 +35,7 @@ public static class FeaturesSetup
         Visits.VisitEndpoints.MapVisitEndpoints(app);
         Audit.AuditEndpoints.MapAuditEndpoints(app);
         app.MapShiftEndpoints();
+        app.MapPosEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }

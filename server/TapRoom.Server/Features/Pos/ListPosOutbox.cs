@@ -1,0 +1,55 @@
+using System.Text.Json;
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Pos;
+
+/// <summary>The POS queue for staff, newest first. <c>failed</c> means pending with at least one failed attempt.</summary>
+public static class ListPosOutbox
+{
+    public static readonly string[] Statuses = ["pending", "failed", "sent", "dead", "manual_done"];
+
+    public sealed record Query(string? Status, int? Limit) : IQuery<IReadOnlyList<PosOutboxEntryDto>>;
+
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.Status).Must(s => s is null || Statuses.Contains(s))
+                .WithMessage($"'Status' must be one of {string.Join(", ", Statuses)}.");
+            RuleFor(x => x.Limit).InclusiveBetween(1, 500).When(x => x.Limit is not null);
+        }
+    }
+
+    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<PosOutboxEntryDto>>
+    {
+        public async Task<IReadOnlyList<PosOutboxEntryDto>> Handle(Query request, CancellationToken cancellationToken)
+        {
+            var q = db.PosOutbox.AsNoTracking();
+            q = request.Status switch
+            {
+                "pending" => q.Where(e => e.Status == PosOutboxStatus.Pending),
+                "failed" => q.Where(e => e.Status == PosOutboxStatus.Pending && e.LastError != null),
+                "sent" => q.Where(e => e.Status == PosOutboxStatus.Sent),
+                "dead" => q.Where(e => e.Status == PosOutboxStatus.Dead),
+                "manual_done" => q.Where(e => e.Status == PosOutboxStatus.ManualDone),
+                _ => q,
+            };
+            var rows = await q.OrderByDescending(e => e.Id).Take(request.Limit ?? 100).ToListAsync(cancellationToken);
+            return rows.Select(ToDto).ToList();
+        }
+    }
+
+    public static PosOutboxEntryDto ToDto(PosOutboxEntry e)
+    {
+        using var payload = JsonDocument.Parse(e.PayloadJson);
+        return new PosOutboxEntryDto(e.Id, e.IdempotencyKey, e.Kind, e.Status, e.Attempts,
+            e.Status == PosOutboxStatus.Pending ? e.NextAttemptAt : null, e.LastError, e.CreatedAt, e.SentAt, e.VisitId, e.LedgerEntryId,
+            payload.RootElement.Clone());
+    }
+}
