@@ -1,8 +1,12 @@
 using Microsoft.AspNetCore.SignalR;
 using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
+using TapRoom.Server.Features.BeerTypes;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
+using TapRoom.Server.Features.Kegs;
+using TapRoom.Server.Features.LostCards;
+using TapRoom.Server.Features.Taps;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -14,6 +18,7 @@ public static class FeaturesSetup
     {
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
+        Kegs.KegThresholdSweepJob.Register();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -27,6 +32,11 @@ public static class FeaturesSetup
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapControllerEndpoints();
+        app.MapBeerTypeEndpoints();
+        app.MapTapEndpoints();
+        app.MapKegEndpoints();
+        app.MapAlertEndpoints();
+        app.MapLostCardEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }
