@@ -71,8 +71,11 @@ public static class ReadModels
             a.ResolvedAt, a.ResolvedBy, a.ResolveComment,
             now != null && db.AlertMutes.Any(m => m.Type == a.Type && m.SubjectType == a.SubjectType && m.SubjectId == a.SubjectId && m.Until > now)));
 
-    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) =>
-        db.Kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
+    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);
+
+    /// <summary>Kegs as DTOs; filter <paramref name="kegs"/> before projecting (a filter on the DTO does not translate).</summary>
+    public static IQueryable<KegDto> Kegs(IQueryable<Keg> kegs) =>
+        kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
             k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));
 
     public static IQueryable<BeerTypeDto> BeerTypes(TapRoomDbContext db) =>

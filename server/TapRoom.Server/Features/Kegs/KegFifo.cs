@@ -27,7 +27,7 @@ public static class KegFifo
         var beerName = beerTypeId is null ? null
             : await db.BeerTypes.AsNoTracking().Where(b => b.Id == beerTypeId).Select(b => b.Name).FirstOrDefaultAsync(ct);
 
-        var warehouse = Order(await ReadModels.Kegs(db).Where(k => k.Status == KegStatus.Warehouse).ToListAsync(ct)).ToList();
+        var warehouse = Order(await ReadModels.Kegs(db.Kegs.Where(k => k.Status == KegStatus.Warehouse)).ToListAsync(ct)).ToList();
         var sameBeer = warehouse.Where(k => k.BeerTypeId == beerTypeId).ToList();
         var suggested = sameBeer.FirstOrDefault();
         var alternatives = sameBeer.Skip(1).Concat(warehouse.Where(k => k.BeerTypeId != beerTypeId)).ToList();

@@ -34,9 +34,9 @@ public static class ListKegs
     {
         public async Task<IReadOnlyList<KegDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            var kegs = ReadModels.Kegs(db);
+            IQueryable<Keg> kegs = db.Kegs;
             if (request.Status is not null && TryParseStatus(request.Status, out var status)) kegs = kegs.Where(k => k.Status == status);
-            return KegFifo.Order(await kegs.ToListAsync(cancellationToken)).ToList();
+            return KegFifo.Order(await ReadModels.Kegs(kegs).ToListAsync(cancellationToken)).ToList();
         }
     }
 }
@@ -167,7 +167,7 @@ public static class ConnectKeg
             await db.SaveChangesAsync(cancellationToken);
             return new Result(
                 (await ReadModels.TapsAsync(db, [tap.Id], cancellationToken)).Single(),
-                await ReadModels.Kegs(db).SingleAsync(k => k.Id == keg.Id, cancellationToken),
+                await ReadModels.Kegs(db.Kegs.Where(k => k.Id == keg.Id)).SingleAsync(cancellationToken),
                 suggestion.Suggested?.Id,
                 followed);
         }
@@ -212,7 +212,7 @@ public static class MarkKegEmpty
                 events.Add(new TapChangedNotification(tap.Id));
             }
             await db.SaveChangesAsync(cancellationToken);
-            return await ReadModels.Kegs(db).SingleAsync(k => k.Id == keg.Id, cancellationToken);
+            return await ReadModels.Kegs(db.Kegs.Where(k => k.Id == keg.Id)).SingleAsync(cancellationToken);
         }
     }
 }
@@ -234,7 +234,7 @@ public static class ReturnKeg
             audit.Record(AuditActions.KegReturned, "keg", keg.Id, new { remainingMl = keg.RemainingVolumeMl });
             events.Add(new KegChangedNotification(keg.Id));
             await db.SaveChangesAsync(cancellationToken);
-            return await ReadModels.Kegs(db).SingleAsync(k => k.Id == keg.Id, cancellationToken);
+            return await ReadModels.Kegs(db.Kegs.Where(k => k.Id == keg.Id)).SingleAsync(cancellationToken);
         }
     }
 }
