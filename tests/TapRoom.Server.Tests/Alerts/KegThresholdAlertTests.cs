@@ -109,6 +109,9 @@ public sealed class KegThresholdAlertTests
             s["TapRoom:Jobs:KegThresholdSweepSeconds"] = "1";
             s["TapRoom:Jobs:HeartbeatSweepSeconds"] = "3600";
         });
+        // Quartz runs on the server's TimeProvider while its triggers start at the wall clock: keep the test clock from
+        // lagging behind the wall clock, or the first run would lie in the test clock's future.
+        if (DateTimeOffset.UtcNow > host.Time.GetUtcNow()) host.Time.Set(DateTimeOffset.UtcNow);
         var (staff, _, kegId) = await TapWithKegAsync(host, "Bock");
         using var _ = staff;
         await host.SetRemainingAsync(kegId, 1000);
