@@ -12,10 +12,34 @@ namespace TapRoom.Server.Tests.Kegs;
 
 public sealed class KegLifecycleTests
 {
+    public sealed class ChangeRecorder
+    {
+        public List<string> Seen { get; } = [];
+    }
+
+    public sealed class RecordChanges(ChangeRecorder recorder) : INotificationHandler<TapChangedNotification>, INotificationHandler<KegChangedNotification>
+    {
+        public Task Handle(TapChangedNotification notification, CancellationToken cancellationToken) => Add($"tap:{notification.TapId}");
+
+        public Task Handle(KegChangedNotification notification, CancellationToken cancellationToken) => Add($"keg:{notification.KegId}");
+
+        private Task Add(string what)
+        {
+            lock (recorder.Seen) recorder.Seen.Add(what);
+            return Task.CompletedTask;
+        }
+    }
+
     [Fact]
     public async Task An_empty_keg_puts_its_tap_out_of_keg_and_connecting_the_replacement_brings_it_back_to_active()
     {
-        await using var host = await TapRoomHost.StartAsync();
+        var changes = new ChangeRecorder();
+        await using var host = await TapRoomHost.StartAsync(configure: b =>
+        {
+            b.Services.AddSingleton(changes);
+            b.Services.AddScoped<INotificationHandler<TapChangedNotification>, RecordChanges>();
+            b.Services.AddScoped<INotificationHandler<KegChangedNotification>, RecordChanges>();
+        });
         using var manager = await host.SignInAsAsync(StaffRole.Manager);
         using var staff = await host.SignInAsAsync(StaffRole.Staff);
         var beer = await KegKit.CreateBeerAsync(manager, "Helles");
@@ -52,6 +76,12 @@ public sealed class KegLifecycleTests
         var returned = await HttpAssert.OkAsync<KegDto>(await staff.PostAsync($"/api/kegs/{first.Id}/return", new { }));
         Assert.Equal(KegStatus.Returned, returned.Status);
         await HttpAssert.ProblemAsync(await staff.PostAsync($"/api/kegs/{first.Id}/return", new { }), HttpStatusCode.Conflict, "keg_not_empty");
+
+        // Every change was announced for the dashboards once it was committed.
+        Assert.Equal(
+            [$"tap:{tap.Id}", $"keg:{first.Id}", $"keg:{second.Id}", $"keg:{first.Id}", $"tap:{tap.Id}", $"keg:{first.Id}", $"tap:{tap.Id}",
+                $"keg:{second.Id}", $"tap:{tap.Id}", $"keg:{first.Id}"],
+            changes.Seen);
 
         var kegs = await HttpAssert.OkAsync<List<KegDto>>(await staff.GetAsync("/api/kegs?status=connected"));
         Assert.Equal([second.Id], kegs.Select(k => k.Id));
