@@ -81,7 +81,28 @@ public sealed record AlertDto(
     string? AcknowledgeComment,
     DateTime? ResolvedAt,
     string? ResolvedBy,
-    string? ResolveComment);
+    string? ResolveComment,
+    bool Muted = false);
+
+public sealed record AlertMuteDto(Guid Id, string Type, string SubjectType, Guid SubjectId, DateTime Until, string MutedBy, string? Comment, DateTime CreatedAt);
+
+public sealed record BeerTypeDto(Guid Id, string Name, string? Style, decimal Abv, decimal PricePerLiter, DateTime CreatedAt);
+
+/// <summary>FIFO replacement for a tap: the oldest warehouse keg of the tap's beer, then every other warehouse keg.</summary>
+public sealed record KegSuggestionDto(Guid TapId, Guid? BeerTypeId, string? BeerName, KegDto? Suggested, IReadOnlyList<KegDto> Alternatives);
+
+public sealed record LostCardDto(
+    Guid Id,
+    string Uid,
+    Guid? CardId,
+    Guid? GuestId,
+    string? GuestName,
+    Guid? VisitId,
+    DateTime ReportedAt,
+    string ReportedBy,
+    string? Reason,
+    DateTime? ClearedAt,
+    string? ClearedBy);
 
 public sealed record ShiftMemberDto(Guid StaffUserId, string Name, StaffRole Role, DateTime JoinedAt, DateTime? LeftAt);
 

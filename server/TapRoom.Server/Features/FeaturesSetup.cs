@@ -1,10 +1,14 @@
 using Microsoft.AspNetCore.SignalR;
 using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
+using TapRoom.Server.Features.BeerTypes;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
 using TapRoom.Server.Features.Shifts;
 using TapRoom.Server.Features.Pos;
+using TapRoom.Server.Features.Kegs;
+using TapRoom.Server.Features.LostCards;
+using TapRoom.Server.Features.Taps;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -18,6 +22,7 @@ public static class FeaturesSetup
         services.AddScoped<Pos.PosOutboxWriter>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
+        Kegs.KegThresholdSweepJob.Register();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -36,6 +41,11 @@ public static class FeaturesSetup
         Audit.AuditEndpoints.MapAuditEndpoints(app);
         app.MapShiftEndpoints();
         app.MapPosEndpoints();
+        app.MapBeerTypeEndpoints();
+        app.MapTapEndpoints();
+        app.MapKegEndpoints();
+        app.MapAlertEndpoints();
+        app.MapLostCardEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }

@@ -22,3 +22,6 @@ public sealed record PourProgressNotification(Guid PourSessionId, Guid TapId, Gu
 public sealed record CardReadNotification(CardPresentedMessage Message) : INotification;
 
 public sealed record CardRemovedNotification(CardRemovedMessage Message) : INotification;
+
+/// <summary>A controller's settings changed (calibration): it should be sent <c>ConfigChanged</c>.</summary>
+public sealed record ControllerConfigChangedNotification(Guid ControllerId) : INotification;

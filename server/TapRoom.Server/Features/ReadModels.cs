@@ -59,16 +59,32 @@ public static class ReadModels
     public static async Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
         (await db.Ledger.AsNoTracking().Where(e => e.VisitId == visitId).Select(e => e.Amount).ToListAsync(ct)).Sum();
 
-    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) => Alerts(db.Alerts);
+    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) => Alerts(db, db.Alerts, null);
 
-    public static IQueryable<AlertDto> Alerts(IQueryable<Alert> alerts) =>
+    /// <summary>
+    /// Alerts as DTOs. Filter and order <paramref name="alerts"/> before projecting. With <paramref name="now"/>, an alert
+    /// whose type and subject have a mute running at that time comes back with <c>Muted</c> set.
+    /// </summary>
+    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db, IQueryable<Alert> alerts, DateTime? now) =>
         alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
             a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
-            a.ResolvedAt, a.ResolvedBy, a.ResolveComment));
+            a.ResolvedAt, a.ResolvedBy, a.ResolveComment,
+            now != null && db.AlertMutes.Any(m => m.Type == a.Type && m.SubjectType == a.SubjectType && m.SubjectId == a.SubjectId && m.Until > now)));
 
-    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) =>
-        db.Kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
+    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);
+
+    /// <summary>Kegs as DTOs; filter <paramref name="kegs"/> before projecting (a filter on the DTO does not translate).</summary>
+    public static IQueryable<KegDto> Kegs(IQueryable<Keg> kegs) =>
+        kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
             k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));
+
+    public static IQueryable<BeerTypeDto> BeerTypes(TapRoomDbContext db) =>
+        db.BeerTypes.AsNoTracking().Select(b => new BeerTypeDto(b.Id, b.Name, b.Style, b.Abv, b.PricePerLiter, b.CreatedAt));
+
+    public static IQueryable<LostCardDto> LostCards(TapRoomDbContext db, IQueryable<LostCard> lostCards) =>
+        lostCards.AsNoTracking().Select(l => new LostCardDto(l.Id, l.Uid, l.CardId, l.GuestId,
+            db.Guests.Where(g => g.Id == l.GuestId).Select(g => g.Name).FirstOrDefault(), l.VisitId, l.ReportedAt, l.ReportedBy, l.Reason,
+            l.ClearedAt, l.ClearedBy));
 
     public static async Task<List<ControllerStatusDto>> ControllersAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
     {

@@ -14,18 +14,21 @@ public static class JobsSetup
 {
     public static IServiceCollection AddTapRoomJobs(this IServiceCollection services, TapRoomOptions options)
     {
-        services.AddQuartz(q =>
+        services.AddQuartz(options.SchedulerName, q =>
         {
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = options.SchedulerName;
                 s.InstanceId = options.SchedulerName;
             });
+            // The scheduler fires on real time; what a job finds due is decided by the injected TimeProvider
+            // (tests move that by hand), so Quartz must not pick the application's TimeProvider up.
+            q.UseTimeProvider(TimeProvider.System);
             if (!options.Jobs.Enabled) return;
             Every<HeartbeatSweepJob>(q, options.Jobs.HeartbeatSweepSeconds);
             foreach (var registration in JobRegistry.Extra) registration(q, options);
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddQuartzHostedService(options.SchedulerName, o => o.WaitForJobsToComplete = true);
         return services;
     }
 

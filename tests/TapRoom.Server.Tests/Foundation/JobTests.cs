@@ -56,6 +56,8 @@ public sealed class JobTests
             s["TapRoom:Jobs:Enabled"] = "true";
             s["TapRoom:Jobs:HeartbeatSweepSeconds"] = "1";
         });
+        // The application's clock far behind the real one: the scheduler must still fire on real time.
+        host.Time.Set(DateTimeOffset.UtcNow.AddDays(-10));
         var silent = await AddControllerAsync(host, host.Time.GetUtcNow().UtcDateTime.AddMinutes(-5));
 
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -25,7 +25,7 @@ public static class GetCloseCheck
                 ?? throw new NotFoundException("Shift", request.ShiftId);
             ShiftRules.EnsureOpen(shift);
             var blockers = await ShiftRules.BlockersAsync(db, cancellationToken);
-            var unresolved = (await ReadModels.Alerts(ShiftRules.Unresolved(db)).ToListAsync(cancellationToken))
+            var unresolved = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db), null).ToListAsync(cancellationToken))
                 .OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt).ToList();
             var critical = unresolved.Count(a => a.Severity == AlertSeverity.Critical && a.Status == AlertStatus.Open);
             var equipment = (await location.GetAsync(cancellationToken)).EquipmentChecklist.Select(i => new EquipmentItemDto(i, false)).ToList();

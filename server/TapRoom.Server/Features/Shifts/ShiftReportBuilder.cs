@@ -108,7 +108,7 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
         var kegReport = new ShiftReportKegs(kegChanges.Count(c => c.Change == "connected"), kegChanges.Count(c => c.Change == "emptied"), kegChanges);
 
         var raised = await db.Alerts.AsNoTracking().Where(a => a.RaisedAt >= from && a.RaisedAt <= to).Select(a => a.Severity).ToListAsync(ct);
-        var stillOpen = (await ReadModels.Alerts(ShiftRules.Unresolved(db)).ToListAsync(ct))
+        var stillOpen = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db), null).ToListAsync(ct))
             .OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt).ToList();
         var alerts = new ShiftReportAlerts(Severities(raised), Severities(stillOpen.Select(a => a.Severity).ToList()), stillOpen);
 
