@@ -3,6 +3,8 @@ using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Health;
+using TapRoom.Server.Features.Pours;
+using TapRoom.Server.Features.Taps;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
@@ -19,6 +21,7 @@ public static class FeaturesSetup
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
         }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        services.AddPours();
         return services;
     }
 
@@ -27,6 +30,8 @@ public static class FeaturesSetup
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
         app.MapControllerEndpoints();
+        app.MapPourEndpoints();
+        app.MapTapStatusEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }
