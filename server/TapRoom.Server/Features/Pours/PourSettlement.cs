@@ -59,7 +59,7 @@ public sealed class PourSettlement(
                 Actor = actor.Value.Name,
                 At = time.GetUtcNow().UtcDateTime,
             };
-            visit.Ledger.Add(entry);
+            db.Ledger.Add(entry);
             outbox.Enqueue(PosOutboxKind.Pour, visit, entry, new
             {
                 pourSessionId = session.Id,

@@ -39,7 +39,7 @@ public static class ReportPourProgress
         public void Forget(Guid sessionId) => _lastWrite.TryRemove(sessionId, out _);
     }
 
-    public sealed class Handler(TapRoomDbContext db, Throttle throttle, IMediator mediator, TimeProvider time, ILogger<Handler> log)
+    public sealed class Handler(TapRoomDbContext db, Throttle throttle, WriteGate gate, IMediator mediator, TimeProvider time, ILogger<Handler> log)
         : IRequestHandler<Request, bool>
     {
         public async Task<bool> Handle(Request request, CancellationToken ct)
@@ -61,6 +61,7 @@ public static class ReportPourProgress
 
             if (throttle.ShouldWrite(m.PourSessionId, now))
             {
+                using var _ = await gate.EnterAsync(ct);
                 await db.PourSessions
                     .Where(p => p.Id == m.PourSessionId && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= m.VolumeMl)
                     .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, m.VolumeMl).SetProperty(p => p.LastProgressAt, now), ct);
