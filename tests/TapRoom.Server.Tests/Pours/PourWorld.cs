@@ -27,9 +27,9 @@ public sealed class PourWorld : IAsyncDisposable
 
     private PourWorld(TapRoomHost host) => Host = host;
 
-    public static async Task<PourWorld> StartAsync(bool openShift = true)
+    public static async Task<PourWorld> StartAsync(bool openShift = true, Action<WebApplicationBuilder>? configure = null)
     {
-        var world = new PourWorld(await TapRoomHost.StartAsync());
+        var world = new PourWorld(await TapRoomHost.StartAsync(configure: configure));
         world.LocationId = await world.Host.DbAsync(db => db.Locations.Select(l => l.Id).FirstAsync());
         if (openShift) await world.OpenShiftAsync();
         return world;
@@ -157,6 +157,29 @@ public sealed class PourWorld : IAsyncDisposable
             try { await c.DisposeAsync(); } catch (ObjectDisposedException) { }
         }
         await Host.DisposeAsync();
+    }
+}
+
+/// <summary>Records the notifications the server publishes after its commits (what the dashboard hub will push).</summary>
+public sealed class NotificationRecorder
+{
+    public System.Collections.Concurrent.ConcurrentQueue<object> Seen { get; } = new();
+
+    public static void AddTo(WebApplicationBuilder builder, NotificationRecorder recorder)
+    {
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddScoped<MediatR.INotificationHandler<Features.PourProgressNotification>, Handler<Features.PourProgressNotification>>();
+        builder.Services.AddScoped<MediatR.INotificationHandler<Features.CardReadNotification>, Handler<Features.CardReadNotification>>();
+        builder.Services.AddScoped<MediatR.INotificationHandler<Features.CardRemovedNotification>, Handler<Features.CardRemovedNotification>>();
+    }
+
+    private sealed class Handler<T>(NotificationRecorder recorder) : MediatR.INotificationHandler<T> where T : MediatR.INotification
+    {
+        public Task Handle(T notification, CancellationToken cancellationToken)
+        {
+            recorder.Seen.Enqueue(notification);
+            return Task.CompletedTask;
+        }
     }
 }
 
