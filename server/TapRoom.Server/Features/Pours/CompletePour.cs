@@ -42,6 +42,7 @@ public static class CompletePour
         AuditTrail audit,
         AlertRaiser alerts,
         DomainEvents events,
+        ReportPourProgress.Throttle progressThrottle,
         TimeProvider time)
         : IRequestHandler<Command, CompletePourResult>
     {
@@ -84,6 +85,7 @@ public static class CompletePour
 
         private async Task<CompletePourResult> SyncAsync(Guid sessionId, CompletePourRequest r, CancellationToken ct)
         {
+            progressThrottle.Forget(sessionId);
             var session = await db.PourSessions.FirstAsync(p => p.Id == sessionId, ct);
             session.StartedAt = r.StartedAt;
             session.EndedAt = r.EndedAt;
