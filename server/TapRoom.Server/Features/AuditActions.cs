@@ -28,6 +28,8 @@ public static class AuditActions
     public const string PourLateSyncMatched = "pour.late_sync_matched";
     public const string PourLateSyncMismatch = "pour.late_sync_mismatch";
     public const string PourTimedOut = "pour.timed_out";
+    public const string PourSyncRejected = "pour.sync_rejected";
+    public const string TapFlowWithoutPour = "tap.flow_without_pour";
     public const string TapCreated = "tap.created";
     public const string TapStatusChanged = "tap.status_changed";
     public const string TapCleaned = "tap.cleaned";

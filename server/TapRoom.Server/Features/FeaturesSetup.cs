@@ -8,6 +8,7 @@ using TapRoom.Server.Features.Shifts;
 using TapRoom.Server.Features.Pos;
 using TapRoom.Server.Features.Kegs;
 using TapRoom.Server.Features.LostCards;
+using TapRoom.Server.Features.Pours;
 using TapRoom.Server.Features.Taps;
 using TapRoom.Server.Infrastructure;
 
@@ -28,6 +29,7 @@ public static class FeaturesSetup
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
         }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        services.AddPours();
         return services;
     }
 
@@ -46,6 +48,8 @@ public static class FeaturesSetup
         app.MapKegEndpoints();
         app.MapAlertEndpoints();
         app.MapLostCardEndpoints();
+        app.MapPourEndpoints();
+        app.MapTapStatusEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         return app;
     }

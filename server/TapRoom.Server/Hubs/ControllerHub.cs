@@ -3,13 +3,14 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using TapRoom.Contracts;
 using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Features.Pours;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Hubs;
 
 /// <summary>Thin: each method maps its argument to a MediatR command for the calling controller.</summary>
 [Authorize(Policy = Policies.Controller)]
-public sealed class ControllerHub(IMediator mediator) : Hub<IControllerClient>
+public sealed class ControllerHub(IMediator mediator, ControllerConnections connections) : Hub<IControllerClient>, IControllerHub
 {
     public static string GroupFor(Guid controllerId) => $"controller:{controllerId}";
 
@@ -17,9 +18,28 @@ public sealed class ControllerHub(IMediator mediator) : Hub<IControllerClient>
 
     public override async Task OnConnectedAsync()
     {
+        connections.Add(ControllerId, Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupFor(ControllerId));
         await base.OnConnectedAsync();
     }
 
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
     public Task<HelloResult> Hello(HelloRequest request) => mediator.Send(new ControllerHello.Command(ControllerId, request));
+
+    public Task<AuthorizeResult> Authorize(AuthorizeRequest request) => mediator.Send(new AuthorizePour.Command(ControllerId, request));
+
+    public Task<CompletePourResult> CompletePour(CompletePourRequest request) => mediator.Send(new Features.Pours.CompletePour.Command(ControllerId, request));
+
+    public Task PourProgress(PourProgressMessage message) => mediator.Send(new ReportPourProgress.Request(ControllerId, message));
+
+    public Task CardPresented(CardPresentedMessage message) => mediator.Send(new ReportCardReader.Presented(message));
+
+    public Task CardRemoved(CardRemovedMessage message) => mediator.Send(new ReportCardReader.Removed(message));
+
+    public Task FlowWithoutPour(FlowWithoutPourMessage message) => mediator.Send(new ReportFlowWithoutPour.Command(ControllerId, message));
 }

@@ -70,6 +70,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
     DomainEvents events,
     IMediator mediator,
     AuditTrail audit,
+    WriteGate gate,
     ILogger<TransactionBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
 {
@@ -79,6 +80,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
             return await next();
 
         TResponse response;
+        using (await gate.EnterAsync(cancellationToken))
         // Microsoft.Data.Sqlite begins IMMEDIATE transactions: the write lock is held from the first read.
         await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
         {

@@ -11,6 +11,7 @@ public static class MediatorSetup
         services.AddScoped<ServiceFactory>(sp => sp.GetService!);
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<CurrentActor>();
+        services.AddSingleton<WriteGate>();
         services.AddScoped<DomainEvents>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<LocationContext>();

@@ -13,6 +13,10 @@ public static class ControllerEndpoints
             var result = await m.Send(body);
             return TypedResults.Created($"/api/controllers/{result.Id}", result);
         }).RequireAuthorization(Policies.Admin);
+        group.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListControllers.Query())))
+            .RequireAuthorization(Policies.Staff);
+        group.MapPost("/{id:guid}/revoke", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new RevokeController.Command(id))))
+            .RequireAuthorization(Policies.Admin);
         return app;
     }
 }

@@ -1,0 +1,141 @@
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Features.Alerts;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Pours;
+
+/// <summary>
+/// The controller's record of a finished pour, live or replayed from its journal. Idempotent by pour session: the
+/// first accepted completion claims the session with a conditional UPDATE (pending_sync → synced) and settles it;
+/// every later one is <c>duplicate</c>. After a manager's reconcile it is matched (<c>late_sync_matched</c> /
+/// <c>late_sync_mismatch</c>), never charged again. A completion that cannot be right (unknown session, another
+/// controller's session, wrong tap, negative or absurd volume) is <c>rejected</c> and changes nothing.
+/// </summary>
+public static class CompletePour
+{
+    public const int AbsurdVolumeMl = 100_000;
+
+    public sealed record Command(Guid ControllerId, CompletePourRequest Request) : ICommand<CompletePourResult>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.Request).NotNull();
+            When(x => x.Request is not null, () =>
+            {
+                RuleFor(x => x.Request.PourSessionId).NotEmpty();
+                RuleFor(x => x.Request.TapId).NotEmpty();
+            });
+        }
+    }
+
+    public sealed class Handler(
+        TapRoomDbContext db,
+        LocationContext location,
+        PourSettlement settlement,
+        AuditTrail audit,
+        AlertRaiser alerts,
+        DomainEvents events,
+        ReportPourProgress.Throttle progressThrottle,
+        TimeProvider time)
+        : IRequestHandler<Command, CompletePourResult>
+    {
+        public async Task<CompletePourResult> Handle(Command command, CancellationToken ct)
+        {
+            var r = command.Request;
+            var now = time.GetUtcNow().UtcDateTime;
+            await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
+
+            var session = await db.PourSessions.AsNoTracking().FirstOrDefaultAsync(p => p.Id == r.PourSessionId, ct);
+            if (session is null) return Reject("unknown_session", "No pour session with this id.");
+            if (session.ControllerId != command.ControllerId) return Reject("not_your_session", "This pour session belongs to another controller.");
+            if (session.TapId != r.TapId) return Reject("tap_mismatch", "This pour session was authorised for another tap.");
+            if (r.VolumeMl < 0 || r.VolumeMl > AbsurdVolumeMl) return Reject("invalid_volume", $"A pour's volume must be between 0 and {AbsurdVolumeMl} ml.");
+
+            if (session.SyncStatus == SyncStatus.PendingSync)
+            {
+                var claimed = await db.PourSessions
+                    .Where(p => p.Id == session.Id && p.SyncStatus == SyncStatus.PendingSync)
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.SyncStatus, SyncStatus.Synced).SetProperty(p => p.SyncedAt, now), ct);
+                if (claimed == 1) return await SyncAsync(session.Id, r, ct);
+                session = await db.PourSessions.AsNoTracking().FirstAsync(p => p.Id == r.PourSessionId, ct);
+            }
+
+            if (session.SyncStatus == SyncStatus.Reconciled && session.LateSyncOutcome is null)
+                return await LateSyncAsync(session, r.VolumeMl, now, ct);
+            // A replay whose first answer was lost: the tap may be waiting for it in processing_sync.
+            var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, null, ct);
+            return new CompletePourResult(CompletePourOutcome.Duplicate, session.ChargedAmount,
+                await ReadModels.BalanceAsync(db, session.VisitId, ct), "This pour was already recorded.");
+
+            CompletePourResult Reject(string code, string message)
+            {
+                audit.Record(AuditActions.PourSyncRejected, "pour_session", r.PourSessionId,
+                    new { code, message, r.TapId, r.VolumeMl, r.StartedAt, r.EndedAt });
+                return new CompletePourResult(CompletePourOutcome.Rejected, 0m, null, $"{code}: {message}");
+            }
+        }
+
+        private async Task<CompletePourResult> SyncAsync(Guid sessionId, CompletePourRequest r, CancellationToken ct)
+        {
+            progressThrottle.Forget(sessionId);
+            var session = await db.PourSessions.FirstAsync(p => p.Id == sessionId, ct);
+            session.StartedAt = r.StartedAt;
+            session.EndedAt = r.EndedAt;
+            var settled = await settlement.SettleAsync(session, r.VolumeMl, ct);
+            audit.Record(AuditActions.PourSynced, "pour_session", session.Id, new
+            {
+                session.VisitId, session.TapId, r.VolumeMl, settled.ChargedVolumeMl, settled.ChargedAmount, settled.DrainedMl,
+                settled.OverPour, session.MaxVolumeMl, timedOut = session.TimedOutAt is not null,
+            });
+            return new CompletePourResult(CompletePourOutcome.Synced, settled.ChargedAmount, settled.Balance);
+        }
+
+        private async Task<CompletePourResult> LateSyncAsync(PourSession session, int volumeMl, DateTime now, CancellationToken ct)
+        {
+            var policies = await location.PoliciesAsync(ct);
+            var reconciled = session.VolumeMl ?? 0;
+            var difference = Math.Abs(volumeMl - reconciled);
+            var tolerance = policies.LateSyncToleranceFor(reconciled);
+            var outcome = difference <= tolerance ? LateSyncOutcome.LateSyncMatched : LateSyncOutcome.LateSyncMismatch;
+
+            var claimed = await db.PourSessions
+                .Where(p => p.Id == session.Id && p.SyncStatus == SyncStatus.Reconciled && p.LateSyncOutcome == null)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(p => p.LateSyncOutcome, outcome)
+                    .SetProperty(p => p.LateSyncVolumeMl, volumeMl)
+                    .SetProperty(p => p.LateSyncAt, now), ct);
+            var balance = await ReadModels.BalanceAsync(db, session.VisitId, ct);
+            if (claimed == 0)
+                return new CompletePourResult(CompletePourOutcome.Duplicate, session.ChargedAmount, balance, "This pour was already recorded.");
+
+            var details = new { session.VisitId, session.TapId, reconciledMl = reconciled, reportedMl = volumeMl, differenceMl = difference, toleranceMl = tolerance };
+            if (outcome == LateSyncOutcome.LateSyncMatched)
+            {
+                audit.Record(AuditActions.PourLateSyncMatched, "pour_session", session.Id, details);
+            }
+            else
+            {
+                audit.Record(AuditActions.PourLateSyncMismatch, "pour_session", session.Id, details);
+                var tapName = await db.Taps.AsNoTracking().Where(t => t.Id == session.TapId).Select(t => t.Name).FirstAsync(ct);
+                await alerts.RaiseAsync(AlertTypes.SyncMismatch,
+                    difference > policies.SyncMismatchCriticalMl ? AlertSeverity.Critical : AlertSeverity.Warning,
+                    "visit", session.VisitId,
+                    $"{tapName}: the controller recorded {volumeMl} ml for a pour reconciled at {reconciled} ml (difference {difference} ml). Review the charge.", ct);
+            }
+            var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, session.Id, ct);
+            events.Add(new VisitChangedNotification(session.VisitId));
+            return new CompletePourResult(outcome == LateSyncOutcome.LateSyncMatched ? CompletePourOutcome.LateSyncMatched : CompletePourOutcome.LateSyncMismatch,
+                session.ChargedAmount, balance,
+                outcome == LateSyncOutcome.LateSyncMatched ? "Matches the manual reconcile." : $"Differs from the manual reconcile by {difference} ml; staff will review.");
+        }
+    }
+}

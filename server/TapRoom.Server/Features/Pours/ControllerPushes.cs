@@ -1,0 +1,30 @@
+using MediatR;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Hubs;
+
+namespace TapRoom.Server.Features.Pours;
+
+/// <summary>Ask the controller of a tap to close the valve of a pour (staff locked the tap, force-unlock, reconcile).</summary>
+public sealed record StopPourRequestedNotification(Guid TapId, Guid PourSessionId, string Reason) : INotification;
+
+/// <summary>Server → controller pushes, sent to the group of the tap's controller only, with the committed state.</summary>
+public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub)
+    : INotificationHandler<TapChangedNotification>, INotificationHandler<StopPourRequestedNotification>
+{
+    public async Task Handle(TapChangedNotification notification, CancellationToken ct)
+    {
+        var tap = await db.Taps.AsNoTracking().Where(t => t.Id == notification.TapId).Select(t => new { t.ControllerId, t.Status }).FirstOrDefaultAsync(ct);
+        if (tap?.ControllerId is not { } controllerId) return;
+        await hub.Clients.Group(ControllerHub.GroupFor(controllerId)).TapStateChanged(new TapStateChangedMessage(notification.TapId, tap.Status));
+    }
+
+    public async Task Handle(StopPourRequestedNotification notification, CancellationToken ct)
+    {
+        var controllerId = await db.Taps.AsNoTracking().Where(t => t.Id == notification.TapId).Select(t => t.ControllerId).FirstOrDefaultAsync(ct);
+        if (controllerId is null) return;
+        await hub.Clients.Group(ControllerHub.GroupFor(controllerId.Value)).StopPour(new StopPourMessage(notification.PourSessionId, notification.Reason));
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using TapRoom.Server.Hubs;
+using TapRoom.Server.Jobs;
+
+namespace TapRoom.Server.Features.Pours;
+
+public static class PoursSetup
+{
+    /// <summary>The pour lifecycle's services, its lock-timeout job, and the hub protocol that names binding errors.</summary>
+    public static IServiceCollection AddPours(this IServiceCollection services)
+    {
+        services.AddScoped<PourSettlement>();
+        services.AddSingleton<ReportPourProgress.Throttle>();
+        services.AddSingleton<ControllerConnections>();
+        LockTimeoutSweepJob.Register();
+
+        services.RemoveAll<IHubProtocol>();
+        services.AddSingleton<IHubProtocol>(sp => new BindingErrorHubProtocol(
+            new JsonHubProtocol(sp.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
+        return services;
+    }
+}

@@ -1,0 +1,111 @@
+using FluentValidation;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Pours;
+
+/// <summary>
+/// A manager enters the volume of a pour whose controller never reported it (typically after a lock timeout). The
+/// session is claimed pending_sync → reconciled with a conditional UPDATE, charged once at the price snapshotted at
+/// authorisation, drained from its keg, and the visit's lock released. The controller's own record, if it ever
+/// arrives, is matched against this volume (see <see cref="CompletePour"/>).
+/// </summary>
+public static class ReconcilePour
+{
+    public sealed record Body(Guid PourSessionId, int VolumeMl, string Comment);
+
+    public sealed record Command(Guid VisitId, Guid PourSessionId, int VolumeMl, string Comment) : ICommand<Result>, IAuditSubject
+    {
+        public (string Type, Guid? Id) AuditSubject => ("pour_session", PourSessionId);
+    }
+
+    public sealed record Result(Guid PourSessionId, Guid VisitId, int VolumeMl, int ChargedVolumeMl, decimal ChargedAmount, decimal Balance);
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.PourSessionId).NotEmpty();
+            RuleFor(x => x.VolumeMl).InclusiveBetween(0, CompletePour.AbsurdVolumeMl);
+            RuleFor(x => x.Comment).NotEmpty().MaximumLength(500);
+        }
+    }
+
+    public sealed class Handler(TapRoomDbContext db, PourSettlement settlement, AuditTrail audit, CurrentActor actor, DomainEvents events, TimeProvider time)
+        : IRequestHandler<Command, Result>
+    {
+        public async Task<Result> Handle(Command command, CancellationToken ct)
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var exists = await db.PourSessions.AsNoTracking().AnyAsync(p => p.Id == command.PourSessionId && p.VisitId == command.VisitId, ct);
+            if (!exists) throw new NotFoundException("Pour session of this visit", command.PourSessionId);
+
+            var claimed = await db.PourSessions
+                .Where(p => p.Id == command.PourSessionId && p.SyncStatus == SyncStatus.PendingSync)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(p => p.SyncStatus, SyncStatus.Reconciled)
+                    .SetProperty(p => p.ReconciledAt, now)
+                    .SetProperty(p => p.ReconciledBy, actor.Value.Name)
+                    .SetProperty(p => p.ReconcileComment, command.Comment), ct);
+            if (claimed == 0) throw new DomainException("pour_not_pending", "This pour is already synced or reconciled.");
+
+            var session = await db.PourSessions.FirstAsync(p => p.Id == command.PourSessionId, ct);
+            var settled = await settlement.SettleAsync(session, command.VolumeMl, ct);
+            audit.Record(AuditActions.PourReconciled, "pour_session", session.Id, new
+            {
+                session.VisitId, session.TapId, command.VolumeMl, settled.ChargedVolumeMl, settled.ChargedAmount, settled.DrainedMl,
+                session.MaxVolumeMl, command.Comment, lastProgressMl = session.LastProgressMl,
+            });
+            // In case the controller is still pouring (a stuck link rather than a dead one).
+            events.Add(new StopPourRequestedNotification(session.TapId, session.Id, "reconciled"));
+            return new Result(session.Id, session.VisitId, command.VolumeMl, settled.ChargedVolumeMl, settled.ChargedAmount, settled.Balance);
+        }
+    }
+}
+
+/// <summary>
+/// A manager releases a visit's lock by hand (audited) and the tap's controller is told to stop. The pour session
+/// stays pending_sync: when the controller's record arrives it is charged once as usual; until then it no longer
+/// blocks its tap.
+/// </summary>
+public static class ForceUnlockVisit
+{
+    public sealed record Body(string Comment);
+
+    public sealed record Command(Guid VisitId, string Comment) : ICommand<Result>, IAuditSubject
+    {
+        public (string Type, Guid? Id) AuditSubject => ("visit", VisitId);
+    }
+
+    public sealed record Result(Guid VisitId, Guid TapId, Guid? PourSessionId);
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() => RuleFor(x => x.Comment).NotEmpty().MaximumLength(500);
+    }
+
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events) : IRequestHandler<Command, Result>
+    {
+        public async Task<Result> Handle(Command command, CancellationToken ct)
+        {
+            var visit = await db.Visits.FirstOrDefaultAsync(v => v.Id == command.VisitId, ct) ?? throw new NotFoundException("Visit", command.VisitId);
+            if (visit.ActiveTapId is not { } tapId) throw new DomainException("visit_not_locked", "This visit is not pouring on any tap.");
+            var sessionId = visit.ActivePourSessionId;
+            var lockSetAt = visit.LockSetAt;
+            visit.ReleaseLock();
+            audit.Record(AuditActions.VisitForceUnlocked, "visit", visit.Id, new { tapId, pourSessionId = sessionId, lockSetAt, command.Comment });
+
+            var tap = await db.Taps.FirstAsync(t => t.Id == tapId, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, sessionId, ct);
+            if (sessionId is { } sid) events.Add(new StopPourRequestedNotification(tapId, sid, "force_unlock"));
+            events.Add(new VisitChangedNotification(visit.Id));
+            events.Add(new TapChangedNotification(tapId));
+            events.Add(new SyncQueueChangedNotification());
+            return new Result(visit.Id, tapId, sessionId);
+        }
+    }
+}
