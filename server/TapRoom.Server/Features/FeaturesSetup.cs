@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Features.Dashboard;
 using TapRoom.Server.Features.Health;
 using TapRoom.Server.Infrastructure;
 
@@ -14,6 +15,7 @@ public static class FeaturesSetup
     {
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
+        services.AddSingleton<Dashboard.DashboardPushGate>();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -28,6 +30,7 @@ public static class FeaturesSetup
         app.MapAuthEndpoints();
         app.MapControllerEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
+        app.MapDashboardEndpoints();
         return app;
     }
 }
