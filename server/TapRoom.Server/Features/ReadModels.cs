@@ -59,13 +59,14 @@ public static class ReadModels
     public static async Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
         (await db.Ledger.AsNoTracking().Where(e => e.VisitId == visitId).Select(e => e.Amount).ToListAsync(ct)).Sum();
 
-    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) =>
-        db.Alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
+    /// <summary>Filter <paramref name="source"/> before projecting: EF cannot translate a filter on the projected record.</summary>
+    public static IQueryable<AlertDto> Alerts(TapRoomDbContext db, IQueryable<Alert>? source = null) =>
+        (source ?? db.Alerts).AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
             a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
             a.ResolvedAt, a.ResolvedBy, a.ResolveComment));
 
-    public static IQueryable<KegDto> Kegs(TapRoomDbContext db) =>
-        db.Kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
+    public static IQueryable<KegDto> Kegs(TapRoomDbContext db, IQueryable<Keg>? source = null) =>
+        (source ?? db.Kegs).AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
             k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));
 
     public static async Task<List<ControllerStatusDto>> ControllersAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)

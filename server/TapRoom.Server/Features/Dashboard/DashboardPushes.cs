@@ -38,7 +38,7 @@ public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHu
     public Task Handle(KegChangedNotification n, CancellationToken ct) =>
         gate.RunAsync("keg", n.KegId, async () =>
         {
-            var keg = await ReadModels.Kegs(db).FirstOrDefaultAsync(k => k.Id == n.KegId, ct);
+            var keg = await ReadModels.Kegs(db, db.Kegs.Where(k => k.Id == n.KegId)).FirstOrDefaultAsync(ct);
             if (keg is not null) await All.KegUpdated(keg);
         }, ct);
 
@@ -64,7 +64,7 @@ public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHu
     public Task Handle(AlertChangedNotification n, CancellationToken ct) =>
         gate.RunAsync("alert", n.AlertId, async () =>
         {
-            var alert = await ReadModels.Alerts(db).FirstOrDefaultAsync(a => a.Id == n.AlertId, ct);
+            var alert = await ReadModels.Alerts(db, db.Alerts.Where(a => a.Id == n.AlertId)).FirstOrDefaultAsync(ct);
             if (alert is null) return;
             if (n.IsNew) await All.AlertRaised(alert);
             else await All.AlertUpdated(alert);
