@@ -127,6 +127,10 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await fx.ScreenshotAsync(staff, "04-alerts");
         await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
         var dialog = staff.GetByRole(AriaRole.Dialog, new() { Name = "Acknowledge alert" });
+        await staff.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+        await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
+        await Expect(dialog.GetByLabel("Comment")).ToBeFocusedAsync();
         await dialog.GetByLabel("Comment").FillAsync("Checked the Pi, power cable was loose");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
 
@@ -148,10 +152,11 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
     }
 
     [Fact]
-    public async Task The_desk_shows_the_card_the_desk_reader_pushes_live()
+    public async Task The_desk_opens_by_keyboard_and_shows_the_card_the_desk_reader_pushes_live()
     {
         var page = await fx.SignedInPageAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "Desk" }).ClickAsync();
+        await page.Keyboard.PressAsync("Alt+2");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Desk", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("desk-reader")).ToContainTextAsync("Waiting for a card");
 
         await PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3D4", Host.Time.GetUtcNow().UtcDateTime)));

@@ -71,7 +71,7 @@ public sealed class DashboardHubTests
     }
 
     [Fact]
-    public async Task Visit_keg_sync_queue_and_card_reader_changes_reach_the_browser_as_committed_state()
+    public async Task Visit_keg_sync_queue_card_reader_and_shift_changes_reach_the_browser_as_committed_state()
     {
         await using var host = await TapRoomHost.StartAsync();
         var (http, cookies) = await SignInAsync(host);
@@ -100,6 +100,19 @@ public sealed class DashboardHubTests
         await PublishAsync(host, new CardRemovedNotification(new CardRemovedMessage("desk-1", at.AddSeconds(1))));
         Assert.Equal("04A1B2C3", (await browser.WaitForAsync<CardPresentedMessage>("CardRead")).CardUid);
         Assert.Equal("desk-1", (await browser.WaitForAsync<CardRemovedMessage>("CardRemoved")).ReaderId);
+
+        var shiftId = await host.DbAsync(async db =>
+        {
+            var admin = await db.StaffUsers.SingleAsync(u => u.Login == "admin");
+            var shift = new Shift { Id = Guid.NewGuid(), LocationId = (await db.Locations.FirstAsync()).Id, OpenedAt = at, OpenedBy = admin.Name };
+            shift.Members.Add(new ShiftMember { Id = Guid.NewGuid(), ShiftId = shift.Id, StaffUserId = admin.Id, Role = StaffRole.Admin, JoinedAt = at });
+            db.Shifts.Add(shift);
+            await db.SaveChangesAsync();
+            return shift.Id;
+        });
+        await PublishAsync(host, new ShiftChangedNotification(shiftId));
+        var shift = await browser.WaitForAsync<ShiftDto>("ShiftUpdated");
+        Assert.Equal((shiftId, ShiftStatus.Open, StaffRole.Admin), (shift.Id, shift.Status, Assert.Single(shift.Members).Role));
     }
 
     [Fact]
