@@ -16,6 +16,17 @@ add_counts() { # $1 passed $2 failed
   failed=$((failed + $2))
 }
 
+# ---- The end-to-end tests drive the system's Chromium (Playwright never downloads a browser here) ----
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing Chromium for the end-to-end tests (apt-get, about 30 s)..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$out/chromium-install.log" 2>&1 \
+      || echo "Chromium could not be installed (see test-output/chromium-install.log); the end-to-end tests will fail."
+  else
+    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (the end-to-end tests need /usr/bin/chromium)."
+  fi
+fi
+
 # ---- .NET: build once, then run each test project ----
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if ! dotnet build TapRoom.sln -c Release -nologo -v q 2>&1 | tee "$out/build.log" | grep -E "error|Build succeeded" | tail -20; then :; fi

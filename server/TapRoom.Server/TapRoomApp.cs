@@ -46,12 +46,14 @@ public static class TapRoomApp
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTapRoomWebApp();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ActorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTapRoomFeatures();
+        app.MapTapRoomWebAppFallback();
         return app;
     }
 

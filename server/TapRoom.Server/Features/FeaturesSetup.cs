@@ -3,6 +3,7 @@ using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Auth;
 using TapRoom.Server.Features.BeerTypes;
 using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Features.Dashboard;
 using TapRoom.Server.Features.Health;
 using TapRoom.Server.Features.Shifts;
 using TapRoom.Server.Features.Pos;
@@ -24,6 +25,7 @@ public static class FeaturesSetup
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
         Kegs.KegThresholdSweepJob.Register();
+        services.AddSingleton<Dashboard.DashboardPushGate>();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -51,6 +53,7 @@ public static class FeaturesSetup
         app.MapPourEndpoints();
         app.MapTapStatusEndpoints();
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
+        app.MapDashboardEndpoints();
         return app;
     }
 }

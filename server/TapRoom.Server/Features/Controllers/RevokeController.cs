@@ -37,13 +37,3 @@ public static class RevokeController
 }
 
 public sealed record ControllerRevokedNotification(Guid ControllerId) : INotification;
-
-public static class ListControllers
-{
-    public sealed record Query : IQuery<List<TapRoom.Contracts.ControllerStatusDto>>;
-
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, List<TapRoom.Contracts.ControllerStatusDto>>
-    {
-        public Task<List<TapRoom.Contracts.ControllerStatusDto>> Handle(Query request, CancellationToken ct) => ReadModels.ControllersAsync(db, null, ct);
-    }
-}

@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Features;
+using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Tests.Infrastructure;
+
+namespace TapRoom.Server.Tests.Dashboard;
+
+public sealed class DashboardHubTests
+{
+    internal static async Task<(HttpClient Http, CookieContainer Cookies)> SignInAsync(TapRoomHost host, StaffRole role = StaffRole.Admin)
+    {
+        var login = "admin";
+        var password = TapRoomHost.AdminPassword;
+        if (role != StaffRole.Admin)
+        {
+            using var admin = await host.SignInAsync();
+            login = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
+            password = "password-123";
+            (await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password, role }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+        }
+        var cookies = new CookieContainer();
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = host.BaseAddress };
+        (await http.PostAsJsonAsync("/api/auth/login", new { login, password }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+        return (http, cookies);
+    }
+
+    private static async Task PublishAsync(TapRoomHost host, INotification notification)
+    {
+        using var scope = host.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
+    }
+
+    [Fact]
+    public async Task Without_a_staff_sign_in_the_dashboard_hub_refuses_the_connection()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var anonymous = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/hubs/dashboard/negotiate?negotiateVersion=1", null)).StatusCode);
+        var ex = await Assert.ThrowsAsync<WebSocketException>(() => DashboardTestClient.ConnectAsync(host.BaseAddress, new CookieContainer()));
+        Assert.Contains("401", ex.Message);
+
+        var registered = await host.SendAsync(new RegisterController.Command("pi-1", []));
+        using var controller = host.CreateClient();
+        controller.DefaultRequestHeaders.Authorization = new("Bearer", registered.ApiKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await controller.PostAsync("/hubs/dashboard/negotiate?negotiateVersion=1", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_staff_browser_sees_the_committed_tap_with_its_pour_and_its_pour_progress()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var (http, cookies) = await SignInAsync(host, StaffRole.Staff);
+        using var _ = http;
+        var venue = await DashboardVenue.TapWithKegAsync(host, 1, withPour: true, guestName: "Ada", pourVolumeMl: 40, remainingMl: 12_000);
+        await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);
+
+        await PublishAsync(host, new TapChangedNotification(venue.TapId));
+        var tap = await browser.WaitForAsync<TapDto>("TapUpdated");
+        Assert.Equal((venue.TapId, "Pilsner", 12_000, 30_000), (tap.Id, tap.BeerName, tap.KegRemainingMl, tap.KegNominalMl));
+        Assert.Equal((venue.PourSessionId, "Ada", 40, 500), (tap.ActivePour?.PourSessionId, tap.ActivePour?.GuestName, tap.ActivePour?.VolumeMl, tap.ActivePour?.MaxVolumeMl));
+
+        await PublishAsync(host, new PourProgressNotification(venue.PourSessionId!.Value, venue.TapId, venue.VisitId, 180, host.Time.GetUtcNow().UtcDateTime));
+        var progress = await browser.WaitForAsync<PourProgressPush>("PourProgress");
+        Assert.Equal((venue.PourSessionId.Value, venue.TapId, venue.VisitId, 180), (progress.PourSessionId, progress.TapId, progress.VisitId, progress.VolumeMl));
+    }
+
+    [Fact]
+    public async Task Visit_keg_sync_queue_card_reader_and_shift_changes_reach_the_browser_as_committed_state()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var (http, cookies) = await SignInAsync(host);
+        using var _ = http;
+        var venue = await DashboardVenue.TapWithKegAsync(host, 2, withPour: true, balance: 25m, remainingMl: 900);
+        await host.DbAsync(async db =>
+        {
+            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = venue.VisitId, Kind = LedgerKind.PourCharge, Amount = -1.6m, Actor = "test", At = host.Time.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync();
+        });
+        await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);
+
+        await PublishAsync(host, new VisitChangedNotification(venue.VisitId));
+        var visit = await browser.WaitForAsync<VisitSummaryDto>("VisitUpdated");
+        Assert.Equal((venue.VisitId, 23.4m, venue.TapId), (visit.Id, visit.Balance, visit.ActiveTapId));
+
+        await PublishAsync(host, new KegChangedNotification(venue.KegId));
+        var keg = await browser.WaitForAsync<KegDto>("KegUpdated");
+        Assert.Equal((venue.KegId, 900, KegStatus.Connected), (keg.Id, keg.RemainingVolumeMl, keg.Status));
+
+        await PublishAsync(host, new SyncQueueChangedNotification());
+        Assert.Equal(1, (await browser.WaitForAsync<SyncQueueChangedMessage>("SyncQueueChanged")).PendingSyncCount);
+
+        var at = host.Time.GetUtcNow().UtcDateTime;
+        await PublishAsync(host, new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3", at)));
+        await PublishAsync(host, new CardRemovedNotification(new CardRemovedMessage("desk-1", at.AddSeconds(1))));
+        Assert.Equal("04A1B2C3", (await browser.WaitForAsync<CardPresentedMessage>("CardRead")).CardUid);
+        Assert.Equal("desk-1", (await browser.WaitForAsync<CardRemovedMessage>("CardRemoved")).ReaderId);
+
+        var shiftId = await host.DbAsync(async db =>
+        {
+            var admin = await db.StaffUsers.SingleAsync(u => u.Login == "admin");
+            var shift = new Shift { Id = Guid.NewGuid(), LocationId = (await db.Locations.FirstAsync()).Id, OpenedAt = at, OpenedBy = admin.Name };
+            shift.Members.Add(new ShiftMember { Id = Guid.NewGuid(), ShiftId = shift.Id, StaffUserId = admin.Id, Role = StaffRole.Admin, JoinedAt = at });
+            db.Shifts.Add(shift);
+            await db.SaveChangesAsync();
+            return shift.Id;
+        });
+        await PublishAsync(host, new ShiftChangedNotification(shiftId));
+        var shift = await browser.WaitForAsync<ShiftDto>("ShiftUpdated");
+        Assert.Equal((shiftId, ShiftStatus.Open, StaffRole.Admin), (shift.Id, shift.Status, Assert.Single(shift.Members).Role));
+    }
+
+    [Fact]
+    public async Task A_controller_going_offline_raises_an_alert_and_updates_its_status_and_its_taps_on_every_open_dashboard()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var venue = await DashboardVenue.TapWithKegAsync(host, 3);
+        var registered = await host.SendAsync(new RegisterController.Command("pi-3", [venue.TapId]));
+        await host.DbAsync(async db =>
+        {
+            var c = await db.Controllers.SingleAsync(x => x.Id == registered.Id);
+            c.IsOnline = true;
+            c.LastSeenAt = host.Time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync();
+        });
+        var (staffHttp, staffCookies) = await SignInAsync(host, StaffRole.Staff);
+        var (managerHttp, managerCookies) = await SignInAsync(host, StaffRole.Manager);
+        using var _ = staffHttp;
+        using var __ = managerHttp;
+        await using var first = await DashboardTestClient.ConnectAsync(host.BaseAddress, staffCookies);
+        await using var second = await DashboardTestClient.ConnectAsync(host.BaseAddress, managerCookies);
+
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+        var result = await host.SendAsync(new SweepControllerHeartbeats.Command());
+        Assert.Equal([registered.Id], result.MarkedOffline);
+
+        foreach (var browser in new[] { first, second })
+        {
+            var alert = await browser.WaitForAsync<AlertDto>("AlertRaised");
+            Assert.Equal(("controller_offline", AlertSeverity.Warning, AlertStatus.Open, registered.Id), (alert.Type, alert.Severity, alert.Status, alert.SubjectId));
+            var controller = await browser.WaitForAsync<ControllerStatusDto>("ControllerStatusChanged");
+            Assert.False(controller.Online);
+            var tap = await browser.WaitForAsync<TapDto>("TapUpdated", t => t.Id == venue.TapId);
+            Assert.False(tap.ControllerOnline);
+        }
+
+        // Still offline a minute later: the open alert is counted, and the browsers hear it as an update, not a new alert.
+        await host.DbAsync(async db =>
+        {
+            var c = await db.Controllers.SingleAsync(x => x.Id == registered.Id);
+            c.IsOnline = true;
+            await db.SaveChangesAsync();
+        });
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        await host.SendAsync(new SweepControllerHeartbeats.Command());
+        var repeated = await first.WaitForAsync<AlertDto>("AlertUpdated");
+        Assert.Equal(2, repeated.OccurrenceCount);
+        Assert.Single(first.All<AlertDto>("AlertRaised"));
+    }
+
+    [Fact]
+    public async Task Concurrent_changes_of_one_tap_leave_every_browser_on_the_final_committed_state()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var venue = await DashboardVenue.TapWithKegAsync(host, 4);
+        var (http, cookies) = await SignInAsync(host);
+        using var _ = http;
+        await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);
+
+        var statuses = new[] { TapStatus.Locked, TapStatus.Cleaning, TapStatus.Active };
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(async () =>
+        {
+            await host.DbAsync(async db =>
+            {
+                await db.Taps.Where(t => t.Id == venue.TapId).ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, statuses[i % 3]));
+            });
+            await PublishAsync(host, new TapChangedNotification(venue.TapId));
+        })));
+        var final = await host.DbAsync(db => db.Taps.Where(t => t.Id == venue.TapId).Select(t => t.Status).SingleAsync());
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (browser.All<TapDto>("TapUpdated").Count() < 30 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var received = browser.All<TapDto>("TapUpdated").ToList();
+        Assert.Equal(30, received.Count);
+        Assert.Equal(final, received[^1].Status);
+    }
+
+    [Fact]
+    public async Task The_sync_queue_and_controller_list_are_readable_by_staff_only()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var venue = await DashboardVenue.TapWithKegAsync(host, 5, withPour: true, guestName: "Grace", pourVolumeMl: 120);
+        using var anonymous = host.CreateClient();
+        await HttpAssert.ProblemAsync(await anonymous.GetAsync("/api/sync/pending"), HttpStatusCode.Unauthorized, "unauthenticated");
+        await HttpAssert.ProblemAsync(await anonymous.GetAsync("/api/controllers"), HttpStatusCode.Unauthorized, "unauthenticated");
+
+        var (staff, _) = await SignInAsync(host, StaffRole.Staff);
+        using var __ = staff;
+        var pending = await HttpAssert.OkAsync<PendingSyncDto>(await staff.GetAsync("/api/sync/pending"));
+        var pour = Assert.Single(pending.Pours);
+        Assert.Equal((1, venue.PourSessionId!.Value, "Tap 5", "Grace", 120), (pending.PendingSyncCount, pour.PourSessionId, pour.TapName, pour.GuestName, pour.VolumeMl));
+
+        var controllers = await HttpAssert.OkAsync<List<ControllerStatusDto>>(await staff.GetAsync("/api/controllers"));
+        var controller = Assert.Single(controllers);
+        Assert.Equal(("pi-arranged-5", false, venue.TapId), (controller.Name, controller.Online, Assert.Single(controller.TapIds)));
+        await HttpAssert.ProblemAsync(await staff.PostAsJsonAsync("/api/controllers", new { name = "pi-x", tapIds = Array.Empty<Guid>() }), HttpStatusCode.Forbidden, "forbidden");
+    }
+}

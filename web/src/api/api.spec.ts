@@ -1,0 +1,46 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fakeFetch, problem } from '../testing/fakes'
+import { useSessionStore } from '../stores/session'
+import { retryForever } from './hub'
+import { ApiError, http } from './http'
+
+describe('http', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('turns problem details into an ApiError with the stable code and the field errors', async () => {
+    fakeFetch({
+      'POST /api/visits/v/top-up': new Response(
+        JSON.stringify({ status: 400, code: 'validation_failed', title: 'The request is not valid.', errors: { amount: ['Must be positive.'] } }),
+        { status: 400, headers: { 'Content-Type': 'application/problem+json' } },
+      ),
+    })
+    const error = (await http.post('/api/visits/v/top-up', { amount: -1 }).catch((e: unknown) => e)) as ApiError
+    expect(error).toBeInstanceOf(ApiError)
+    expect([error.status, error.code, error.text]).toEqual([400, 'validation_failed', 'amount: Must be positive.'])
+  })
+
+  it('a 401 on any request ends the session, so the sign-in page comes back', async () => {
+    fakeFetch({ 'GET /api/taps': problem(401, 'unauthenticated') })
+    const session = useSessionStore()
+    session.$patch({ status: 'signed_in', user: { id: 'u', login: 'tess', name: 'Tess', role: 'staff' } })
+    await http.get('/api/taps').catch(() => undefined)
+    expect(session.status).toBe('signed_out')
+    expect(session.error?.code).toBe('unauthenticated')
+  })
+
+  it('a wrong password does not count as an ended session', async () => {
+    fakeFetch({ 'POST /api/auth/login': problem(401, 'invalid_credentials', 'Wrong login or password.') })
+    const session = useSessionStore()
+    expect(await session.signIn('tess', 'nope')).toBe(false)
+    expect(session.error?.code).toBe('invalid_credentials')
+  })
+})
+
+describe('hub retry policy', () => {
+  it('never gives up: quick at first, then every 10 s', () => {
+    const delays = [0, 1, 2, 3, 4, 10, 1000].map((n) => retryForever.nextRetryDelayInMilliseconds({ previousRetryCount: n, elapsedMilliseconds: n * 10000, retryReason: new Error('x') }))
+    expect(delays).toEqual([0, 1000, 2000, 5000, 10000, 10000, 10000])
+  })
+})

@@ -1,0 +1,77 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { alert, deferred, fakeFetch } from '../testing/fakes'
+import { useAlertsStore } from './alerts'
+
+describe('alerts store', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+  afterEach(() => vi.unstubAllGlobals())
+
+  it('adds a raised alert once however often the push repeats', async () => {
+    fakeFetch({ 'GET /api/alerts': [] })
+    const alerts = useAlertsStore()
+    await alerts.load()
+    alerts.onAlertRaised(alert())
+    alerts.onAlertRaised(alert())
+    expect(alerts.all).toHaveLength(1)
+    expect(alerts.criticalOpen).toHaveLength(1)
+  })
+
+  it('never moves an alert back: a late "open" push after "acknowledged" is ignored', async () => {
+    fakeFetch({ 'GET /api/alerts': [] })
+    const alerts = useAlertsStore()
+    await alerts.load()
+    alerts.onAlertUpdated(alert({ status: 'acknowledged', acknowledgedBy: 'Tess', acknowledgeComment: 'on it' }))
+    alerts.onAlertRaised(alert({ status: 'open' }))
+    expect(alerts.all[0]!.status).toBe('acknowledged')
+    expect(alerts.criticalOpen).toHaveLength(0)
+  })
+
+  it('counts repeats forward only', async () => {
+    fakeFetch({ 'GET /api/alerts': [alert({ occurrenceCount: 3, lastRaisedAt: '2026-11-21T18:03:00Z' })] })
+    const alerts = useAlertsStore()
+    await alerts.load()
+    alerts.onAlertUpdated(alert({ occurrenceCount: 2, lastRaisedAt: '2026-11-21T18:02:00Z' }))
+    expect(alerts.all[0]!.occurrenceCount).toBe(3)
+    alerts.onAlertUpdated(alert({ occurrenceCount: 4, lastRaisedAt: '2026-11-21T18:04:00Z' }))
+    expect(alerts.all[0]!.occurrenceCount).toBe(4)
+  })
+
+  it('sorts unresolved alerts by severity, critical first', async () => {
+    fakeFetch({
+      'GET /api/alerts': [
+        alert({ id: 'w', severity: 'warning', lastRaisedAt: '2026-11-21T18:05:00Z' }),
+        alert({ id: 'c', severity: 'critical' }),
+        alert({ id: 'r', severity: 'critical', status: 'resolved' }),
+      ],
+    })
+    const alerts = useAlertsStore()
+    await alerts.load()
+    expect(alerts.unresolved.map((a) => a.id)).toEqual(['c', 'w'])
+    expect(alerts.resolved.map((a) => a.id)).toEqual(['r'])
+  })
+
+  it('a raise that arrives while the list loads is not lost to the older snapshot', async () => {
+    const answer = deferred<unknown>()
+    fakeFetch({ 'GET /api/alerts': () => answer.promise })
+    const alerts = useAlertsStore()
+    const loading = alerts.load()
+    alerts.onAlertRaised(alert({ id: 'new' }))
+    answer.resolve([])
+    await loading
+    expect(alerts.all.map((a) => a.id)).toEqual(['new'])
+  })
+
+  it('acknowledges with a comment and shows the answer at once', async () => {
+    const { fn } = fakeFetch({
+      'GET /api/alerts': [alert()],
+      'POST /api/alerts/alert-1/acknowledge': alert({ status: 'acknowledged', acknowledgeComment: 'checked the card' }),
+    })
+    const alerts = useAlertsStore()
+    await alerts.load()
+    expect(await alerts.acknowledge('alert-1', 'checked the card')).toBeNull()
+    expect(alerts.all[0]!.status).toBe('acknowledged')
+    const body = JSON.parse(String(fn.mock.calls.find((c) => c[0] === '/api/alerts/alert-1/acknowledge')![1]!.body))
+    expect(body).toEqual({ comment: 'checked the card' })
+  })
+})

@@ -1,0 +1,76 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ApiError, http, toApiError } from '../api/http'
+import type { AlertDto, AlertSeverity, AlertStatus } from '../api/types'
+import { useLiveLoad } from './liveLoad'
+
+const statusRank: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 }
+const severityRank: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 }
+
+/** Whether `incoming` is at least as new as `existing`: an alert only moves forward (open → acknowledged → resolved, more occurrences). */
+export function isNewerAlert(incoming: AlertDto, existing: AlertDto): boolean {
+  const byStatus = statusRank[incoming.status] - statusRank[existing.status]
+  if (byStatus !== 0) return byStatus > 0
+  if (incoming.occurrenceCount !== existing.occurrenceCount) return incoming.occurrenceCount > existing.occurrenceCount
+  return incoming.lastRaisedAt >= existing.lastRaisedAt
+}
+
+export function compareAlerts(a: AlertDto, b: AlertDto): number {
+  return (
+    statusRank[a.status] - statusRank[b.status] ||
+    severityRank[b.severity] - severityRank[a.severity] ||
+    b.lastRaisedAt.localeCompare(a.lastRaisedAt)
+  )
+}
+
+export const useAlertsStore = defineStore('alerts', () => {
+  const byId = ref(new Map<string, AlertDto>())
+  const live = useLiveLoad()
+
+  const all = computed(() => [...byId.value.values()].sort(compareAlerts))
+  const unresolved = computed(() => all.value.filter((a) => a.status !== 'resolved'))
+  const resolved = computed(() => all.value.filter((a) => a.status === 'resolved'))
+  /** Open critical alerts: shown across the whole frame until someone acknowledges them. */
+  const criticalOpen = computed(() => unresolved.value.filter((a) => a.severity === 'critical' && a.status === 'open'))
+  const openCount = computed(() => unresolved.value.filter((a) => a.status === 'open').length)
+
+  function load() {
+    return live.load(
+      () => http.get<AlertDto[]>('/api/alerts'),
+      (alerts) => {
+        byId.value = new Map(alerts.map((a) => [a.id, a]))
+      },
+    )
+  }
+
+  function ensureLoaded() {
+    if (live.status.value === 'idle') void load()
+  }
+
+  function applyAlert(alert: AlertDto) {
+    const existing = byId.value.get(alert.id)
+    if (existing && !isNewerAlert(alert, existing)) return
+    byId.value.set(alert.id, alert)
+  }
+
+  async function act(id: string, action: 'acknowledge' | 'resolve', comment: string): Promise<ApiError | null> {
+    try {
+      const result = await http.post<AlertDto | undefined>(`/api/alerts/${id}/${action}`, { comment })
+      if (result && typeof result === 'object' && 'id' in result) applyAlert(result)
+      else void load()
+      return null
+    } catch (e) {
+      return toApiError(e)
+    }
+  }
+
+  return {
+    byId, all, unresolved, resolved, criticalOpen, openCount,
+    status: live.status, error: live.error, refreshing: live.refreshing,
+    load, ensureLoaded,
+    acknowledge: (id: string, comment: string) => act(id, 'acknowledge', comment),
+    resolve: (id: string, comment: string) => act(id, 'resolve', comment),
+    onAlertRaised: (a: AlertDto) => live.push(() => applyAlert(a)),
+    onAlertUpdated: (a: AlertDto) => live.push(() => applyAlert(a)),
+  }
+})
