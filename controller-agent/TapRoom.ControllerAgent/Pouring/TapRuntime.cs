@@ -144,6 +144,7 @@ public sealed class TapRuntime : IDisposable
 
     private async Task AuthorizeAsync(AuthorizeRequest request)
     {
+        await Task.Yield(); // never answer inside the caller's turn of the machine
         AuthorizeResult result;
         try
         {
