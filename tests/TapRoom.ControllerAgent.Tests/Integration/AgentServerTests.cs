@@ -1,0 +1,92 @@
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.ControllerAgent.Hardware.Simulated;
+using TapRoom.ControllerAgent.Pouring;
+using TapRoom.ControllerAgent.Storage;
+using TapRoom.ControllerAgent.Tests.Infrastructure;
+
+namespace TapRoom.ControllerAgent.Tests.Integration;
+
+/// <summary>The real agent (AgentHost, simulated hardware) against the real server over real WebSockets.</summary>
+public sealed class AgentServerTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+
+    private static AgentSettings Settings(ServerFixture server, string apiKey, string dataDirectory) => new()
+    {
+        ServerUrl = server.BaseAddress.ToString(),
+        ApiKey = apiKey,
+        DataDirectory = dataDirectory,
+        ReconnectDelaysMs = [0, 100, 250, 500],
+    };
+
+    [Fact]
+    public async Task The_agent_says_hello_with_its_taps_denies_locally_while_the_server_is_down_and_says_hello_again_after_a_restart()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (controllerId, apiKey, tapIds) = await server.RegisterControllerAsync(taps: 2);
+        var dir = TempDir.New();
+        using var rig1 = new SimulatedTapRig("r1");
+        using var rig2 = new SimulatedTapRig("r2");
+        await using var agent = new AgentHost(Settings(server, apiKey, dir), [rig1.Hardware, rig2.Hardware]);
+        await agent.StartAsync();
+
+        await Eventually.TrueAsync(() => agent.Connection.IsUp && agent.Taps.All(t => t.Machine.Config is not null), Deadline, "first hello");
+        Assert.Equal(1, agent.Connection.HelloCount);
+        Assert.Equal(controllerId, agent.Connection.LastHello!.ControllerId);
+        Assert.Equal(tapIds, agent.Taps.Select(t => t.TapId!.Value));
+        Assert.All(agent.Taps, t => Assert.Equal((TapStatus.Active, 1000, 8000), (t.Machine.Config!.Status, t.Machine.Config.MaxPourMl, t.Machine.Config.FlowIdleTimeoutMs)));
+        Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
+        Assert.Equal("1.0.0", await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.AgentVersion).SingleAsync()));
+
+        await server.StopServerAsync();
+        await Eventually.TrueAsync(() => !agent.Connection.IsUp, Deadline, "the agent notices the server is gone");
+        rig1.Reader.Present("04A1B2C3");
+        await Eventually.TrueAsync(() => agent.Taps[0].Machine.State == PourState.Denied, Deadline, "local deny");
+        Assert.False(rig1.Valve.IsOpen);
+        Assert.Equal(0, rig1.Valve.OpenCount);
+        rig1.Reader.Remove();
+
+        await server.StartServerAsync();
+        await Eventually.TrueAsync(() => agent.Connection.IsUp && agent.Connection.HelloCount == 2, Deadline, "hello after the restart");
+        await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.LinkUp), Deadline, "taps see the link");
+        Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
+        Assert.Equal(0, rig1.Valve.OpenCount);
+    }
+
+    [Fact]
+    public async Task The_first_connect_is_retried_until_the_server_appears_and_hello_reports_the_journals_pending_pours()
+    {
+        await using var server = await ServerFixture.StartAsync();
+        var (controllerId, apiKey, tapIds) = await server.RegisterControllerAsync(taps: 1);
+        await server.StopServerAsync();
+
+        // A pour finished while offline, waiting in the journal.
+        var dir = TempDir.New();
+        using (var journal = new PourJournal(Path.Combine(dir, "journal.db")))
+        {
+            var session = Guid.NewGuid();
+            journal.Start(session, tapIds[0], 500, 450, DateTime.UtcNow.AddMinutes(-2));
+            journal.Finish(session, 333, 150, DateTime.UtcNow.AddMinutes(-1), EndReasons.CardRemoved);
+        }
+
+        using var rig = new SimulatedTapRig("r1");
+        await using var agent = new AgentHost(Settings(server, apiKey, dir), [rig.Hardware]);
+        await agent.StartAsync();
+        rig.Reader.Present("04A1B2C3");
+        await Eventually.TrueAsync(() => agent.Taps[0].Machine.State == PourState.Denied, Deadline, "deny before any hello (fail closed)");
+        rig.Reader.Remove();
+        Assert.Equal(0, agent.Connection.HelloCount);
+
+        await server.StartServerAsync();
+        await Eventually.TrueAsync(() => agent.Connection.HelloCount == 1, Deadline, "the first connect succeeds once the server is up");
+        // The server heard "1 pending": the tap waits in processing_sync, and the agent says so to new cards.
+        Assert.Equal(TapStatus.ProcessingSync, await server.DbAsync(db => db.Taps.Where(t => t.Id == tapIds[0]).Select(t => t.Status).SingleAsync()));
+        Assert.Equal(TapStatus.ProcessingSync, agent.Connection.LastHello!.Taps.Single().Status);
+        Assert.Equal(controllerId, agent.Connection.LastHello.ControllerId);
+        Assert.Equal(1, agent.Journal.PendingCount());
+        rig.Reader.Present("04A1B2C4");
+        await Eventually.TrueAsync(() => agent.Taps[0].LastDenial == nameof(DenyReason.TapNotActive), Deadline, "tap_not_active, asked locally");
+        Assert.Equal(0, rig.Valve.OpenCount);
+    }
+}
