@@ -29,7 +29,9 @@ public sealed class TapRuntime : IDisposable
     private readonly ILogger _logger;
     private readonly PourSettings _settings;
     private readonly Stopwatch _authorizeClock = new();
+    private const int IdleTickMs = 1000;
     private ITimer? _ticker;
+    private bool _fast;
     private bool _disposed;
 
     public TapRuntime(int slot, TapHardware hardware, PourJournal journal, IAgentLink link, PourSettings settings, TimeProvider time, ILogger logger)
@@ -60,8 +62,8 @@ public sealed class TapRuntime : IDisposable
         Hardware.Reader.Presented += OnPresented;
         Hardware.Reader.Removed += OnRemoved;
         Hardware.Meter.Pulse += OnPulse;
-        _ticker = _time.CreateTimer(_ => Post((m, now) => m.Tick(now)), null, TimeSpan.FromMilliseconds(_settings.TickIntervalMs),
-            TimeSpan.FromMilliseconds(_settings.TickIntervalMs));
+        _ticker = _time.CreateTimer(_ => Post((m, now) => m.Tick(now)), null, TimeSpan.FromMilliseconds(IdleTickMs),
+            TimeSpan.FromMilliseconds(IdleTickMs));
     }
 
     public void Post(Func<TapPourMachine, DateTime, IReadOnlyList<PourCommand>> input)
@@ -71,7 +73,18 @@ public sealed class TapRuntime : IDisposable
             if (_disposed) return;
             var now = _time.GetUtcNow().UtcDateTime;
             Execute(input(Machine, now));
+            AdjustTicker();
         }
+    }
+
+    /// <summary>Ticks fast only while something is timed (authorising, pouring, settling); an idle tap wakes once a second.</summary>
+    private void AdjustTicker()
+    {
+        var fast = Machine.State is PourState.Authorising or PourState.Pouring or PourState.Completing;
+        if (_ticker is null || fast == _fast) return;
+        _fast = fast;
+        var period = TimeSpan.FromMilliseconds(fast ? _settings.TickIntervalMs : IdleTickMs);
+        _ticker.Change(period, period);
     }
 
     private void OnPresented(string uid) => Post((m, now) => m.CardPresented(uid, now));

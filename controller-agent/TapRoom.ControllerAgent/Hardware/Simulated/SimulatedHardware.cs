@@ -79,6 +79,7 @@ public sealed class SimulatedTapRig : IDisposable
     private readonly ITimer _timer;
     private readonly Random _random;
     private readonly TimeSpan _step = TimeSpan.FromMilliseconds(50);
+    private readonly TimeSpan _idle = TimeSpan.FromSeconds(1);
     private double _carry;
 
     public SimulatedTapRig(string readerId, double flowRateMlPerSecond = 60, int pulsesPerLiter = 450, double noisePercent = 5,
@@ -89,7 +90,8 @@ public sealed class SimulatedTapRig : IDisposable
         NoisePercent = noisePercent;
         Reader = new SimulatedCardReader(readerId);
         _random = seed is null ? new Random() : new Random(seed.Value);
-        _timer = (time ?? TimeProvider.System).CreateTimer(_ => Step(), null, _step, _step);
+        _timer = (time ?? TimeProvider.System).CreateTimer(_ => Step(), null, _idle, _idle);
+        Valve.Changed += open => _timer.Change(open ? _step : _idle, open ? _step : _idle);
     }
 
     public SimulatedValve Valve { get; } = new();
@@ -107,6 +109,7 @@ public sealed class SimulatedTapRig : IDisposable
     private void Step()
     {
         var rate = Valve.IsOpen ? FlowRateMlPerSecond : Leak;
+        var step = Valve.IsOpen ? _step : _idle;
         if (rate <= 0)
         {
             _carry = 0;
@@ -114,7 +117,7 @@ public sealed class SimulatedTapRig : IDisposable
         }
         double noise;
         lock (_random) noise = 1 + (_random.NextDouble() * 2 - 1) * NoisePercent / 100;
-        _carry += rate * noise * _step.TotalSeconds * PulsesPerLiter / 1000;
+        _carry += rate * noise * step.TotalSeconds * PulsesPerLiter / 1000;
         var whole = (int)_carry;
         _carry -= whole;
         var wasOpen = Valve.IsOpen;
