@@ -27,6 +27,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     private readonly List<TapRuntime> _taps = [];
     private Task _connectionLoop = Task.CompletedTask;
     private Task _syncLoop = Task.CompletedTask;
+    private DeskForwarder? _desk;
     private int _disposed;
 
     public AgentHost(AgentSettings settings, IReadOnlyList<TapHardware> taps, ICardReader? deskReader = null, TimeProvider? time = null,
@@ -76,8 +77,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         }
         else if (_deskReader is not null)
         {
-            _deskReader.Presented += OnDeskPresented;
-            _deskReader.Removed += OnDeskRemoved;
+            _desk = new DeskForwarder(_deskReader, this, TimeSpan.FromMilliseconds(_settings.Pour.CardDebounceMs), _time, _loggers.CreateLogger<DeskForwarder>());
         }
 
         Connection.Configured += OnConfigured;
@@ -142,30 +142,6 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         }
     }
 
-    private void OnDeskPresented(string uid)
-    {
-        if (!Connection.IsUp) return;
-        Send(hub => hub.CardPresented(new CardPresentedMessage(_deskReader!.ReaderId, uid, _time.GetUtcNow().UtcDateTime)));
-    }
-
-    private void OnDeskRemoved()
-    {
-        if (!Connection.IsUp) return;
-        Send(hub => hub.CardRemoved(new CardRemovedMessage(_deskReader!.ReaderId, _time.GetUtcNow().UtcDateTime)));
-    }
-
-    private void Send(Func<IControllerHub, Task> send) => _ = Task.Run(async () =>
-    {
-        try
-        {
-            await send(Connection.Hub);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning("Card event not forwarded: {Error}", ex.Message);
-        }
-    });
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
@@ -178,11 +154,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
             await Task.WhenAll(_connectionLoop, _syncLoop).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
-        if (_deskReader is not null)
-        {
-            _deskReader.Presented -= OnDeskPresented;
-            _deskReader.Removed -= OnDeskRemoved;
-        }
+        _desk?.Dispose();
         Journal.Dispose();
         _stop.Dispose();
     }

@@ -121,3 +121,22 @@ public static class TempDir
 {
     public static string New() => Path.Combine(Path.GetTempPath(), "taproom-agent-tests", Guid.NewGuid().ToString("N"));
 }
+
+/// <summary>Keeps every formatted log line (to prove what is and is not logged).</summary>
+public sealed class CapturingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+    public void Dispose() { }
+
+    private sealed class Logger(CapturingLoggerFactory owner, string category) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}

@@ -88,6 +88,8 @@ public sealed class ServerFixture : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<TapRoomDbContext>());
     }
 
+    public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
+
     public Task DbAsync(Func<TapRoomDbContext, Task> work) => DbAsync(async db => { await work(db); return true; });
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using TapRoom.Server.Hubs;
 using TapRoom.Contracts;
 using TapRoom.ControllerAgent.Hardware.Simulated;
 using TapRoom.ControllerAgent.Pouring;
@@ -28,7 +30,8 @@ public sealed class AgentServerTests
         var dir = TempDir.New();
         using var rig1 = new SimulatedTapRig("r1");
         using var rig2 = new SimulatedTapRig("r2");
-        await using var agent = new AgentHost(Settings(server, apiKey, dir), [rig1.Hardware, rig2.Hardware]);
+        var logs = new CapturingLoggerFactory();
+        await using var agent = new AgentHost(Settings(server, apiKey, dir), [rig1.Hardware, rig2.Hardware], loggers: logs);
         await agent.StartAsync();
 
         await Eventually.TrueAsync(() => agent.Connection.IsUp && agent.Taps.All(t => t.Machine.Config is not null), Deadline, "first hello");
@@ -38,6 +41,20 @@ public sealed class AgentServerTests
         Assert.All(agent.Taps, t => Assert.Equal((TapStatus.Active, 1000, 8000), (t.Machine.Config!.Status, t.Machine.Config.MaxPourMl, t.Machine.Config.FlowIdleTimeoutMs)));
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal("1.0.0", await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.AgentVersion).SingleAsync()));
+
+        // The server's pushes reach the agent: a tap locked by staff refuses cards without asking; new calibration applies.
+        var hub = server.Service<IHubContext<ControllerHub, IControllerClient>>();
+        await hub.Clients.Group(ControllerHub.GroupFor(controllerId)).TapStateChanged(new TapStateChangedMessage(tapIds[1], TapStatus.Locked));
+        await Eventually.TrueAsync(() => agent.Taps[1].Machine.Config!.Status == TapStatus.Locked, Deadline, "TapStateChanged applied");
+        rig2.Reader.Present("04A1B2C3");
+        await Eventually.TrueAsync(() => agent.Taps[1].LastDenial == nameof(DenyReason.TapNotActive), Deadline, "locked tap refuses");
+        rig2.Reader.Remove();
+        var config = agent.Connection.LastHello!;
+        await hub.Clients.Group(ControllerHub.GroupFor(controllerId)).ConfigChanged(config with
+        {
+            Taps = config.Taps.Select(t => t with { PulsesPerLiter = 520, MaxPourMl = 400 }).ToList(),
+        });
+        await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.Config is { PulsesPerLiter: 520, MaxPourMl: 400 }), Deadline, "ConfigChanged applied");
 
         await server.StopServerAsync();
         await Eventually.TrueAsync(() => !agent.Connection.IsUp, Deadline, "the agent notices the server is gone");
@@ -52,6 +69,9 @@ public sealed class AgentServerTests
         await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.LinkUp), Deadline, "taps see the link");
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal(0, rig1.Valve.OpenCount);
+        Assert.Equal(0, rig2.Valve.OpenCount);
+        Assert.Contains(logs.Lines, l => l.Contains("Cannot reach") || l.Contains("Connection to"));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(apiKey) || l.Contains(apiKey[4..]));
     }
 
     [Fact]
