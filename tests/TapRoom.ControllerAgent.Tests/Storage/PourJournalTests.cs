@@ -172,5 +172,46 @@ public sealed class PourJournalTests : IDisposable
         rig.Dispose();
     }
 
+    [Fact]
+    public async Task A_link_that_drops_mid_pour_lets_the_pour_finish_at_its_maximum_and_queues_it_until_the_server_answers()
+    {
+        using var journal = new PourJournal(JournalPath);
+        var session = Guid.NewGuid();
+        var hub = new ScriptedHub { OnAuthorize = _ => new AuthorizeResult(true, session, 200, null, "ok", "Ann", 10m) };
+        var link = new ScriptedLink(hub);
+        var time = new ManualTime();
+        using var rig = new SimulatedTapRig("r1", flowRateMlPerSecond: 0, time: time);
+        using var runtime = new TapRuntime(0, rig.Hardware, journal, link, new PourSettings { SettleMs = 0 }, time, NullLogger.Instance);
+        runtime.Start();
+        runtime.Post((m, _) => m.Configure(Tap));
+        runtime.Post((m, _) => m.LinkChanged(true));
+        rig.Reader.Present("04A1B2C3");
+        Assert.True(SpinWait.SpinUntil(() => rig.Valve.IsOpen, TimeSpan.FromSeconds(5)));
+
+        link.IsUp = false;
+        runtime.Post((m, _) => m.LinkChanged(false));
+        rig.Meter.Emit(45); // 100 ml
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(rig.Valve.IsOpen); // the pour goes on within its maximum
+        rig.Meter.Emit(44);
+        Assert.True(rig.Valve.IsOpen);
+        rig.Meter.Emit(1); // 90 pulses = 200 ml: the maximum
+        Assert.False(rig.Valve.IsOpen);
+        rig.Meter.Emit(3); // drips after the close: below the ghost threshold, no leak report, not charged
+
+        var queued = Assert.Single(journal.Pending());
+        Assert.Equal((session, JournalState.Finished, 200, EndReasons.MaxVolume), (queued.PourSessionId, queued.State, queued.VolumeMl, queued.EndReason));
+        Assert.True(link.SyncRequests >= 1);
+        var replayer = new JournalReplayer(journal, NullLogger.Instance);
+        hub.OnComplete = _ => throw new HubLinkDown();
+        Assert.Equal(0, await replayer.SyncDueAsync(hub, time.Now));
+        Assert.Equal(1, journal.PendingCount());
+
+        hub.OnComplete = _ => new CompletePourResult(CompletePourOutcome.Synced, 1.2m, 8.8m);
+        Assert.Equal(1, await replayer.SyncDueAsync(hub, time.Now.AddSeconds(1)));
+        Assert.Equal(0, journal.PendingCount());
+        Assert.Equal([200, 200], hub.Completions.Select(c => c.VolumeMl));
+    }
+
     private sealed class HubLinkDown() : Exception("link down");
 }
