@@ -27,7 +27,7 @@ public sealed class AgentServerTests
     {
         await using var server = await ServerFixture.StartAsync();
         var (controllerId, apiKey, tapIds) = await server.RegisterControllerAsync(taps: 2);
-        var dir = TempDir.New();
+        var dir = Path.Combine(server.DataDirectory, "agent");
         using var rig1 = new SimulatedTapRig("r1");
         using var rig2 = new SimulatedTapRig("r2");
         var logs = new CapturingLoggerFactory();
@@ -82,7 +82,7 @@ public sealed class AgentServerTests
         await server.StopServerAsync();
 
         // A pour finished while offline, waiting in the journal.
-        var dir = TempDir.New();
+        var dir = Path.Combine(server.DataDirectory, "agent");
         using (var journal = new PourJournal(Path.Combine(dir, "journal.db")))
         {
             var session = Guid.NewGuid();
