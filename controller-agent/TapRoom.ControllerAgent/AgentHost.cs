@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TapRoom.Contracts;
+using TapRoom.ControllerAgent.Connection;
+using TapRoom.ControllerAgent.Hardware;
+using TapRoom.ControllerAgent.Pouring;
+using TapRoom.ControllerAgent.Storage;
+using TapRoom.HubClient;
+
+namespace TapRoom.ControllerAgent;
+
+/// <summary>
+/// The whole agent around given hardware: journal recovery first (valves closed, unfinished sessions finished from
+/// their last checkpoint), then the connection, one <see cref="TapRuntime"/> per tap, and the replay of finished pours.
+/// Taps are matched to the server's taps in order (the server sends them by tap number). In desk mode the reader's
+/// cards are forwarded instead. Tests and the server's demo host it directly; Program hosts it in a generic host.
+/// </summary>
+public sealed class AgentHost : IAsyncDisposable, IAgentLink
+{
+    private readonly AgentSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ICardReader? _deskReader;
+    private readonly SemaphoreSlim _syncSignal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TapRuntime> _taps = [];
+    private Task _connectionLoop = Task.CompletedTask;
+    private Task _syncLoop = Task.CompletedTask;
+    private DeskForwarder? _desk;
+    private int _disposed;
+
+    public AgentHost(AgentSettings settings, IReadOnlyList<TapHardware> taps, ICardReader? deskReader = null, TimeProvider? time = null,
+        ILoggerFactory? loggers = null)
+    {
+        _settings = settings;
+        _time = time ?? TimeProvider.System;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _logger = _loggers.CreateLogger<AgentHost>();
+        _deskReader = deskReader;
+        foreach (var hw in taps) hw.Valve.Close();
+        Hardware = taps;
+        Journal = new PourJournal(settings.JournalPath);
+        var policy = new DeterministicRetryPolicy(settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
+        Replayer = new JournalReplayer(Journal, _loggers.CreateLogger<JournalReplayer>(), policy);
+        Connection = new AgentConnection(new Uri(settings.ServerUrl), settings.ApiKey, settings.AgentVersion, Journal.PendingCount, policy, _loggers);
+    }
+
+    public IReadOnlyList<TapHardware> Hardware { get; }
+    public PourJournal Journal { get; }
+    public JournalReplayer Replayer { get; }
+    public AgentConnection Connection { get; }
+    public IReadOnlyList<TapRuntime> Taps => _taps;
+    /// <summary>Sessions that were still open at start and were finished from their checkpoint.</summary>
+    public IReadOnlyList<JournalEntry> Recovered { get; private set; } = [];
+
+    bool IAgentLink.IsUp => Connection.IsUp;
+    IControllerHub IAgentLink.Hub => Connection.Hub;
+    void IAgentLink.RequestSync() => _syncSignal.Release();
+
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        Recovered = Journal.RecoverOpenSessions(EndReasons.Recovered);
+        foreach (var e in Recovered)
+            _logger.LogWarning("Recovered pour {PourSessionId} left open by the last run: finished at its checkpoint, {VolumeMl} ml", e.PourSessionId, e.VolumeMl);
+        foreach (var dead in Journal.Dead())
+            _logger.LogError("Dead pour {PourSessionId} ({VolumeMl} ml) was rejected by the server: {Error}", dead.PourSessionId, dead.VolumeMl, dead.LastError);
+
+        if (_settings.Mode == AgentMode.Tap)
+        {
+            for (var i = 0; i < Hardware.Count; i++)
+            {
+                var runtime = new TapRuntime(i, Hardware[i], Journal, this, _settings.Pour, _time, _loggers.CreateLogger($"TapRoom.ControllerAgent.Tap{i + 1}"));
+                _taps.Add(runtime);
+                runtime.Start();
+            }
+        }
+        else if (_deskReader is not null)
+        {
+            _desk = new DeskForwarder(_deskReader, this, TimeSpan.FromMilliseconds(_settings.Pour.CardDebounceMs), _time, _loggers.CreateLogger<DeskForwarder>());
+        }
+
+        Connection.Configured += OnConfigured;
+        Connection.TapStateChanged += m => ForTap(m.TapId, r => r.Post((machine, _) => machine.TapStatusChanged(m.Status)));
+        Connection.StopPour += m => ForAll(r => r.Post((machine, now) => machine.StopPour(m.PourSessionId, now)));
+        Connection.LinkChanged += up =>
+        {
+            foreach (var r in _taps) r.Post((machine, _) => machine.LinkChanged(up));
+            if (up) _syncSignal.Release();
+        };
+
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, ct).Token;
+        _connectionLoop = Task.Run(() => Connection.RunAsync(stop), CancellationToken.None);
+        _syncLoop = Task.Run(() => SyncLoopAsync(stop), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private Task OnConfigured(HelloResult config)
+    {
+        for (var i = 0; i < _taps.Count; i++)
+        {
+            if (i >= config.Taps.Count)
+            {
+                _logger.LogWarning("Tap slot {Slot} has no tap on the server; it will deny every card", i + 1);
+                continue;
+            }
+            var tap = config.Taps[i];
+            _taps[i].Post((machine, _) => machine.Configure(tap));
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task ForTap(Guid tapId, Action<TapRuntime> action)
+    {
+        foreach (var r in _taps.Where(r => r.TapId == tapId)) action(r);
+        return Task.CompletedTask;
+    }
+
+    private Task ForAll(Action<TapRuntime> action)
+    {
+        foreach (var r in _taps) action(r);
+        return Task.CompletedTask;
+    }
+
+    private async Task SyncLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _syncSignal.WaitAsync(TimeSpan.FromSeconds(1), ct);
+                if (Connection.IsUp) await Replayer.SyncDueAsync(Connection.Hub, _time.GetUtcNow().UtcDateTime, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Sync round failed");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        foreach (var r in _taps) r.Dispose();
+        foreach (var hw in Hardware) hw.Valve.Close();
+        await _stop.CancelAsync();
+        await Connection.DisposeAsync();
+        try
+        {
+            await Task.WhenAll(_connectionLoop, _syncLoop).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
+        _desk?.Dispose();
+        Journal.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TapRoom.ControllerAgent;
+using TapRoom.ControllerAgent.Hardware;
+
+AppDomain.CurrentDomain.UnhandledException += (_, _) => ValveGuard.CloseAll();
+
+var switches = new Dictionary<string, string>
+{
+    ["--simulate"] = "Agent:Simulate",
+    ["--server"] = "Agent:ServerUrl",
+    ["--mode"] = "Agent:Mode",
+    ["--hardware"] = "Agent:Hardware",
+    ["--data"] = "Agent:DataDirectory",
+    ["--reader-id"] = "Agent:ReaderId",
+};
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddCommandLine(args, switches);
+var settings = builder.Configuration.GetSection(AgentSettings.Section).Get<AgentSettings>() ?? new AgentSettings();
+builder.Services.AddSingleton(settings);
+builder.Services.AddHostedService<AgentWorker>();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+try
+{
+    await builder.Build().RunAsync();
+}
+finally
+{
+    ValveGuard.CloseAll();
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TapRoom.ControllerAgent.Hardware;
+using TapRoom.ControllerAgent.Hardware.Simulated;
+using TapRoom.ControllerAgent.Pouring;
+
+namespace TapRoom.ControllerAgent;
+
+public sealed class SimulatedBarOptions
+{
+    /// <summary>How many simulated taps this one controller drives (matched in order to the controller's taps on the server).</summary>
+    public int TapCount { get; set; } = 1;
+    /// <summary>Where the simulated controller keeps its journal. Required: one directory per simulated controller.</summary>
+    public required string DataDirectory { get; set; }
+    /// <summary>Cards the simulated guests present. Empty: the taps stay idle (but connected).</summary>
+    public IReadOnlyList<string> CardUids { get; set; } = [];
+    public int MeanSecondsBetweenPours { get; set; } = 20;
+    public int MinPourMl { get; set; } = 150;
+    public int MaxPourMl { get; set; } = 500;
+    public double FlowRateMlPerSecond { get; set; } = 60;
+    /// <summary>The simulated meter's true calibration; keep it equal to the controller's pulsesPerLiter on the server.</summary>
+    public int PulsesPerLiter { get; set; } = 450;
+    public double NoisePercent { get; set; } = 5;
+    public int? Seed { get; set; }
+    /// <summary>Reconnect and first-connect delays; empty: the default 0, 1, 2, 5, 10 s schedule.</summary>
+    public int[] ReconnectDelaysMs { get; set; } = [];
+    public PourSettings Pour { get; set; } = new();
+    public ILoggerFactory? Loggers { get; set; }
+
+    public static SimulatedBarOptions From(AgentSettings s) => new()
+    {
+        TapCount = Math.Max(1, s.Simulate),
+        DataDirectory = s.DataDirectory,
+        CardUids = s.Simulation.CardUids,
+        MeanSecondsBetweenPours = s.Simulation.MeanSecondsBetweenPours,
+        MinPourMl = s.Simulation.MinPourMl,
+        MaxPourMl = s.Simulation.MaxPourMl,
+        FlowRateMlPerSecond = s.Simulation.FlowRateMlPerSecond,
+        PulsesPerLiter = s.Simulation.PulsesPerLiter,
+        NoisePercent = s.Simulation.NoisePercent,
+        ReconnectDelaysMs = s.ReconnectDelaysMs,
+        Pour = s.Pour,
+    };
+}
+
+/// <summary>
+/// N simulated taps behind one controller key, with simulated guests who now and then present one of the scripted
+/// cards and pour a random volume (they take the card away when their glass is full, or when the tap refuses them).
+/// This is what <c>--simulate N</c> runs, and what the server's <c>--demo</c> hosts in-process:
+/// <code>_ = SimulatedBar.RunAsync(serverUrl, apiKey, new SimulatedBarOptions { TapCount = 4, DataDirectory = dir, CardUids = uids }, stopping);</code>
+/// Runs until <paramref name="ct"/> is cancelled; every valve is closed when it returns.
+/// </summary>
+public static class SimulatedBar
+{
+    public static async Task RunAsync(Uri server, string apiKey, SimulatedBarOptions options, CancellationToken ct)
+    {
+        var loggers = options.Loggers ?? NullLoggerFactory.Instance;
+        var logger = loggers.CreateLogger(typeof(SimulatedBar));
+        var random = options.Seed is { } seed ? new Random(seed) : new Random();
+        var rigs = Enumerable.Range(1, Math.Max(1, options.TapCount))
+            .Select(i => new SimulatedTapRig($"sim-tap-{i}", options.FlowRateMlPerSecond, options.PulsesPerLiter, options.NoisePercent, seed: random.Next()))
+            .ToList();
+        var settings = new AgentSettings
+        {
+            ServerUrl = server.ToString(),
+            ApiKey = apiKey,
+            DataDirectory = options.DataDirectory,
+            ReconnectDelaysMs = options.ReconnectDelaysMs,
+            Pour = options.Pour,
+            Simulate = rigs.Count,
+        };
+        var host = new AgentHost(settings, rigs.Select(r => r.Hardware).ToList(), loggers: loggers);
+        try
+        {
+            await host.StartAsync(ct);
+            var guests = rigs.Select((rig, i) => GuestsAsync(rig, options, new Random(random.Next()), logger, ct)).ToList();
+            await Task.WhenAll(guests);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        finally
+        {
+            await host.DisposeAsync();
+            foreach (var rig in rigs) rig.Dispose();
+        }
+    }
+
+    private static async Task GuestsAsync(SimulatedTapRig rig, SimulatedBarOptions options, Random random, ILogger logger, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var wait = -Math.Log(1 - random.NextDouble()) * Math.Max(1, options.MeanSecondsBetweenPours);
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(wait, options.MeanSecondsBetweenPours * 5.0)), ct);
+            if (options.CardUids.Count == 0) continue;
+            var uid = options.CardUids[random.Next(options.CardUids.Count)];
+            var want = random.Next(options.MinPourMl, Math.Max(options.MinPourMl, options.MaxPourMl) + 1);
+            var before = rig.PouredMl;
+            rig.Reader.Present(uid);
+            try
+            {
+                if (!await WaitAsync(() => rig.Valve.IsOpen, TimeSpan.FromSeconds(5), ct)) continue;
+                await WaitAsync(() => !rig.Valve.IsOpen || rig.PouredMl - before >= want, TimeSpan.FromMinutes(2), ct);
+                logger.LogDebug("Simulated guest {Uid} poured {Ml} ml at {Reader}", uid, rig.PouredMl - before, rig.Reader.ReaderId);
+            }
+            finally
+            {
+                rig.Reader.Remove();
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            await Task.Delay(50, ct);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using TapRoom.Contracts;
+using TapRoom.Server;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+using TapRoom.Server.Features.Controllers;
+
+namespace TapRoom.ControllerAgent.Tests.Infrastructure;
+
+/// <summary>
+/// The real TapRoom server (the pattern of TapRoom.Server.Tests' TapRoomHost) on a FIXED loopback port, so that it can
+/// be stopped and started again where an agent expects it. Its own SQLite file in a temporary data directory.
+/// </summary>
+public sealed class ServerFixture : IAsyncDisposable
+{
+    public const string AdminPassword = "admin-password-for-tests";
+    private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
+    private WebApplication? _app;
+
+    public string DataDirectory { get; } = TempDir.New();
+    public int Port { get; } = FreePort();
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    public bool IsRunning => _app is not null;
+
+    public static async Task<ServerFixture> StartAsync()
+    {
+        var f = new ServerFixture();
+        await f.StartServerAsync();
+        return f;
+    }
+
+    public async Task StartServerAsync()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var values = new Dictionary<string, string?>
+        {
+            ["TapRoom:DataDirectory"] = DataDirectory,
+            ["TapRoom:InitialAdminPassword"] = AdminPassword,
+            ["TapRoom:SchedulerName"] = "agent-test-" + Guid.NewGuid().ToString("N"),
+            ["TapRoom:Jobs:Enabled"] = "false",
+            ["TapRoom:Login:AttemptsPerMinute"] = "1000",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b => b.Configuration.AddInMemoryCollection(values));
+        await _app.Services.InitializeDatabaseAsync();
+        await _app.StartAsync();
+    }
+
+    public async Task StopServerAsync()
+    {
+        if (_app is null) return;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>Taps in the database (active, numbered) and a controller registered for them through the admin API.</summary>
+    public async Task<(Guid ControllerId, string ApiKey, List<Guid> TapIds)> RegisterControllerAsync(int taps = 1, TapStatus status = TapStatus.Active)
+    {
+        var tapIds = Enumerable.Range(0, taps).Select(_ => Guid.NewGuid()).ToList();
+        await DbAsync(async db =>
+        {
+            var location = (await db.Locations.FirstAsync()).Id;
+            var number = await db.Taps.CountAsync();
+            foreach (var id in tapIds) db.Taps.Add(new Tap { Id = id, LocationId = location, Number = ++number, Name = $"Tap {number}", Status = status });
+            await db.SaveChangesAsync();
+        });
+        using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = BaseAddress };
+        (await admin.PostAsJsonAsync("/api/auth/login", new { login = "admin", password = AdminPassword }, Json)).EnsureSuccessStatusCode();
+        var response = await admin.PostAsJsonAsync("/api/controllers", new { name = "pi-" + Guid.NewGuid().ToString("N")[..6], tapIds }, Json);
+        response.EnsureSuccessStatusCode();
+        var result = (await response.Content.ReadFromJsonAsync<RegisterController.Result>(Json))!;
+        return (result.Id, result.ApiKey, tapIds);
+    }
+
+    public async Task<T> DbAsync<T>(Func<TapRoomDbContext, Task<T>> work)
+    {
+        using var scope = _app!.Services.CreateScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TapRoomDbContext>());
+    }
+
+    public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
+
+    public Task DbAsync(Func<TapRoomDbContext, Task> work) => DbAsync(async db => { await work(db); return true; });
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+public static class Eventually
+{
+    /// <summary>Polls until the condition holds or the deadline passes (no fixed sleeps).</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what}");
+            await Task.Delay(25);
+        }
+    }
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what) => TrueAsync(() => Task.FromResult(condition()), timeout, what);
+}
