@@ -47,13 +47,13 @@ public static class TapRoomApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseTapRoomWebApp();
+        app.UseTapRoomSpaFallback();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ActorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTapRoomFeatures();
-        app.MapTapRoomWebAppFallback();
         return app;
     }
 

@@ -22,14 +22,29 @@ public static class WebAppSetup
         return app;
     }
 
-    public static IEndpointRouteBuilder MapTapRoomWebAppFallback(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The dashboard's own routes (/taps, /visits/…) answer index.html when nothing else did. This is a middleware, not
+    /// a fallback endpoint: an endpoint would compete with real API routes (a bodiless POST that a route's content-type
+    /// check turned away would land on it), and unknown /api and /hubs paths must stay problem-details 404s.
+    /// </summary>
+    public static IApplicationBuilder UseTapRoomSpaFallback(this WebApplication app)
     {
-        app.MapFallback("/api/{**rest}", () => TypedResults.NotFound()).AllowAnonymous();
-        app.MapFallback("/hubs/{**rest}", () => TypedResults.NotFound()).AllowAnonymous();
-        app.MapFallbackToFile("index.html", new StaticFileOptions
+        var index = app.Environment.WebRootFileProvider.GetFileInfo("index.html");
+        return app.Use(async (http, next) =>
         {
-            OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
-        }).AllowAnonymous();
-        return app;
+            await next(http);
+            var path = http.Request.Path;
+            if (http.Response.StatusCode != StatusCodes.Status404NotFound || http.Response.HasStarted || http.GetEndpoint() is not null
+                || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                || path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || Path.HasExtension(path.Value)
+                || !index.Exists)
+            {
+                return;
+            }
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "text/html; charset=utf-8";
+            http.Response.Headers.CacheControl = "no-cache";
+            await http.Response.SendFileAsync(index);
+        });
     }
 }

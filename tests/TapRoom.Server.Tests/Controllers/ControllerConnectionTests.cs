@@ -52,6 +52,27 @@ public sealed class ControllerConnectionTests
     }
 
     [Fact]
+    public async Task A_calibration_reaches_the_connected_controller_as_ConfigChanged()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        var tap = await HttpAssert.OkAsync<TapDto>(await admin.PostAsJsonAsync("/api/taps", new { name = "Tap 1" }, TapRoomHost.Json));
+        var registered = await HttpAssert.OkAsync<RegisterController.Result>(await admin.PostAsJsonAsync("/api/controllers", new { name = "pi-1", tapIds = new[] { tap.Id } }));
+
+        await using var client = new ControllerHubClient(host.BaseAddress, registered.ApiKey).WithEvents();
+        var received = new TaskCompletionSource<HelloResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConfigChanged += config => { received.TrySetResult(config); return Task.CompletedTask; };
+        await client.StartAsync();
+        Assert.Equal(5600, Assert.Single((await client.Hello(new HelloRequest("1.0.0", 0))).Taps).PulsesPerLiter);
+
+        var calibrated = await admin.PostAsJsonAsync($"/api/controllers/{registered.Id}/calibrate", new { tapId = tap.Id, measuredVolumeMl = 500, pulses = 2871 });
+        Assert.True(calibrated.IsSuccessStatusCode, await calibrated.Content.ReadAsStringAsync());
+        var config = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(registered.Id, config.ControllerId);
+        Assert.Equal((tap.Id, 5742), (Assert.Single(config.Taps).TapId, config.Taps[0].PulsesPerLiter));
+    }
+
+    [Fact]
     public void The_retry_policy_never_gives_up_and_is_deterministic()
     {
         var policy = new DeterministicRetryPolicy();

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
 using TapRoom.Server.Hubs;
+using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features.Pours;
 
@@ -11,9 +12,17 @@ namespace TapRoom.Server.Features.Pours;
 public sealed record StopPourRequestedNotification(Guid TapId, Guid PourSessionId, string Reason) : INotification;
 
 /// <summary>Server → controller pushes, sent to the group of the tap's controller only, with the committed state.</summary>
-public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub)
-    : INotificationHandler<TapChangedNotification>, INotificationHandler<StopPourRequestedNotification>
+public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub, LocationContext location, TimeProvider time)
+    : INotificationHandler<TapChangedNotification>, INotificationHandler<StopPourRequestedNotification>, INotificationHandler<ControllerConfigChangedNotification>
 {
+    /// <summary>Calibration or settings changed: the controller gets the same configuration Hello would give it.</summary>
+    public async Task Handle(ControllerConfigChangedNotification notification, CancellationToken ct)
+    {
+        if (!await db.Controllers.AnyAsync(c => c.Id == notification.ControllerId, ct)) return;
+        var config = await Controllers.ControllerHello.ConfigFor(db, location, notification.ControllerId, time.GetUtcNow().UtcDateTime, ct);
+        await hub.Clients.Group(ControllerHub.GroupFor(notification.ControllerId)).ConfigChanged(config);
+    }
+
     public async Task Handle(TapChangedNotification notification, CancellationToken ct)
     {
         var tap = await db.Taps.AsNoTracking().Where(t => t.Id == notification.TapId).Select(t => new { t.ControllerId, t.Status }).FirstOrDefaultAsync(ct);
