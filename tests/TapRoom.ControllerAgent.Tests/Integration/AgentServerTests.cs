@@ -65,7 +65,8 @@ public sealed class AgentServerTests
         rig1.Reader.Remove();
 
         await server.StartServerAsync();
-        await Eventually.TrueAsync(() => agent.Connection.IsUp && agent.Connection.HelloCount == 2, Deadline, "hello after the restart");
+        // Reconnect attempts are 10 s apart by now (the deterministic schedule), so allow two of them.
+        await Eventually.TrueAsync(() => agent.Connection.IsUp && agent.Connection.HelloCount == 2, TimeSpan.FromSeconds(35), "hello after the restart");
         await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.LinkUp), Deadline, "taps see the link");
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal(0, rig1.Valve.OpenCount);
