@@ -34,7 +34,7 @@ public sealed class DeskForwarder : IDisposable
 
     private void OnPresented(string raw)
     {
-        var uid = CardUids.TryNormalize(raw, out var normalized) ? normalized : raw.Trim().ToUpperInvariant();
+        var uid = TapRoom.Contracts.CardUidFormat.TryNormalize(raw, out var normalized) ? normalized : raw.Trim().ToUpperInvariant();
         var now = _time.GetUtcNow().UtcDateTime;
         lock (_gate)
         {

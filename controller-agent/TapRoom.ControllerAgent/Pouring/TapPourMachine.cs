@@ -82,7 +82,7 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
     public IReadOnlyList<PourCommand> CardPresented(string cardUid, DateTime now)
     {
         _out.Clear();
-        var uid = CardUids.TryNormalize(cardUid, out var normalized) ? normalized : cardUid.Trim().ToUpperInvariant();
+        var uid = TapRoom.Contracts.CardUidFormat.TryNormalize(cardUid, out var normalized) ? normalized : cardUid.Trim().ToUpperInvariant();
         var sameCard = uid == _cardUid;
         switch (State)
         {

@@ -111,6 +111,6 @@ public static class UidLines
         var text = line.Trim();
         if (decimalReader && text.Length is > 0 and <= 10 && text.All(char.IsAsciiDigit) && ulong.TryParse(text, out var n) && n <= uint.MaxValue)
             return ((uint)n).ToString("X8");
-        return CardUids.TryNormalize(text, out var uid) ? uid : null;
+        return TapRoom.Contracts.CardUidFormat.TryNormalize(text, out var uid) ? uid : null;
     }
 }

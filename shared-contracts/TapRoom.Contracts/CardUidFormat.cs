@@ -1,9 +1,12 @@
 using System.Text;
 
-namespace TapRoom.ControllerAgent.Hardware;
+namespace TapRoom.Contracts;
 
-/// <summary>The same UID normalisation as the server: upper-case hex, no separators; 4, 7 or 10 bytes.</summary>
-public static class CardUids
+/// <summary>
+/// The one UID normalisation, used by the server, the agent and the desk: upper-case hex without separators
+/// (':', '-' or ' ' are dropped), 4, 7 or 10 bytes. "04:a2:2b:1c", "04A22B1C" and "04 a2 2b 1c" are the same card.
+/// </summary>
+public static class CardUidFormat
 {
     public static bool TryNormalize(string? raw, out string uid)
     {
