@@ -37,13 +37,19 @@ if (typeof window !== 'undefined') {
 }
 
 export function navigate(to: string) {
+  const [pathname] = to.split('?')
   if (to === path.value) return
   window.history.pushState({}, '', to)
-  path.value = to
+  path.value = pathname!
 }
 
 export function useRoute() {
-  return computed(() => routes.find((r) => r.path === path.value) ?? routes[0]!)
+  return computed(() => routeFor(path.value) ?? routes[0]!)
+}
+
+/** The route for a path; a deeper path (/visits/<id>) belongs to its view. */
+export function routeFor(p: string): AppRoute | undefined {
+  return routes.find((r) => r.path === p || p.startsWith(r.path + '/'))
 }
 
 export const currentPath = path
