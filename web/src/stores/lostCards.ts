@@ -27,7 +27,11 @@ export const useLostCardsStore = defineStore('lostCards', () => {
     return live.load(
       () => http.get<LostCardDto[]>(`/api/lost-cards${query({})}`),
       (cards) => {
-        byId.value = new Map(cards.map((c) => [c.id, c]))
+        // Clearing is final: a snapshot read before the clear must not show the card blocked again.
+        byId.value = new Map(cards.map((c) => {
+          const known = byId.value.get(c.id)
+          return [c.id, known?.clearedAt && !c.clearedAt ? known : c]
+        }))
       },
     )
   }
