@@ -106,7 +106,9 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await page.GetByRole(AriaRole.Link, new() { Name = "Kegs" }).ClickAsync();
         var card = page.GetByRole(AriaRole.Article, new() { Name = "Keg on Tap 51" });
         await Expect(card).ToContainTextAsync("Out of keg");
-        await Expect(page.GetByTestId("warehouse-beer").Filter(new() { HasText = "Kolsch" })).ToContainTextAsync("9 days");
+        // FIFO in the warehouse: the keg received first (20 L, 9 days before the younger 30 L one) is next.
+        await Expect(page.GetByTestId("warehouse-beer").Filter(new() { HasText = "Kolsch" }).GetByRole(AriaRole.Row).First).ToContainTextAsync("20.0 L");
+        await Expect(page.GetByTestId("warehouse-beer").Filter(new() { HasText = "Kolsch" }).GetByRole(AriaRole.Row).First).ToContainTextAsync("Next (FIFO)");
         await card.GetByRole(AriaRole.Button, new() { Name = "Connect keg…" }).ClickAsync();
         var choices = card.GetByRole(AriaRole.Radio);
         await Expect(choices.First).ToBeCheckedAsync();

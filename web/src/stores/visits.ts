@@ -63,7 +63,8 @@ export const useVisitsStore = defineStore('visits', () => {
 
   async function detail(visitId: string): Promise<VisitDetailDto> {
     const result = await http.get<VisitDetailDto>(`/api/visits/${visitId}`)
-    applyVisit(result.visit)
+    // Through the push path: a list snapshot still in flight must not drop what this read saw.
+    live.push(() => applyVisit(result.visit))
     return result
   }
 
