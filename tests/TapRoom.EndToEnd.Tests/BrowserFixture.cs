@@ -19,7 +19,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotDirectory);
-        Host = await TapRoomHost.StartAsync(configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, StandInRoutes>());
+        Host = await TapRoomHost.StartAsync();
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

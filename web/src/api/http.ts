@@ -74,6 +74,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 export const http = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
 }
 
 export function query(params: Record<string, string | number | undefined | null>): string {

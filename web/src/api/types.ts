@@ -72,21 +72,51 @@ export interface VisitSummaryDto {
   closedAt?: string | null
 }
 
-/** A pour as listed with a visit (GET /api/visits/{id}); fields the server does not send stay undefined. */
+export type LedgerKind = 'top_up' | 'refund' | 'pour_charge' | 'adjustment'
+
+export interface LedgerEntryDto {
+  id: string
+  kind: LedgerKind
+  amount: number
+  pourSessionId?: string | null
+  actor: string
+  comment?: string | null
+  at: string
+}
+
+/** A pour as listed with a visit (GET /api/visits/{id}). */
 export interface VisitPourDto {
   id: string
   tapId: string
-  tapName?: string
-  volumeMl?: number | null
-  chargedAmount?: number
   syncStatus: SyncStatus
-  authorizedAt?: string
-  startedAt?: string | null
+  authorizedAt: string
   endedAt?: string | null
+  volumeMl?: number | null
+  chargedAmount: number
+  lateSyncOutcome?: 'late_sync_matched' | 'late_sync_mismatch' | null
 }
 
-export interface VisitDetailDto extends VisitSummaryDto {
-  pours?: VisitPourDto[]
+export interface VisitDetailDto {
+  visit: VisitSummaryDto
+  ledger: LedgerEntryDto[]
+  pours: VisitPourDto[]
+}
+
+export interface MoneyMovementResult {
+  visitId: string
+  ledgerEntryId: string
+  kind: LedgerKind
+  amount: number
+  balance: number
+}
+
+export interface CloseVisitResult {
+  visitId: string
+  remainingBalance: number
+  refundedAmount: number
+  refundLedgerEntryId?: string | null
+  balance: number
+  closedAt: string
 }
 
 export interface AlertDto {
@@ -106,6 +136,7 @@ export interface AlertDto {
   resolvedAt?: string | null
   resolvedBy?: string | null
   resolveComment?: string | null
+  muted?: boolean
 }
 
 export interface ShiftMemberDto {
@@ -164,15 +195,152 @@ export interface PendingSyncDto {
 export interface GuestDto {
   id: string
   name: string
-  dateOfBirth?: string | null
+  dateOfBirth: string
+  age: number
+  isMinor: boolean
   phone?: string | null
   email?: string | null
-  status?: 'active' | 'blocked'
+  status: 'active' | 'blocked'
+  activeVisitId?: string | null
+  createdAt: string
+}
+
+export type CardStatus = 'active' | 'inactive' | 'lost'
+
+export interface CardDto {
+  id: string
+  uid: string
+  status: CardStatus
+  guestId?: string | null
+  createdAt: string
+}
+
+export interface GuestDetailDto {
+  guest: GuestDto
+  cards: CardDto[]
+  visits: VisitSummaryDto[]
 }
 
 export interface OpenVisitResultDto {
   visitId: string
   stage: IssueCardStage
+  steps: IssueCardStage[]
+  visitOpened: boolean
+  guestId: string
+  cardId: string
+  cardUid: string
+  isMinor: boolean
+  volumeLimitMl: number
+  openedAt: string
+}
+
+export interface BeerTypeDto {
+  id: string
+  name: string
+  style?: string | null
+  abv: number
+  pricePerLiter: number
+  createdAt: string
+}
+
+export interface KegSuggestionDto {
+  tapId: string
+  beerTypeId?: string | null
+  beerName?: string | null
+  suggested?: KegDto | null
+  alternatives: KegDto[]
+}
+
+export interface ConnectKegResultDto {
+  tap: TapDto
+  keg: KegDto
+  suggestedKegId?: string | null
+  suggestionFollowed: boolean
+}
+
+export interface LostCardDto {
+  id: string
+  uid: string
+  cardId?: string | null
+  guestId?: string | null
+  guestName?: string | null
+  visitId?: string | null
+  reportedAt: string
+  reportedBy: string
+  reason?: string | null
+  clearedAt?: string | null
+  clearedBy?: string | null
+}
+
+export type PosOutboxStatus = 'pending' | 'sent' | 'dead' | 'manual_done'
+
+export interface PosOutboxEntryDto {
+  id: number
+  idempotencyKey: string
+  kind: 'top_up' | 'refund' | 'pour'
+  status: PosOutboxStatus
+  attempts: number
+  nextAttemptAt?: string | null
+  lastError?: string | null
+  createdAt: string
+  sentAt?: string | null
+  visitId?: string | null
+  ledgerEntryId?: string | null
+  payload?: unknown
+}
+
+export interface ShiftBlockerDto {
+  kind: 'active_visit' | 'pending_sync'
+  id: string
+  title: string
+  link: string
+}
+
+export interface EquipmentItemDto {
+  item: string
+  confirmed: boolean
+}
+
+export interface ShiftReportDto {
+  shiftId: string
+  venueName: string
+  currency: string
+  timeZone: string
+  final: boolean
+  openedAt: string
+  openedBy: string
+  closedAt?: string | null
+  closedBy?: string | null
+  periodEnd: string
+  generatedAt: string
+  members: ShiftMemberDto[]
+  visits: { opened: number; closed: number; activeAtEnd: number }
+  pours: {
+    count: number
+    volumeMl: number
+    revenue: number
+    byTap: { tapId: string; tapNumber: number; tapName: string; pours: number; volumeMl: number; revenue: number }[]
+    byBeer: { beerTypeId: string; beerName: string; pours: number; volumeMl: number; revenue: number }[]
+  }
+  money: { topUps: number; topUpCount: number; refunds: number; refundCount: number; net: number; revenue: number; adjustments: number }
+  exceptions: { manualReconciles: number; forceUnlocks: number; lateSyncMismatches: number }
+  kegs: { connected: number; emptied: number }
+  alerts: {
+    raised: { info: number; warning: number; critical: number }
+    stillOpenBySeverity: { info: number; warning: number; critical: number }
+    stillOpen: AlertDto[]
+  }
+  equipmentConfirmed: string[]
+  comment?: string | null
+}
+
+export interface ShiftCloseCheckDto {
+  shiftId: string
+  blockers: ShiftBlockerDto[]
+  alerts: { unresolved: AlertDto[]; criticalUnacknowledged: number }
+  equipment: EquipmentItemDto[]
+  canClose: boolean
+  summary: ShiftReportDto
 }
 
 export interface AuditEventDto {
@@ -184,7 +352,6 @@ export interface AuditEventDto {
   subjectType: string
   subjectId?: string | null
   details?: unknown
-  detailsJson?: string
 }
 
 // ---- Dashboard hub pushes (IDashboardClient) ----

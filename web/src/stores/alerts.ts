@@ -15,6 +15,26 @@ export function isNewerAlert(incoming: AlertDto, existing: AlertDto): boolean {
   return incoming.lastRaisedAt >= existing.lastRaisedAt
 }
 
+/** Plain words for the alert refusals. */
+export const alertExplanations: Record<string, string> = {
+  comment_required: 'A critical alert needs a comment to acknowledge: say what you found or did.',
+  alert_already_acknowledged: 'Someone acknowledged this alert already.',
+  alert_already_resolved: 'Someone resolved this alert already.',
+  forbidden: 'Only a manager may do this (critical alerts are resolved by a manager).',
+  validation_failed: 'A comment is required.',
+  network_error: 'The server could not be reached; try again.',
+}
+
+/** Who may do what with an alert, as the server decides it (the buttons follow it; the server checks again). */
+export function alertPermissions(alert: AlertDto, isManager: boolean) {
+  return {
+    acknowledge: alert.status === 'open',
+    acknowledgeNeedsComment: alert.severity === 'critical',
+    resolve: alert.status !== 'resolved' && (alert.severity !== 'critical' || isManager),
+    mute: isManager && alert.status !== 'resolved' && !!alert.subjectId && !alert.muted,
+  }
+}
+
 export function compareAlerts(a: AlertDto, b: AlertDto): number {
   return (
     statusRank[a.status] - statusRank[b.status] ||
@@ -64,7 +84,19 @@ export const useAlertsStore = defineStore('alerts', () => {
     }
   }
 
+  async function mute(alert: AlertDto, minutes: number, comment: string): Promise<ApiError | null> {
+    try {
+      await http.post('/api/alerts/mute', { type: alert.type, subjectType: alert.subjectType, subjectId: alert.subjectId, minutes, comment })
+      const existing = byId.value.get(alert.id)
+      if (existing) byId.value.set(alert.id, { ...existing, muted: true })
+      return null
+    } catch (e) {
+      return toApiError(e)
+    }
+  }
+
   return {
+    mute,
     byId, all, unresolved, resolved, criticalOpen, openCount,
     status: live.status, error: live.error, refreshing: live.refreshing,
     load, ensureLoaded,

@@ -3,27 +3,30 @@ import { ref } from 'vue'
 import { ApiError, http, newIdempotencyKey, query, toApiError } from '../api/http'
 import type { CardPresentedMessage, CardRemovedMessage, GuestDto, OpenVisitResultDto } from '../api/types'
 
-/** Plain words for each refusal of "Open visit and issue card"; the server's own text is shown beside it. */
+/** What was done, in words, from the result's steps. */
+export function describeIssueResult(r: OpenVisitResultDto): string {
+  const bound = r.stage === 'bound' ? `Card ${r.cardUid} bound to the guest` : `Card ${r.cardUid} was already the guest’s`
+  const visit = r.visitOpened ? 'visit opened' : 'assigned to the guest’s open visit (it continues with its balance)'
+  const minor = r.isMinor ? ' Minor: non-alcoholic taps only.' : ''
+  return `${bound}; ${visit}.${minor}`
+}
+
+/**
+ * Plain words for every refusal of "Open visit and issue card" (POST /api/visits/open-and-assign-card, checked in this
+ * order on the server); the server's own text is shown beside it.
+ */
 export const issueCardConflicts: Record<string, string> = {
-  card_bound_to_other_guest: 'This card belongs to another guest. Take a fresh card, or close the other guest’s visit first.',
-  card_bound_to_another_guest: 'This card belongs to another guest. Take a fresh card, or close the other guest’s visit first.',
-  card_busy: 'This card is already in use in another open visit. Take a fresh card.',
-  card_in_use: 'This card is already in use in another open visit. Take a fresh card.',
-  card_in_active_visit: 'This card is already in use in another open visit. Take a fresh card.',
-  guest_has_active_visit: 'This guest already has an open visit. Top it up instead of opening a second one.',
-  guest_already_has_active_visit: 'This guest already has an open visit. Top it up instead of opening a second one.',
-  active_visit_exists: 'This guest already has an open visit. Top it up instead of opening a second one.',
-  card_lost: 'This card was reported lost and cannot be used. Keep it aside and take a fresh card.',
-  card_inactive: 'This card is deactivated. Take a fresh card.',
-  guest_under_age: 'The guest is under the legal drinking age. Open a minor’s visit only for non-alcoholic taps.',
-  underage: 'The guest is under the legal drinking age. Open a minor’s visit only for non-alcoholic taps.',
-  guest_blocked: 'This guest is blocked and cannot open a visit. Ask a manager.',
-  no_open_shift: 'No shift is open. A manager must open the shift first.',
-  idempotency_key_reused: 'This request was already used for a different card or guest. Try again.',
-  validation_failed: 'Something in the form is not valid.',
+  invalid_card_uid: 'The card number is not valid: it must be 8, 14 or 20 hex digits. Read the card again.',
+  validation_failed: 'Something in the request is missing or too long. Choose the guest and read the card again.',
+  idempotency_key_reused: 'This attempt was already used for a different guest or card. Press the button again.',
   not_found: 'The guest was not found any more. Search again.',
+  guest_blocked: 'This guest is blocked and cannot open a visit. Ask a manager.',
+  card_lost: 'This card was reported lost. Keep it aside and take a fresh card (a manager can clear the report).',
+  guest_has_active_visit: 'This guest already has an open visit with a card. Top that visit up instead of opening a second one.',
+  card_in_active_visit: 'This card is in another guest’s open visit. Take a fresh card, or close that visit first.',
+  card_bound_to_other_guest: 'This card belongs to another guest. Take a fresh card.',
   forbidden: 'Your role may not do this.',
-  network_error: 'The server could not be reached. Check the connection and try again; nothing was done twice.',
+  network_error: 'The server could not be reached. Check the connection and press again; it will not open a second visit.',
 }
 
 export function explainIssueCardError(error: ApiError): string {
@@ -57,8 +60,7 @@ export const useDeskStore = defineStore('desk', () => {
     try {
       const found = await http.get<GuestDto[]>(`/api/guests${query({ search: text.trim() })}`)
       if (mine !== searchGeneration) return
-      const needle = text.trim().toLowerCase()
-      guests.value = needle ? found.filter((g) => g.name.toLowerCase().includes(needle) || g.phone?.includes(needle) || g.email?.toLowerCase().includes(needle)) : found
+      guests.value = found
       searchStatus.value = 'ready'
       searchError.value = null
     } catch (e) {

@@ -5,6 +5,7 @@ import type { DashboardPushes } from '../api/types'
 import { useAlertsStore } from './alerts'
 import { useControllersStore } from './controllers'
 import { useDeskStore } from './desk'
+import { useKegsStore } from './kegs'
 import { useSessionStore } from './session'
 import { useShiftStore } from './shift'
 import { useSyncStore } from './sync'
@@ -33,6 +34,7 @@ export const useLiveStore = defineStore('live', () => {
     const controllers = useControllersStore()
     const desk = useDeskStore()
     const shift = useShiftStore()
+    const kegs = useKegsStore()
     const handlers: { [K in keyof DashboardPushes]: (payload: DashboardPushes[K]) => void } = {
       TapUpdated: taps.onTapUpdated,
       PourProgress: (p) => {
@@ -42,7 +44,10 @@ export const useLiveStore = defineStore('live', () => {
       AlertRaised: alerts.onAlertRaised,
       AlertUpdated: alerts.onAlertUpdated,
       VisitUpdated: visits.onVisitUpdated,
-      KegUpdated: taps.onKegUpdated,
+      KegUpdated: (k) => {
+        taps.onKegUpdated(k)
+        kegs.onKegUpdated(k)
+      },
       ShiftUpdated: shift.onShiftUpdated,
       ControllerStatusChanged: (c) => {
         controllers.onControllerStatusChanged(c)
@@ -65,6 +70,8 @@ export const useLiveStore = defineStore('live', () => {
       useAlertsStore().load(),
       useSyncStore().load(),
       useControllersStore().load(),
+      useShiftStore().load(),
+      ...(useKegsStore().status === 'idle' ? [] : [useKegsStore().load()]),
     ])
   }
 

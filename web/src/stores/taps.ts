@@ -5,6 +5,21 @@ import type { ControllerStatusDto, KegDto, PourProgressPush, TapDto, TapStatus }
 import { debounce, useLiveLoad } from './liveLoad'
 import { useVisitsStore } from './visits'
 
+interface TapStatusResult {
+  tapId: string
+  status: TapStatus
+  stoppedPourSessionId?: string | null
+}
+
+/** Plain words for the refusals of POST /api/taps/{id}/status. */
+export const tapStatusExplanations: Record<string, string> = {
+  tap_has_no_keg: 'The tap has no keg with beer left. Connect a keg (Kegs view) before putting it back to active.',
+  tap_has_pending_sync: 'A pour on this tap still waits for its sync. A manager must reconcile or force-unlock it first (Visits view).',
+  validation_failed: 'Only active, locked and cleaning can be set by hand.',
+  not_found: 'This tap no longer exists.',
+  network_error: 'The server could not be reached; try again.',
+}
+
 export const useTapsStore = defineStore('taps', () => {
   const byId = ref(new Map<string, TapDto>())
   const live = useLiveLoad()
@@ -93,11 +108,16 @@ export const useTapsStore = defineStore('taps', () => {
     changing.value.add(tapId)
     actionError.value = null
     try {
-      const result = await http.post<TapDto | undefined>(`/api/taps/${tapId}/status`, { status, comment })
-      if (result && typeof result === 'object' && 'id' in result) applyTap(result)
+      await http.post<TapStatusResult>(`/api/taps/${tapId}/status`, { status, comment })
+      try {
+        applyTap(await http.get<TapDto>(`/api/taps/${tapId}`))
+      } catch {
+        // The change is committed; the TapUpdated push or the next reload shows it.
+      }
       return true
     } catch (e) {
-      actionError.value = toApiError(e).text
+      const error = toApiError(e)
+      actionError.value = tapStatusExplanations[error.code] ?? error.text
       return false
     } finally {
       changing.value.delete(tapId)

@@ -4,6 +4,19 @@ import { http, toApiError, ApiError } from '../api/http'
 import type { VisitDetailDto, VisitSummaryDto } from '../api/types'
 import { useLiveLoad } from './liveLoad'
 
+/** Plain words for every refusal of top-up, refund and close (docs/API_REFERENCE.md, "Visits"). */
+export const visitActionExplanations: Record<string, string> = {
+  visit_has_pending_sync: 'A pour on this visit is not settled yet (its charge is still to come). A manager must reconcile it first.',
+  visit_pouring: 'The card is pouring at a tap right now; its maximum is reserved. Wait for the pour to finish.',
+  visit_closed: 'This visit is already closed.',
+  insufficient_balance: 'The refund is larger than the balance.',
+  validation_failed: 'Enter an amount above 0 and at most 10 000, with at most 2 decimals.',
+  malformed_json: 'Enter a number.',
+  not_found: 'This visit no longer exists.',
+  forbidden: 'Your role may not do this.',
+  network_error: 'The server could not be reached; try again.',
+}
+
 export const useVisitsStore = defineStore('visits', () => {
   const byId = ref(new Map<string, VisitSummaryDto>())
   const live = useLiveLoad()
@@ -49,9 +62,10 @@ export const useVisitsStore = defineStore('visits', () => {
   }
 
   async function detail(visitId: string): Promise<VisitDetailDto> {
-    const visit = await http.get<VisitDetailDto>(`/api/visits/${visitId}`)
-    applyVisit(visit)
-    return visit
+    const result = await http.get<VisitDetailDto>(`/api/visits/${visitId}`)
+    // Through the push path: a list snapshot still in flight must not drop what this read saw.
+    live.push(() => applyVisit(result.visit))
+    return result
   }
 
   /** Runs a visit action, then re-reads the visit so the list shows the committed result (the push may come later). */
@@ -72,9 +86,10 @@ export const useVisitsStore = defineStore('visits', () => {
   return {
     byId, active, lockedCount, status: live.status, error: live.error, refreshing: live.refreshing,
     load, ensureLoaded, nameOf, detail,
-    topUp: (id: string, amount: number) => act(id, 'top-up', { amount }),
-    refund: (id: string, amount: number) => act(id, 'refund', { amount }),
-    close: (id: string) => act(id, 'close', {}),
+    topUp: (id: string, amount: number, comment?: string) => act(id, 'top-up', { amount, comment: comment || undefined }),
+    refund: (id: string, amount: number, comment?: string) => act(id, 'refund', { amount, comment: comment || undefined }),
+    close: (id: string, reason?: string) => act(id, 'close', { reason: reason || undefined, refundRemaining: true }),
+    raiseLimit: (id: string, volumeLimitMl: number, comment: string) => act(id, 'raise-limit', { volumeLimitMl, comment }),
     reconcile: (id: string, pourSessionId: string, volumeMl: number, comment: string) =>
       act(id, 'reconcile-pour', { pourSessionId, volumeMl, comment }),
     forceUnlock: (id: string, comment: string) => act(id, 'force-unlock', { comment }),
