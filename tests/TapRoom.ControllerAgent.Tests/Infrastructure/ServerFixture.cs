@@ -30,9 +30,13 @@ public sealed class ServerFixture : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public bool IsRunning => _app is not null;
 
-    public static async Task<ServerFixture> StartAsync()
+    /// <summary>Extra configuration for every start of this server (say <c>TapRoom:Demo</c>).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public static async Task<ServerFixture> StartAsync(Action<Dictionary<string, string?>>? settings = null)
     {
         var f = new ServerFixture();
+        settings?.Invoke(f.Settings);
         await f.StartServerAsync();
         return f;
     }
@@ -49,6 +53,7 @@ public sealed class ServerFixture : IAsyncDisposable
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in Settings) values[key] = value;
         _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b => b.Configuration.AddInMemoryCollection(values));
         await _app.Services.InitializeDatabaseAsync();
         await _app.StartAsync();
