@@ -62,7 +62,8 @@ public sealed class ServerFixture : IAsyncDisposable
     public async Task StopServerAsync()
     {
         if (_app is null) return;
-        await _app.StopAsync();
+        // A stop, not a drain: connections still open after 2 s (the agents' WebSockets) are aborted.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2))) await _app.StopAsync(deadline.Token);
         await _app.DisposeAsync();
         _app = null;
         SqliteConnection.ClearAllPools();
