@@ -142,6 +142,26 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         }
     }
 
+    /// <summary>
+    /// Simulates a process kill: nothing is finished, no valve is closed, the journal is left as it is on disk and the
+    /// connection is dropped. A new host on the same data directory then has to recover.
+    /// </summary>
+    internal async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        foreach (var r in _taps) r.Abandon();
+        await _stop.CancelAsync();
+        await Connection.DisposeAsync();
+        try
+        {
+            await Task.WhenAll(_connectionLoop, _syncLoop).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
+        _desk?.Dispose();
+        Journal.Dispose();
+        _stop.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;

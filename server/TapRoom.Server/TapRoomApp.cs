@@ -69,22 +69,12 @@ public static class TapRoomApp
         if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
     }
 
-    /// <summary>Migrates and bootstraps the database, then runs until stopped.</summary>
+    /// <summary>Migrates and bootstraps the database, then runs until stopped (with <c>--demo</c>, Features/Demo/DemoBar seeds and pours once started).</summary>
     public static async Task RunTapRoomAsync(this WebApplication app)
     {
         await app.Services.InitializeDatabaseAsync();
-        if (app.Options().Demo)
-        {
-            var demo = await Features.Demo.DemoSeeder.SeedAsync(app.Services);
-            app.Logger.LogWarning("Demo venue ready: sign in as '{Staff}' or '{Manager}' (the demo passwords are in the README)",
-                Features.Demo.DemoSeeder.StaffLogin, Features.Demo.DemoSeeder.ManagerLogin);
-            DemoStarted?.Invoke(app, demo);
-        }
         await app.RunAsync();
     }
-
-    /// <summary>Raised after the demo venue is seeded; the simulated taps attach here.</summary>
-    public static event Action<WebApplication, Features.Demo.DemoSeeder.DemoController>? DemoStarted;
 
     public static TapRoomOptions Options(this WebApplication app) => app.Services.GetRequiredService<IOptions<TapRoomOptions>>().Value;
 }

@@ -191,7 +191,9 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
     public IReadOnlyList<PourCommand> MeterCount(long lifetimePulses, DateTime now)
     {
         _out.Clear();
-        var delta = !_meterSeen ? lifetimePulses : lifetimePulses >= _meterCount ? lifetimePulses - _meterCount : lifetimePulses;
+        // The lifetime count only grows; a lower one is a late delivery of a pulse already counted, not new flow.
+        if (_meterSeen && lifetimePulses <= _meterCount) return Flush();
+        var delta = !_meterSeen ? lifetimePulses : lifetimePulses - _meterCount;
         _meterSeen = true;
         _meterCount = lifetimePulses;
         if (delta <= 0) return Flush();

@@ -189,6 +189,23 @@ public sealed class TapRuntime : IDisposable
         });
     }
 
+    /// <summary>
+    /// Stops without finishing anything, as a killed process would: the journal keeps the open session at its last
+    /// checkpoint and the valve stays as it was (tests use this to simulate a crash).
+    /// </summary>
+    internal void Abandon()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _ticker?.Dispose();
+            Hardware.Reader.Presented -= OnPresented;
+            Hardware.Reader.Removed -= OnRemoved;
+            Hardware.Meter.Pulse -= OnPulse;
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

@@ -32,6 +32,7 @@ public static class FeaturesSetup
             o.MaximumReceiveMessageSize = 32 * 1024;
         }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
         services.AddPours();
+        if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;
     }
 

@@ -9,6 +9,7 @@ public sealed class TapRoomOptions
     /// <summary>Password of the first admin (login "admin"), used only while no staff user exists.</summary>
     public string? InitialAdminPassword { get; set; }
     public bool Demo { get; set; }
+    public DemoBarOptions DemoBar { get; set; } = new();
     /// <summary>Quartz scheduler name; each test host gets its own.</summary>
     public string SchedulerName { get; set; } = "TapRoom";
     public JobOptions Jobs { get; set; } = new();
@@ -30,4 +31,13 @@ public sealed class LoginOptions
 {
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int AttemptsPerMinute { get; set; } = 10;
+}
+
+/// <summary>The simulated bar that <c>--demo</c> runs.</summary>
+public sealed class DemoBarOptions
+{
+    /// <summary>Mean pause between two guests at one simulated tap.</summary>
+    public int MeanSecondsBetweenPours { get; set; } = 20;
+    /// <summary>How often demo guests who run low on money or volume are topped up.</summary>
+    public int RefillSeconds { get; set; } = 30;
 }

@@ -30,9 +30,13 @@ public sealed class ServerFixture : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public bool IsRunning => _app is not null;
 
-    public static async Task<ServerFixture> StartAsync()
+    /// <summary>Extra configuration for every start of this server (say <c>TapRoom:Demo</c>).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public static async Task<ServerFixture> StartAsync(Action<Dictionary<string, string?>>? settings = null)
     {
         var f = new ServerFixture();
+        settings?.Invoke(f.Settings);
         await f.StartServerAsync();
         return f;
     }
@@ -49,6 +53,7 @@ public sealed class ServerFixture : IAsyncDisposable
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in Settings) values[key] = value;
         _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b => b.Configuration.AddInMemoryCollection(values));
         await _app.Services.InitializeDatabaseAsync();
         await _app.StartAsync();
@@ -57,7 +62,8 @@ public sealed class ServerFixture : IAsyncDisposable
     public async Task StopServerAsync()
     {
         if (_app is null) return;
-        await _app.StopAsync();
+        // A stop, not a drain: connections still open after 2 s (the agents' WebSockets) are aborted.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2))) await _app.StopAsync(deadline.Token);
         await _app.DisposeAsync();
         _app = null;
         SqliteConnection.ClearAllPools();

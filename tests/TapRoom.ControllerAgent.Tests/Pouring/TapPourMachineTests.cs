@@ -38,6 +38,18 @@ public sealed class TapPourMachineTests
     }
 
     [Fact]
+    public void A_meter_count_delivered_out_of_order_is_not_counted_again()
+    {
+        var m = Machine();
+        var session = Authorised(m, Guid.NewGuid(), maxMl: 1000);
+        Assert.Empty(m.MeterCount(100, _now));
+        Assert.Empty(m.MeterCount(99, _now)); // a late event from another thread: already counted in 100
+        Assert.Empty(m.MeterCount(101, _now));
+        Assert.Equal(FlowCalibration.Millilitres(101, 450), m.VolumeMl);
+        Assert.Equal(session, m.PourSessionId);
+    }
+
+    [Fact]
     public void A_full_pour_asks_opens_after_the_journal_streams_progress_four_times_a_second_and_completes_on_removal()
     {
         var m = Machine();

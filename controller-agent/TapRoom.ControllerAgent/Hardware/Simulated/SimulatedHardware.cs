@@ -80,6 +80,7 @@ public sealed class SimulatedTapRig : IDisposable
     private readonly Random _random;
     private readonly TimeSpan _step = TimeSpan.FromMilliseconds(50);
     private readonly TimeSpan _idle = TimeSpan.FromSeconds(1);
+    private readonly Lock _stepGate = new();
     private double _carry;
 
     public SimulatedTapRig(string readerId, double flowRateMlPerSecond = 60, int pulsesPerLiter = 450, double noisePercent = 5,
@@ -106,7 +107,13 @@ public sealed class SimulatedTapRig : IDisposable
     public TapHardware Hardware => new(Valve, Meter, Reader);
     public int PouredMl => (int)(Meter.PulseCount * 1000 / Math.Max(1, PulsesPerLiter));
 
+    /// <summary>Timer callbacks may overlap under load; one step at a time keeps the pulses in order, as a real meter's edges are.</summary>
     private void Step()
+    {
+        lock (_stepGate) StepOnce();
+    }
+
+    private void StepOnce()
     {
         var rate = Valve.IsOpen ? FlowRateMlPerSecond : Leak;
         var step = Valve.IsOpen ? _step : _idle;
