@@ -37,6 +37,32 @@ public sealed class ControllerConnectionTests
     }
 
     [Fact]
+    public async Task A_tap_waiting_for_unsynced_pours_goes_back_to_active_when_the_controller_has_none_left()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        var tapId = Guid.NewGuid();
+        await host.DbAsync(async db =>
+        {
+            db.Taps.Add(new Tap { Id = tapId, LocationId = (await db.Locations.FirstAsync()).Id, Number = 1, Name = "Tap 1", Status = TapStatus.Active });
+            await db.SaveChangesAsync();
+        });
+        var registered = await HttpAssert.OkAsync<RegisterController.Result>(await admin.PostAsJsonAsync("/api/controllers", new { name = "pi-1", tapIds = new[] { tapId } }));
+        await using var client = new ControllerHubClient(host.BaseAddress, registered.ApiKey);
+        await client.StartAsync();
+
+        Assert.Equal(TapStatus.ProcessingSync, Assert.Single((await client.Hello(new HelloRequest("1.0.0", 2))).Taps).Status);
+        // Its journal entries were refused for good (an unknown session): the controller's next hello reports none.
+        var rejected = await client.CompletePour(new CompletePourRequest(Guid.NewGuid(), tapId, 100, host.Time.GetUtcNow().UtcDateTime, host.Time.GetUtcNow().UtcDateTime));
+        Assert.Equal(CompletePourOutcome.Rejected, rejected.Outcome);
+        Assert.Equal(TapStatus.ProcessingSync, await host.DbAsync(db => db.Taps.Where(t => t.Id == tapId).Select(t => t.Status).SingleAsync()));
+
+        Assert.Equal(TapStatus.Active, Assert.Single((await client.Hello(new HelloRequest("1.0.0", 0))).Taps).Status);
+        Assert.Equal(TapStatus.Active, await host.DbAsync(db => db.Taps.Where(t => t.Id == tapId).Select(t => t.Status).SingleAsync()));
+        Assert.Equal(2, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "tap.status_changed" && e.SubjectId == tapId)));
+    }
+
+    [Fact]
     public async Task A_wrong_or_missing_key_is_refused_before_any_hub_method_runs()
     {
         await using var host = await TapRoomHost.StartAsync();

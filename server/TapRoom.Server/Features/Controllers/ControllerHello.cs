@@ -49,6 +49,13 @@ public static class ControllerHello
                     events.Add(new TapChangedNotification(tap.Id));
                 }
             }
+            else
+            {
+                // Nothing left in the controller's journal (its pours were synced, or refused for good): a tap that
+                // waited for them goes back to active unless a pour on it still holds a visit's lock.
+                foreach (var tap in controller.Taps.Where(t => t.Status == TapStatus.ProcessingSync))
+                    await Pours.PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, null, cancellationToken);
+            }
             events.Add(new ControllerStatusChangedNotification(controller.Id));
             return await ConfigFor(db, location, controller.Id, now, cancellationToken);
         }
