@@ -89,9 +89,12 @@ public sealed class PourWorld : IAsyncDisposable
     public async Task<(TapRig Tap, ControllerRig Controller, ControllerHubClient Client)> TapWithControllerAsync(decimal pricePerLiter = 5m, decimal abv = 5m,
         int kegMl = 20_000, int? remainingMl = null, TapStatus status = TapStatus.Active, bool withKeg = true)
     {
-        var tap = await TapAsync(pricePerLiter, abv, kegMl, remainingMl, status, withKeg);
+        // processing_sync is what a controller's Hello with unsynced pours makes of an active tap (a Hello with none
+        // would set it back), so arrange it that way.
+        var syncing = status == TapStatus.ProcessingSync;
+        var tap = await TapAsync(pricePerLiter, abv, kegMl, remainingMl, syncing ? TapStatus.Active : status, withKeg);
         var controller = await ControllerAsync(tap.TapId);
-        return (tap, controller, await ConnectAsync(controller));
+        return (tap, controller, await ConnectAsync(controller, pendingSyncCount: syncing ? 1 : 0));
     }
 
     public async Task<GuestRig> GuestAsync(decimal balance = 50m, bool minor = false, int volumeLimitMl = 2000, int pouredMl = 0,
