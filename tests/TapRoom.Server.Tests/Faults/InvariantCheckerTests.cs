@@ -12,7 +12,6 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
     private Guid _session;
     private Guid _visit;
     private Guid _keg;
-    private readonly List<string> _copies = [];
 
     public async Task InitializeAsync()
     {
@@ -27,11 +26,7 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
         (_session, _visit, _keg) = (allow.PourSessionId.Value, venue.Guests[0].VisitId, venue.Taps[0].KegId);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        foreach (var copy in _copies) File.Delete(copy);
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task A_healthy_run_passes()
@@ -95,7 +90,7 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
 
         var locked = await CopyAsync();
         await ExecAsync(locked, $"UPDATE \"PourSessions\" SET \"SyncStatus\" = 'pending_sync', \"SyncedAt\" = NULL WHERE \"Id\" = '{Upper(_session)}';");
-        await ExecAsync(locked, $"DELETE FROM \"Ledger\" WHERE \"PourSessionId\" = '{Upper(_session)}';", "DELETE FROM \"PosOutbox\" WHERE \"Kind\" = 'pour';");
+        await ExecAsync(locked, "DELETE FROM \"PosOutbox\" WHERE \"Kind\" = 'pour';", $"DELETE FROM \"Ledger\" WHERE \"PourSessionId\" = '{Upper(_session)}';");
         var all = await InvariantChecker.CheckAsync(locked);
         Assert.Contains(all, v => v.StartsWith(InvariantChecker.KegVolumeConserved + ":"));
         Assert.DoesNotContain(all, v => v.StartsWith(InvariantChecker.ChargedOnce + ":"));
@@ -111,7 +106,6 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
         await using var vacuum = source.CreateCommand();
         vacuum.CommandText = $"VACUUM INTO '{copy}'";
         await vacuum.ExecuteNonQueryAsync();
-        _copies.Add(copy);
         return copy;
     }
 
