@@ -58,6 +58,9 @@ try
     sampling.Cancel();
     await sampler;
     var s = night.Stats;
+    var violations = await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(server.DatabasePath);
+    Say($"invariants after the night: {(violations.Count == 0 ? "all hold" : $"{violations.Count} violations")}");
+    foreach (var v in violations.Take(10)) Say("  " + v);
 
     Say($"replay: {replayPours} journalled pours from one controller");
     var replay = replayPours > 0 ? await Replay.RunAsync(server, venue, replayPours, Say) : null;
@@ -86,7 +89,8 @@ try
     Console.WriteLine($"server memory            peak (VmHWM) {peakMb:F0} MB over the whole run; night RSS {rssBefore:F0} → peak {peakRss:F0} MB; end RSS {rssEnd:F0} MB");
     Console.WriteLine($"server CPU (night)       {serverCpu.TotalSeconds:F1} s over {s.Elapsed.TotalSeconds:F1} s = {serverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core ({Environment.ProcessorCount} cores)");
     Console.WriteLine($"driver CPU (night)       {driverCpu.TotalSeconds:F1} s = {driverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core (same machine)");
-    return s.RacesBothAllowed == 0 && s.Errors == 0 ? 0 : 1;
+    Console.WriteLine($"invariants (night)       {(violations.Count == 0 ? "all hold (InvariantChecker)" : $"{violations.Count} VIOLATIONS")}");
+    return s.RacesBothAllowed == 0 && s.Errors == 0 && violations.Count == 0 ? 0 : 1;
 }
 catch (Exception ex)
 {
