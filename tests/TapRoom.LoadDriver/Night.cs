@@ -18,7 +18,7 @@ public sealed class NightStats
     public Histogram Complete { get; } = new();
     public Histogram ProgressToDashboard { get; } = new();
     public long Allowed, Denied, PoursStarted, NoFreeTap, ProgressSent, ProgressUnsent, Synced, Duplicates, OtherOutcomes, CompletionRetries,
-        Races, RacesOneAllowed, RacesBothAllowed, RacesNoneAllowed, Disconnects, Errors;
+        Races, RacesOneAllowed, RacesBothAllowed, RacesNoneAllowed, Disconnects, LinkDownAtPresentation, Errors;
     public ConcurrentDictionary<string, long> DenyReasons { get; } = new();
     public TimeSpan Elapsed;
     public DateTime FirstCompletion = DateTime.MaxValue, LastCompletion = DateTime.MinValue;
@@ -176,6 +176,11 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
     private async Task<AuthorizeResult?> AuthorizeAsync(SimTap tap, SimGuest guest)
     {
         var client = _controllers[tap.ControllerIndex];
+        if (client.Connection.State != HubConnectionState.Connected)
+        {
+            Interlocked.Increment(ref Stats.LinkDownAtPresentation);
+            return null;
+        }
         var start = Stopwatch.GetTimestamp();
         var result = await client.Authorize(new AuthorizeRequest(tap.TapId, guest.CardUid, Guid.NewGuid()));
         Stats.Authorize.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

@@ -77,7 +77,7 @@ try
     Console.WriteLine($"complete round trip      {s.Complete.Summary()}");
     Console.WriteLine($"progress → dashboard     p50 {s.ProgressToDashboard.Percentile(50):F2} ms  p99 {s.ProgressToDashboard.Percentile(99):F2} ms  max {s.ProgressToDashboard.Max:F2} ms  (n={s.ProgressToDashboard.Count} pushes received)");
     Console.WriteLine($"authorisations           {s.Allowed + s.Denied} ({(s.Allowed + s.Denied) / s.Elapsed.TotalSeconds:F1}/s): allowed {s.Allowed}, denied {s.Denied} " +
-                      $"[{string.Join(", ", s.DenyReasons.Select(kv => $"{kv.Key} {kv.Value}"))}]; no free tap/guest {s.NoFreeTap}");
+                      $"[{string.Join(", ", s.DenyReasons.Select(kv => $"{kv.Key} {kv.Value}"))}]; no free tap/guest {s.NoFreeTap}; link down at presentation {s.LinkDownAtPresentation}");
     Console.WriteLine($"progress messages        {s.ProgressSent} sent ({s.ProgressSent / s.Elapsed.TotalSeconds:F0}/s over the night), {s.ProgressUnsent} not sent (link down)");
     Console.WriteLine($"completions              synced {s.Synced}, duplicate {s.Duplicates}, other {s.OtherOutcomes}, retried {s.CompletionRetries}; " +
                       $"{(completionSpan > 0 ? (s.Synced + s.Duplicates) / completionSpan : 0):F1}/s");
