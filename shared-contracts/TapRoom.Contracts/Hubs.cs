@@ -16,6 +16,9 @@ public interface IControllerHub
     Task CardPresented(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
     Task FlowWithoutPour(FlowWithoutPourMessage message);
+
+    /// <summary>Returns its argument and does nothing else: the floor a hub round trip costs (load driver, docs/PERFORMANCE.md).</summary>
+    Task<string> Echo(string text);
 }
 
 /// <summary>Messages the server pushes to a controller.</summary>

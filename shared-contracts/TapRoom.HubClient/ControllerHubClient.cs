@@ -48,6 +48,7 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public Task CardPresented(CardPresentedMessage message) => Connection.SendAsync(nameof(CardPresented), message);
     public Task CardRemoved(CardRemovedMessage message) => Connection.SendAsync(nameof(CardRemoved), message);
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => Connection.SendAsync(nameof(FlowWithoutPour), message);
+    public Task<string> Echo(string text) => Connection.InvokeAsync<string>(nameof(Echo), text);
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }
@@ -56,10 +57,10 @@ public static class HubConnections
 {
     /// <summary>A hub connection over <see cref="WebSocketConnectionFactory"/> with TapRoom's JSON conventions.</summary>
     public static HubConnection Build(Uri hubUrl, Func<string?> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
-        TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
+        TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null, Action<System.Net.WebSockets.ClientWebSocketOptions>? configureSocket = null)
     {
         var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey));
+        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey, configureSocket: configureSocket));
         builder.Services.AddSingleton<EndPoint>(new UriEndPoint(hubUrl));
         builder.AddJsonProtocol(o => TapRoomJson.Configure(o.PayloadSerializerOptions));
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);

@@ -10,9 +10,11 @@ namespace TapRoom.HubClient;
 /// <summary>
 /// Opens a WebSocket straight to the hub URL (no negotiate request; the server accepts that for WebSockets) and
 /// exposes it as a <see cref="ConnectionContext"/> for SignalR's Client.Core. Stands in for Http.Connections.Client,
-/// which is not available here (docs/adr/0002-signalr-client-transport.md).
+/// which is not available here (docs/adr/0002-signalr-client-transport.md). <c>configureSocket</c> adds what a caller
+/// needs on the upgrade request, e.g. the staff sign-in cookie for the dashboard hub.
 /// </summary>
-public sealed class WebSocketConnectionFactory(Func<string?> apiKey, TimeSpan? connectTimeout = null) : IConnectionFactory
+public sealed class WebSocketConnectionFactory(Func<string?> apiKey, TimeSpan? connectTimeout = null, Action<ClientWebSocketOptions>? configureSocket = null)
+    : IConnectionFactory
 {
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -23,6 +25,7 @@ public sealed class WebSocketConnectionFactory(Func<string?> apiKey, TimeSpan? c
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
         var key = apiKey();
         if (!string.IsNullOrEmpty(key)) socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
+        configureSocket?.Invoke(socket.Options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(connectTimeout ?? TimeSpan.FromSeconds(10));
         try

@@ -88,6 +88,8 @@ public class TapRoomDbContext(DbContextOptions<TapRoomDbContext> options) : DbCo
             e.HasIndex(x => x.CardId).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveCard");
             // Rule 3 in the database: a tap serves at most one visit's pour.
             e.HasIndex(x => x.ActiveTapId).IsUnique().HasFilter("\"ActiveTapId\" IS NOT NULL").HasDatabaseName("UX_Visits_ActiveTap");
+            // "Does a visit still hold this pour?" (a tap leaving processing_sync) must not scan every visit ever opened.
+            e.HasIndex(x => x.ActivePourSessionId).HasFilter("\"ActivePourSessionId\" IS NOT NULL").HasDatabaseName("IX_Visits_ActivePourSession");
             e.HasIndex(x => new { x.Status, x.OpenedAt });
             e.HasMany(x => x.Ledger).WithOne().HasForeignKey(x => x.VisitId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -14,6 +14,9 @@ public sealed class ControllerConnections
 
     public void Remove(string connectionId) => _open.TryRemove(connectionId, out _);
 
+    /// <summary>Controllers with at least one open hub connection right now.</summary>
+    public IReadOnlyCollection<Guid> ConnectedControllerIds() => _open.Values.Select(v => v.ControllerId).ToHashSet();
+
     public int AbortAll(Guid controllerId)
     {
         var n = 0;

@@ -42,4 +42,6 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
     public Task CardRemoved(CardRemovedMessage message) => mediator.Send(new ReportCardReader.Removed(message));
 
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => mediator.Send(new ReportFlowWithoutPour.Command(ControllerId, message));
+
+    public Task<string> Echo(string text) => Task.FromResult(text);
 }

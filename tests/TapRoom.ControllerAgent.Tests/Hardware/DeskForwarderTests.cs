@@ -54,5 +54,6 @@ public sealed class DeskForwarderTests
         public Task<Contracts.CompletePourResult> CompletePour(Contracts.CompletePourRequest request) => throw new NotSupportedException();
         public Task PourProgress(Contracts.PourProgressMessage message) => throw new NotSupportedException();
         public Task FlowWithoutPour(Contracts.FlowWithoutPourMessage message) => throw new NotSupportedException();
+        public Task<string> Echo(string text) => throw new NotSupportedException();
     }
 }

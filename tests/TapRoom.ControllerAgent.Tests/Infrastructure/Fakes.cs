@@ -107,6 +107,8 @@ public sealed class ScriptedHub : IControllerHub
         Leaks.Enqueue(message);
         return Task.CompletedTask;
     }
+
+    public Task<string> Echo(string text) => Task.FromResult(text);
 }
 
 public sealed class ScriptedLink(IControllerHub hub) : IAgentLink

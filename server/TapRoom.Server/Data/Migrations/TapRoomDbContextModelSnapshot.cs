@@ -949,6 +949,10 @@ namespace TapRoom.Server.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ActivePourSessionId")
+                        .HasDatabaseName("IX_Visits_ActivePourSession")
+                        .HasFilter("\"ActivePourSessionId\" IS NOT NULL");
+
                     b.HasIndex("ActiveTapId")
                         .IsUnique()
                         .HasDatabaseName("UX_Visits_ActiveTap")

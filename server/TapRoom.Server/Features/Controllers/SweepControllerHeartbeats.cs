@@ -7,14 +7,19 @@ using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features.Controllers;
 
-/// <summary>Marks controllers offline that have not been seen within the location's heartbeat timeout.</summary>
+/// <summary>
+/// Marks controllers offline that have not been seen within the location's heartbeat timeout. An open hub connection is
+/// the heartbeat (SignalR's keep-alive closes a dead one within its client timeout): a connected controller counts as
+/// seen now, so one that said Hello once and then only pours is not reported offline.
+/// </summary>
 public static class SweepControllerHeartbeats
 {
     public sealed record Command : ICommand<Result>;
 
     public sealed record Result(IReadOnlyList<Guid> MarkedOffline);
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, TimeProvider time, AuditTrail audit, AlertRaiser alerts, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, LocationContext location, TimeProvider time, AuditTrail audit, AlertRaiser alerts, DomainEvents events,
+        Hubs.ControllerConnections connections)
         : IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
@@ -22,8 +27,14 @@ public static class SweepControllerHeartbeats
             var now = time.GetUtcNow().UtcDateTime;
             var policies = await location.PoliciesAsync(cancellationToken);
             var cutoff = now.AddSeconds(-policies.ControllerHeartbeatTimeoutSeconds);
+            var connected = connections.ConnectedControllerIds().ToList();
+            if (connected.Count > 0)
+            {
+                await db.Controllers.Where(c => connected.Contains(c.Id) && c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < now))
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeenAt, now), cancellationToken);
+            }
             var stale = await db.Controllers
-                .Where(c => c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < cutoff))
+                .Where(c => c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < cutoff) && !connected.Contains(c.Id))
                 .ToListAsync(cancellationToken);
             foreach (var c in stale)
             {

@@ -26,12 +26,19 @@ public static class GuestEndpoints
         group.MapPut("/{id:guid}", async (Guid id, GuestBody body, IMediator m) =>
             TypedResults.Ok(await m.Send(new UpdateGuest.Command(id, body.Name, body.Phone, body.Email, body.DateOfBirth))));
 
-        group.MapPost("/{id:guid}/block", async (Guid id, CommentBody? body, IMediator m) =>
-            TypedResults.Ok(await m.Send(new BlockGuest.Command(id, Block: true, body?.Comment))));
+        group.MapPost("/{id:guid}/block", async (Guid id, HttpRequest http, IMediator m) =>
+            TypedResults.Ok(await m.Send(new BlockGuest.Command(id, Block: true, (await OptionalCommentAsync(http))?.Comment))));
 
-        group.MapPost("/{id:guid}/unblock", async (Guid id, CommentBody? body, IMediator m) =>
-            TypedResults.Ok(await m.Send(new BlockGuest.Command(id, Block: false, body?.Comment))));
+        group.MapPost("/{id:guid}/unblock", async (Guid id, HttpRequest http, IMediator m) =>
+            TypedResults.Ok(await m.Send(new BlockGuest.Command(id, Block: false, (await OptionalCommentAsync(http))?.Comment))));
 
         return app;
     }
+
+    /// <summary>
+    /// The comment is optional and so is the body: a POST without one must reach the handler. An inferred
+    /// <c>CommentBody?</c> body parameter answered body-less requests with 404 before the handler ran, so the body is read here.
+    /// </summary>
+    private static async Task<CommentBody?> OptionalCommentAsync(HttpRequest http) =>
+        http.HasJsonContentType() && http.ContentLength != 0 ? await http.ReadFromJsonAsync<CommentBody>(http.HttpContext.RequestAborted) : null;
 }

@@ -14,6 +14,7 @@ public static class PoursSetup
     {
         services.AddScoped<PourSettlement>();
         services.AddSingleton<ReportPourProgress.Throttle>();
+        services.AddSingleton<ProgressWriter>();
         services.AddSingleton<ControllerConnections>();
         LockTimeoutSweepJob.Register();
 

@@ -9,7 +9,8 @@ namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
 /// Live progress of a pour (about 4 a second per tap). Every sane report is pushed to staff; the session's last known
-/// volume is written at most once a second per pour, with one conditional UPDATE that only moves forward. This is
+/// volume is written at most once a second per pour, with one conditional UPDATE that only moves forward, group-committed
+/// with other pours' (<see cref="ProgressWriter"/>). This is
 /// telemetry, not a change of state that needs an audit event, so it is a plain request outside the command
 /// transaction. Reports that cannot be right (unknown or finished session, another controller's, negative, absurd or
 /// going backwards) are dropped and logged.
@@ -39,7 +40,7 @@ public static class ReportPourProgress
         public void Forget(Guid sessionId) => _lastWrite.TryRemove(sessionId, out _);
     }
 
-    public sealed class Handler(TapRoomDbContext db, Throttle throttle, WriteGate gate, IMediator mediator, TimeProvider time, ILogger<Handler> log)
+    public sealed class Handler(TapRoomDbContext db, Throttle throttle, ProgressWriter writer, IMediator mediator, TimeProvider time, ILogger<Handler> log)
         : IRequestHandler<Request, bool>
     {
         public async Task<bool> Handle(Request request, CancellationToken ct)
@@ -59,13 +60,7 @@ public static class ReportPourProgress
             }
             if (m.VolumeMl < 0 || m.VolumeMl > CompletePour.AbsurdVolumeMl || m.VolumeMl < session.LastProgressMl) return Drop("volume out of range");
 
-            if (throttle.ShouldWrite(m.PourSessionId, now))
-            {
-                using var _ = await gate.EnterAsync(ct);
-                await db.PourSessions
-                    .Where(p => p.Id == m.PourSessionId && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= m.VolumeMl)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, m.VolumeMl).SetProperty(p => p.LastProgressAt, now), ct);
-            }
+            if (throttle.ShouldWrite(m.PourSessionId, now)) await writer.WriteAsync(m.PourSessionId, m.VolumeMl, now);
             await mediator.Publish(new PourProgressNotification(m.PourSessionId, session.TapId, session.VisitId, m.VolumeMl, now), ct);
             return true;
 

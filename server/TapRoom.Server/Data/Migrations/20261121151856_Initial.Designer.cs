@@ -11,7 +11,7 @@ using TapRoom.Server.Data;
 namespace TapRoom.Server.Data.Migrations
 {
     [DbContext(typeof(TapRoomDbContext))]
-    [Migration("20261121140348_Initial")]
+    [Migration("20261121151856_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -951,6 +951,10 @@ namespace TapRoom.Server.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ActivePourSessionId")
+                        .HasDatabaseName("IX_Visits_ActivePourSession")
+                        .HasFilter("\"ActivePourSessionId\" IS NOT NULL");
 
                     b.HasIndex("ActiveTapId")
                         .IsUnique()

@@ -784,6 +784,12 @@ namespace TapRoom.Server.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Visits_ActivePourSession",
+                table: "Visits",
+                column: "ActivePourSessionId",
+                filter: "\"ActivePourSessionId\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Visits_LocationId",
                 table: "Visits",
                 column: "LocationId");

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using TapRoom.LoadDriver;
+
+// Usage (docs/PERFORMANCE.md):
+//   dotnet run -c Release --project tests/TapRoom.LoadDriver -- --controllers 500 --dashboards 20 --rate 80 --duration 60
+// Options: --taps-per-controller 2 --pour-seconds 10 --flow 40 (ml/s) --race 0.05 --disconnect 0.02 --echo-rate <rate>
+//          --guests <auto> --replay 10000 --log-level Information --server-dll <path> --seed 1
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var args2 = ParseArgs(args);
+int Int(string name, int fallback) => args2.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+double Dbl(string name, double fallback) => args2.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+var rate = Dbl("rate", 80);
+var pourSeconds = Dbl("pour-seconds", 10);
+var options = new NightOptions(
+    Controllers: Int("controllers", 500), TapsPerController: Int("taps-per-controller", 2), Dashboards: Int("dashboards", 20),
+    Rate: rate, DurationSeconds: Int("duration", 60), PourSeconds: pourSeconds, FlowMlPerSecond: Int("flow", 40),
+    RaceShare: Dbl("race", 0.05), DisconnectShare: Dbl("disconnect", 0.02), EchoRate: Dbl("echo-rate", rate), Seed: Int("seed", 1));
+var guests = Int("guests", (int)Math.Ceiling(rate * pourSeconds * 1.3) + 50);
+var replayPours = Int("replay", 10_000);
+var logLevel = args2.GetValueOrDefault("log-level", "Information");
+var serverDll = args2.GetValueOrDefault("server-dll") ?? FindServerDll();
+
+var clock = Stopwatch.StartNew();
+void Say(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}");
+
+Say($"server: {serverDll}");
+Say($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+await using var server = await ServerProcess.StartAsync(serverDll, logLevel);
+Say($"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}");
+try
+{
+    var arrange = Stopwatch.StartNew();
+    var venue = await Venue.ArrangeAsync(server.BaseAddress, options.Controllers, options.TapsPerController, guests, 200_000, Say);
+    Say($"venue arranged over REST in {arrange.Elapsed.TotalSeconds:F1} s");
+
+    await using var night = new Night(server.BaseAddress, venue, options, Say);
+    await night.ConnectAsync();
+    var (_, rssBefore) = server.Memory();
+    var cpuBefore = server.CpuTime();
+    var driverCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    double peakRss = rssBefore;
+    using var sampling = new CancellationTokenSource();
+    var sampler = Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            peakRss = Math.Max(peakRss, server.Memory().RssMb);
+            try { await Task.Delay(500, sampling.Token); } catch (OperationCanceledException) { }
+        }
+    });
+    Say($"night: {options.Rate}/s pours of {options.PourSeconds} s at {options.FlowMlPerSecond} ml/s for {options.DurationSeconds} s " +
+        $"on {options.Controllers * options.TapsPerController} taps, {guests} guests");
+    await night.PlayAsync();
+    var serverCpu = server.CpuTime() - cpuBefore;
+    var driverCpu = Process.GetCurrentProcess().TotalProcessorTime - driverCpuBefore;
+    sampling.Cancel();
+    await sampler;
+    var s = night.Stats;
+    var violations = await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(server.DatabasePath);
+    Say($"invariants after the night: {(violations.Count == 0 ? "all hold" : $"{violations.Count} violations")}");
+    foreach (var v in violations.Take(10)) Say("  " + v);
+
+    Say($"replay: {replayPours} journalled pours from one controller");
+    var replay = replayPours > 0 ? await Replay.RunAsync(server, venue, replayPours, Say) : null;
+    var (peakMb, rssEnd) = server.Memory();
+
+    var completionSpan = (s.LastCompletion - s.FirstCompletion).TotalSeconds;
+    Console.WriteLine();
+    Console.WriteLine("==== TapRoom load run ====");
+    Console.WriteLine($"controllers {options.Controllers} ({options.Controllers * options.TapsPerController} taps), dashboards {options.Dashboards}, " +
+                      $"pour rate {options.Rate}/s for {options.DurationSeconds} s, progress 4/s per pour, race {options.RaceShare:P0}, disconnect {options.DisconnectShare:P0}");
+    Console.WriteLine($"authorise round trip     {s.Authorize.Summary()}");
+    Console.WriteLine($"echo round trip (floor)  {s.Echo.Summary()}");
+    Console.WriteLine($"authorise p99 / echo p99 {s.Authorize.Percentile(99) / s.Echo.Percentile(99):F1}x");
+    Console.WriteLine($"complete round trip      {s.Complete.Summary()}");
+    Console.WriteLine($"progress → dashboard     p50 {s.ProgressToDashboard.Percentile(50):F2} ms  p99 {s.ProgressToDashboard.Percentile(99):F2} ms  max {s.ProgressToDashboard.Max:F2} ms  (n={s.ProgressToDashboard.Count} pushes received)");
+    Console.WriteLine($"authorisations           {s.Allowed + s.Denied} ({(s.Allowed + s.Denied) / s.Elapsed.TotalSeconds:F1}/s): allowed {s.Allowed}, denied {s.Denied} " +
+                      $"[{string.Join(", ", s.DenyReasons.Select(kv => $"{kv.Key} {kv.Value}"))}]; no free tap/guest {s.NoFreeTap}; link down at presentation {s.LinkDownAtPresentation}");
+    Console.WriteLine($"progress messages        {s.ProgressSent} sent ({s.ProgressSent / s.Elapsed.TotalSeconds:F0}/s over the night), {s.ProgressUnsent} not sent (link down)");
+    Console.WriteLine($"completions              synced {s.Synced}, duplicate {s.Duplicates}, other {s.OtherOutcomes}, retried {s.CompletionRetries}; " +
+                      $"{(completionSpan > 0 ? (s.Synced + s.Duplicates) / completionSpan : 0):F1}/s");
+    Console.WriteLine($"races for one card       {s.Races}: one allowed {s.RacesOneAllowed}, both allowed {s.RacesBothAllowed} (must be 0), none {s.RacesNoneAllowed}");
+    Console.WriteLine($"mid-pour disconnects     {s.Disconnects}; errors {s.Errors}");
+    if (replay is not null)
+        Console.WriteLine($"sync replay              {replay.Pours} completions in {replay.Elapsed.TotalSeconds:F1} s = {replay.PerSecond:F0}/s " +
+                          $"(synced {replay.Synced}, other {replay.Other}); round trip {replay.RoundTrip.Summary()}; server CPU {replay.ServerCpu.TotalSeconds / replay.Elapsed.TotalSeconds:P0} of one core");
+    Console.WriteLine($"server memory            peak (VmHWM) {peakMb:F0} MB over the whole run; night RSS {rssBefore:F0} → peak {peakRss:F0} MB; end RSS {rssEnd:F0} MB");
+    Console.WriteLine($"server CPU (night)       {serverCpu.TotalSeconds:F1} s over {s.Elapsed.TotalSeconds:F1} s = {serverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core ({Environment.ProcessorCount} cores)");
+    Console.WriteLine($"driver CPU (night)       {driverCpu.TotalSeconds:F1} s = {driverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core (same machine)");
+    Console.WriteLine($"invariants (night)       {(violations.Count == 0 ? "all hold (InvariantChecker)" : $"{violations.Count} VIOLATIONS")}");
+    return s.RacesBothAllowed == 0 && s.Errors == 0 && violations.Count == 0 ? 0 : 1;
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine(ex);
+    Console.Error.WriteLine("---- last server output ----");
+    Console.Error.WriteLine(server.LastLines());
+    return 2;
+}
+
+static Dictionary<string, string> ParseArgs(string[] args)
+{
+    var result = new Dictionary<string, string>();
+    for (var i = 0; i < args.Length; i++)
+    {
+        if (!args[i].StartsWith("--")) throw new ArgumentException($"Unexpected argument {args[i]}");
+        result[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[++i] : "true";
+    }
+    return result;
+}
+
+static string FindServerDll()
+{
+    var here = Path.Combine(AppContext.BaseDirectory, "TapRoom.Server.dll");
+    if (File.Exists(Path.Combine(AppContext.BaseDirectory, "TapRoom.Server.runtimeconfig.json"))) return here;
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "server", "TapRoom.Server", "bin", "Release", "net10.0", "TapRoom.Server.dll");
+        if (File.Exists(candidate)) return candidate;
+    }
+    throw new FileNotFoundException("TapRoom.Server.dll not found; build it: dotnet build -c Release server/TapRoom.Server");
+}

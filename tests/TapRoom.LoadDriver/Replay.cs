@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.HubClient;
+using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
+
+namespace TapRoom.LoadDriver;
+
+public sealed record ReplayResult(int Pours, TimeSpan Elapsed, int Synced, int Other, Histogram RoundTrip, TimeSpan ServerCpu)
+{
+    public double PerSecond => Pours / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// One controller replays a journal of pre-authorised pours: its sessions (pending_sync, on its own tap and keg, spread
+/// over the night's visits) are written straight into the server's SQLite file, because the product cannot hold 10,000
+/// open authorisations on one tap; then it sends every CompletePour one after the other, each as soon as the previous
+/// one is acknowledged, as the agent's journal replayer does.
+/// </summary>
+public static class Replay
+{
+    public static async Task<ReplayResult> RunAsync(ServerProcess server, Venue venue, int pours, Action<string> say)
+    {
+        using var http = Venue.Client(server.BaseAddress, venue.AdminCookies);
+        var tap = (await Venue.PostAsync(http, "/api/taps", new { name = "Replay tap" })).GetProperty("id").GetGuid();
+        var keg = (await Venue.PostAsync(http, "/api/kegs", new { beerTypeId = venue.BeerTypeId, nominalVolumeMl = 200_000 })).GetProperty("id").GetGuid();
+        await Venue.PostAsync(http, $"/api/taps/{tap}/connect-keg", new { kegId = keg });
+        var controller = await Venue.PostAsync(http, "/api/controllers", new { name = "replay-pi", tapIds = new[] { tap } });
+        var controllerId = controller.GetProperty("id").GetGuid();
+
+        const int volumeMl = 15;
+        var sessions = new List<PourSession>(pours);
+        var options = new DbContextOptionsBuilder<TapRoomDbContext>();
+        DatabaseSetup.ConfigureSqlite(options, server.DatabasePath);
+        await using (var db = new TapRoomDbContext(options.Options))
+        {
+            var authorizedAt = DateTime.UtcNow;
+            for (var i = 0; i < pours; i++)
+            {
+                var guest = venue.Guests[i % venue.Guests.Count];
+                sessions.Add(new PourSession
+                {
+                    Id = Guid.NewGuid(), VisitId = guest.VisitId, TapId = tap, KegId = keg, ControllerId = controllerId, RequestId = Guid.NewGuid(),
+                    CardUid = guest.CardUid, MaxVolumeMl = 100, PricePerLiter = Venue.PricePerLiter, AuthorizedAt = authorizedAt, SyncStatus = SyncStatus.PendingSync,
+                });
+            }
+            db.PourSessions.AddRange(sessions);
+            await db.SaveChangesAsync();
+        }
+        say($"{pours} pre-authorised pours written to the journal's controller");
+
+        await using var client = new ControllerHubClient(server.BaseAddress, controller.GetProperty("apiKey").GetString()!);
+        await client.StartAsync();
+        await client.Hello(new HelloRequest("load-driver", pours));
+        var roundTrip = new Histogram();
+        int synced = 0, other = 0;
+        var cpuBefore = server.CpuTime();
+        var clock = Stopwatch.StartNew();
+        var at = DateTime.UtcNow;
+        foreach (var s in sessions)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var result = await client.CompletePour(new CompletePourRequest(s.Id, tap, volumeMl, at, at.AddSeconds(5)));
+            roundTrip.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (result.Outcome == CompletePourOutcome.Synced) synced++;
+            else other++;
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                say("replay stopped after 3 minutes");
+                break;
+            }
+        }
+        clock.Stop();
+        return new ReplayResult(synced + other, clock.Elapsed, synced, other, roundTrip, server.CpuTime() - cpuBefore);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TapRoom.LoadDriver;
+
+/// <summary>
+/// The real server as a child process (<c>dotnet TapRoom.Server.dll</c>) on a free loopback port with its own temporary
+/// data directory, and its resource use read from <c>/proc/&lt;pid&gt;</c>.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const string AdminPassword = "load-driver-admin-password";
+    private readonly Process _process;
+    private readonly Queue<string> _lastLines = new();
+
+    public Uri BaseAddress { get; }
+    public string DataDirectory { get; }
+    public string DatabasePath => Path.Combine(DataDirectory, "taproom.db");
+    public int Pid => _process.Id;
+
+    private ServerProcess(Process process, Uri baseAddress, string dataDirectory)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DataDirectory = dataDirectory;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel)
+    {
+        var port = FreePort();
+        var dir = Path.Combine(Path.GetTempPath(), "taproom-load", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(serverDll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["TapRoom__DataDirectory"] = dir;
+        info.Environment["TapRoom__InitialAdminPassword"] = AdminPassword;
+        info.Environment["TapRoom__Login__AttemptsPerMinute"] = "100000";
+        info.Environment["Serilog__MinimumLevel__Default"] = logLevel;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir);
+        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await server.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > 40) _lastLines.Dequeue();
+        }
+    }
+
+    public string LastLines()
+    {
+        lock (_lastLines) return string.Join(Environment.NewLine, _lastLines);
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException("The server exited at start:\n" + LastLines());
+            try
+            {
+                if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The server did not become healthy:\n" + LastLines());
+    }
+
+    /// <summary>User + system CPU time the server has used so far (from /proc/&lt;pid&gt;/stat, in clock ticks of 10 ms).</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    /// <summary>VmHWM (peak resident set) and VmRSS in MB from /proc/&lt;pid&gt;/status.</summary>
+    public (double PeakMb, double RssMb) Memory()
+    {
+        double peak = 0, rss = 0;
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith("VmHWM:")) peak = Kb(line) / 1024.0;
+            if (line.StartsWith("VmRSS:")) rss = Kb(line) / 1024.0;
+        }
+        return (peak, rss);
+        static long Kb(string line) => long.Parse(line.Split(':')[1].Trim().Split(' ')[0]);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException) { }
+        catch (TimeoutException) { }
+        _process.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
