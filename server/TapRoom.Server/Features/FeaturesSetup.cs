@@ -22,6 +22,7 @@ public static class FeaturesSetup
     {
         services.AddScoped<AlertRaiser>();
         services.AddScoped<Pos.PosOutboxWriter>();
+        services.AddScoped<Visits.VisitLedger>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
         Kegs.KegThresholdSweepJob.Register();

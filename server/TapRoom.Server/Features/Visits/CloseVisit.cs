@@ -28,7 +28,7 @@ public static class CloseVisit
         public Validator() => RuleFor(x => x.Reason).MaximumLength(500);
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, PosOutboxWriter pos, CurrentActor actor, TimeProvider time)
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, VisitLedger ledger, CurrentActor actor, TimeProvider time)
         : IRequestHandler<Command, CloseVisitResult>
     {
         public async Task<CloseVisitResult> Handle(Command request, CancellationToken cancellationToken)
@@ -48,19 +48,7 @@ public static class CloseVisit
             LedgerEntry? refund = null;
             if (request.RefundRemaining && remaining > 0)
             {
-                refund = new LedgerEntry
-                {
-                    Id = Guid.NewGuid(),
-                    VisitId = visit.Id,
-                    Kind = LedgerKind.Refund,
-                    Amount = -remaining,
-                    Actor = actor.Value.Name,
-                    Comment = "Remaining balance refunded at close",
-                    At = now,
-                };
-                db.Ledger.Add(refund);
-                pos.Enqueue(PosOutboxKind.Refund, visit, refund, VisitLoader.PosPayload(visit, refund, 0m));
-                audit.Record(AuditActions.VisitRefunded, "visit", visit.Id, new { ledgerEntryId = refund.Id, amount = remaining, balance = 0m, refund.Comment });
+                refund = ledger.Record(visit, LedgerKind.Refund, remaining, "Remaining balance refunded at close").Entry;
             }
 
             if (visit.ActiveTapId is { } staleTap)

@@ -3,7 +3,6 @@ using MediatR;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
 using TapRoom.Server.Domain;
-using TapRoom.Server.Features.Pos;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features.Visits;
@@ -28,7 +27,7 @@ public static class RefundVisit
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, PosOutboxWriter pos, CurrentActor actor, TimeProvider time)
+    public sealed class Handler(TapRoomDbContext db, VisitLedger ledger)
         : IRequestHandler<Command, MoneyMovementResult>
     {
         public async Task<MoneyMovementResult> Handle(Command request, CancellationToken cancellationToken)
@@ -42,21 +41,7 @@ public static class RefundVisit
                 throw new DomainException("insufficient_balance", $"The balance is {before}; a refund cannot exceed it.",
                     details: new { balance = before });
 
-            var entry = new LedgerEntry
-            {
-                Id = Guid.NewGuid(),
-                VisitId = visit.Id,
-                Kind = LedgerKind.Refund,
-                Amount = -request.Amount,
-                Actor = actor.Value.Name,
-                Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim(),
-                At = time.GetUtcNow().UtcDateTime,
-            };
-            var balance = before + entry.Amount;
-            db.Ledger.Add(entry);
-            pos.Enqueue(PosOutboxKind.Refund, visit, entry, VisitLoader.PosPayload(visit, entry, balance));
-            audit.Record(AuditActions.VisitRefunded, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount = request.Amount, balance, entry.Comment });
-            events.Add(new VisitChangedNotification(visit.Id));
+            var (entry, balance) = ledger.Record(visit, LedgerKind.Refund, request.Amount, request.Comment);
             return new MoneyMovementResult(visit.Id, entry.Id, entry.Kind, entry.Amount, balance);
         }
     }

@@ -59,3 +59,37 @@ public static class VisitLoader
         comment = entry.Comment,
     };
 }
+
+/// <summary>
+/// A desk money movement (top-up or refund): its ledger entry, its POS outbox row (rule 9), its audit event and the
+/// dashboard notification, all in the caller's transaction. Returns the entry and the balance after it.
+/// </summary>
+public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, Infrastructure.AuditTrail audit,
+    Infrastructure.DomainEvents events, Infrastructure.CurrentActor actor, TimeProvider time)
+{
+    public (LedgerEntry Entry, decimal Balance) Record(Visit visit, LedgerKind kind, decimal amount, string? comment)
+    {
+        var (signed, posKind, action) = kind switch
+        {
+            LedgerKind.TopUp => (amount, PosOutboxKind.TopUp, AuditActions.VisitToppedUp),
+            LedgerKind.Refund => (-amount, PosOutboxKind.Refund, AuditActions.VisitRefunded),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "The desk moves money in top-ups and refunds only."),
+        };
+        var entry = new LedgerEntry
+        {
+            Id = Guid.NewGuid(),
+            VisitId = visit.Id,
+            Kind = kind,
+            Amount = signed,
+            Actor = actor.Value.Name,
+            Comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
+            At = time.GetUtcNow().UtcDateTime,
+        };
+        var balance = visit.Balance + signed;
+        db.Ledger.Add(entry);
+        pos.Enqueue(posKind, visit, entry, VisitLoader.PosPayload(visit, entry, balance));
+        audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, entry.Comment });
+        events.Add(new VisitChangedNotification(visit.Id));
+        return (entry, balance);
+    }
+}
