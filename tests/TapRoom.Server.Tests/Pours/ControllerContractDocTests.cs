@@ -41,4 +41,19 @@ public sealed class ControllerContractDocTests
         }
         Assert.Empty(missing);
     }
+
+    [Fact]
+    public void Every_dashboard_push_and_every_enum_value_of_the_contract_is_documented()
+    {
+        var doc = ContractDoc();
+        var missing = typeof(IDashboardClient).GetMethods().Select(m => m.Name).Where(name => !doc.Contains($"`{name}")).ToList();
+        foreach (var enumType in typeof(IControllerHub).Assembly.GetTypes().Where(t => t.IsEnum && t.IsPublic))
+        {
+            foreach (var value in Enum.GetNames(enumType).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))
+            {
+                if (!doc.Contains($"`{value}`")) missing.Add($"{enumType.Name}.{value}");
+            }
+        }
+        Assert.Empty(missing);
+    }
 }
