@@ -48,6 +48,20 @@ public static class CompletePour
     {
         public async Task<CompletePourResult> Handle(Command command, CancellationToken ct)
         {
+            var result = await CompleteAsync(command, ct);
+            if (result.Outcome != CompletePourOutcome.Rejected)
+            {
+                // Hello with unsynced pours put every active tap of the controller into processing_sync; each of them
+                // goes back to active as soon as no pour on it holds a visit's lock, not only the tap of this pour.
+                var waiting = await db.Taps.Where(t => t.ControllerId == command.ControllerId && t.Status == TapStatus.ProcessingSync).ToListAsync(ct);
+                foreach (var tap in waiting)
+                    await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, command.Request.PourSessionId, ct);
+            }
+            return result;
+        }
+
+        private async Task<CompletePourResult> CompleteAsync(Command command, CancellationToken ct)
+        {
             var r = command.Request;
             var now = time.GetUtcNow().UtcDateTime;
             await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
