@@ -68,7 +68,8 @@ public sealed class AgentServerTests
         // Reconnect attempts are 10 s apart by now (the deterministic schedule), so allow two of them.
         var helloDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(35);
         while (!(agent.Connection.IsUp && agent.Connection.HelloCount >= 2) && DateTime.UtcNow < helloDeadline) await Task.Delay(25);
-        Assert.True(agent.Connection.IsUp && agent.Connection.HelloCount == 2, $"hello after the restart (hellos: {agent.Connection.HelloCount}, state {agent.Connection.State}, up {agent.Connection.IsUp})");
+        // At least one new Hello: a connect attempt that races the restarting server may add one more.
+        Assert.True(agent.Connection.IsUp && agent.Connection.HelloCount >= 2, $"hello after the restart (hellos: {agent.Connection.HelloCount}, state {agent.Connection.State}, up {agent.Connection.IsUp})");
         await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.LinkUp), Deadline, "taps see the link");
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal(0, rig1.Valve.OpenCount);
