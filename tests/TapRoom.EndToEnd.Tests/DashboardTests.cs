@@ -17,12 +17,6 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
 {
     private TapRoomHost Host => fx.Host;
 
-    private async Task PublishAsync(INotification notification)
-    {
-        using var scope = Host.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
-    }
-
     private async Task<string> CreateStaffUserAsync(StaffRole role)
     {
         using var admin = await Host.SignInAsync();
@@ -53,7 +47,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         var at = Host.Time.GetUtcNow().UtcDateTime;
         foreach (var (ml, i) in new[] { 120, 260, 385 }.Select((v, i) => (v, i)))
         {
-            await PublishAsync(new PourProgressNotification(pouring.PourSessionId!.Value, pouring.TapId, pouring.VisitId, ml, at.AddMilliseconds(250 * (i + 1))));
+            await Host.PublishAsync(new PourProgressNotification(pouring.PourSessionId!.Value, pouring.TapId, pouring.VisitId, ml, at.AddMilliseconds(250 * (i + 1))));
             await Expect(tapOne.GetByTestId("pour-volume")).ToHaveTextAsync($"{ml} ml", new() { Timeout = 1000 });
         }
         await fx.ScreenshotAsync(page, "01-taps");
@@ -74,8 +68,8 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
             pour.VolumeMl = 385;
             await db.SaveChangesAsync();
         });
-        await PublishAsync(new VisitChangedNotification(pouring.VisitId));
-        await PublishAsync(new TapChangedNotification(pouring.TapId));
+        await Host.PublishAsync(new VisitChangedNotification(pouring.VisitId));
+        await Host.PublishAsync(new TapChangedNotification(pouring.TapId));
         await Expect(row.GetByTestId("visit-balance")).ToHaveTextAsync("16.92", new() { Timeout = 1000 });
         await row.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" })).ToContainTextAsync("Ada Lovelace");
@@ -145,12 +139,12 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Desk", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("desk-reader")).ToContainTextAsync("Waiting for a card");
 
-        await PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3D4", Host.Time.GetUtcNow().UtcDateTime)));
+        await Host.PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3D4", Host.Time.GetUtcNow().UtcDateTime)));
         await Expect(page.GetByTestId("reader-uid")).ToHaveTextAsync("04A1B2C3D4", new() { Timeout = 1000 });
         await Expect(page.GetByTestId("desk-reader")).ToContainTextAsync("Card on the reader");
         await fx.ScreenshotAsync(page, "06-desk");
 
-        await PublishAsync(new CardRemovedNotification(new CardRemovedMessage("desk-1", Host.Time.GetUtcNow().UtcDateTime.AddSeconds(2))));
+        await Host.PublishAsync(new CardRemovedNotification(new CardRemovedMessage("desk-1", Host.Time.GetUtcNow().UtcDateTime.AddSeconds(2))));
         await Expect(page.GetByTestId("desk-reader")).ToContainTextAsync("Removed", new() { Timeout = 1000 });
         await Expect(page.GetByTestId("reader-uid")).ToHaveTextAsync("04A1B2C3D4");
         await page.Context.CloseAsync();

@@ -16,12 +16,6 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
 {
     private TapRoomHost Host => fx.Host;
 
-    private async Task PublishAsync(INotification notification)
-    {
-        using var scope = Host.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
-    }
-
     [Fact]
     public async Task The_desk_issues_a_card_read_by_the_desk_reader_and_a_top_up_shows_the_balance()
     {
@@ -34,7 +28,7 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await page.GetByLabel("Search guests").FillAsync("Katherine");
         await page.GetByRole(AriaRole.Button, new() { Name = "Katherine Johnson" }).ClickAsync();
 
-        await PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04C0FFEE", Host.Time.GetUtcNow().UtcDateTime)));
+        await Host.PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04C0FFEE", Host.Time.GetUtcNow().UtcDateTime)));
         await Expect(page.GetByTestId("reader-uid")).ToHaveTextAsync("04C0FFEE", new() { Timeout = 1500 });
         await page.GetByTestId("issue-card").ClickAsync();
         await Expect(page.GetByTestId("issue-result")).ToContainTextAsync("Card 04C0FFEE bound to the guest; visit opened.");

@@ -25,7 +25,6 @@ public static class FeaturesSetup
         services.AddScoped<Visits.VisitLedger>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
-        Kegs.KegThresholdSweepJob.Register();
         services.AddSingleton<Dashboard.DashboardPushGate>();
         services.AddSignalR(o =>
         {

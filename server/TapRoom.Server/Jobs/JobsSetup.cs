@@ -26,7 +26,9 @@ public static class JobsSetup
             q.UseTimeProvider(TimeProvider.System);
             if (!options.Jobs.Enabled) return;
             Every<HeartbeatSweepJob>(q, options.Jobs.HeartbeatSweepSeconds);
-            foreach (var registration in JobRegistry.Extra) registration(q, options);
+            Every<LockTimeoutSweepJob>(q, options.Jobs.LockTimeoutSweepSeconds);
+            Every<Features.Kegs.KegThresholdSweepJob>(q, options.Jobs.KegThresholdSweepSeconds);
+            Every<PosOutboxJob>(q, options.Jobs.PosOutboxSeconds);
         });
         services.AddQuartzHostedService(options.SchedulerName, o => o.WaitForJobsToComplete = true);
         return services;
@@ -41,12 +43,6 @@ public static class JobsSetup
                 .WithSimpleSchedule(interval),
             j => j.WithIdentity(typeof(TJob).Name).DisallowConcurrentExecution());
     }
-}
-
-/// <summary>Jobs added by feature slices register here, so that this file does not grow a line per feature.</summary>
-public static class JobRegistry
-{
-    public static readonly List<Action<IQuartzBuilder, TapRoomOptions>> Extra = [];
 }
 
 /// <summary>Base of every job: a fresh DI scope per run (Quartz provides it), the system as actor, one command.</summary>

@@ -30,12 +30,6 @@ public sealed class DashboardHubTests
         return (http, cookies);
     }
 
-    private static async Task PublishAsync(TapRoomHost host, INotification notification)
-    {
-        using var scope = host.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
-    }
-
     [Fact]
     public async Task Without_a_staff_sign_in_the_dashboard_hub_refuses_the_connection()
     {
@@ -60,12 +54,12 @@ public sealed class DashboardHubTests
         var venue = await DashboardVenue.TapWithKegAsync(host, 1, withPour: true, guestName: "Ada", pourVolumeMl: 40, remainingMl: 12_000);
         await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);
 
-        await PublishAsync(host, new TapChangedNotification(venue.TapId));
+        await host.PublishAsync(new TapChangedNotification(venue.TapId));
         var tap = await browser.WaitForAsync<TapDto>("TapUpdated");
         Assert.Equal((venue.TapId, "Pilsner", 12_000, 30_000), (tap.Id, tap.BeerName, tap.KegRemainingMl, tap.KegNominalMl));
         Assert.Equal((venue.PourSessionId, "Ada", 40, 500), (tap.ActivePour?.PourSessionId, tap.ActivePour?.GuestName, tap.ActivePour?.VolumeMl, tap.ActivePour?.MaxVolumeMl));
 
-        await PublishAsync(host, new PourProgressNotification(venue.PourSessionId!.Value, venue.TapId, venue.VisitId, 180, host.Time.GetUtcNow().UtcDateTime));
+        await host.PublishAsync(new PourProgressNotification(venue.PourSessionId!.Value, venue.TapId, venue.VisitId, 180, host.Time.GetUtcNow().UtcDateTime));
         var progress = await browser.WaitForAsync<PourProgressPush>("PourProgress");
         Assert.Equal((venue.PourSessionId.Value, venue.TapId, venue.VisitId, 180), (progress.PourSessionId, progress.TapId, progress.VisitId, progress.VolumeMl));
     }
@@ -84,20 +78,20 @@ public sealed class DashboardHubTests
         });
         await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);
 
-        await PublishAsync(host, new VisitChangedNotification(venue.VisitId));
+        await host.PublishAsync(new VisitChangedNotification(venue.VisitId));
         var visit = await browser.WaitForAsync<VisitSummaryDto>("VisitUpdated");
         Assert.Equal((venue.VisitId, 23.4m, venue.TapId), (visit.Id, visit.Balance, visit.ActiveTapId));
 
-        await PublishAsync(host, new KegChangedNotification(venue.KegId));
+        await host.PublishAsync(new KegChangedNotification(venue.KegId));
         var keg = await browser.WaitForAsync<KegDto>("KegUpdated");
         Assert.Equal((venue.KegId, 900, KegStatus.Connected), (keg.Id, keg.RemainingVolumeMl, keg.Status));
 
-        await PublishAsync(host, new SyncQueueChangedNotification());
+        await host.PublishAsync(new SyncQueueChangedNotification());
         Assert.Equal(1, (await browser.WaitForAsync<SyncQueueChangedMessage>("SyncQueueChanged")).PendingSyncCount);
 
         var at = host.Time.GetUtcNow().UtcDateTime;
-        await PublishAsync(host, new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3", at)));
-        await PublishAsync(host, new CardRemovedNotification(new CardRemovedMessage("desk-1", at.AddSeconds(1))));
+        await host.PublishAsync(new CardReadNotification(new CardPresentedMessage("desk-1", "04A1B2C3", at)));
+        await host.PublishAsync(new CardRemovedNotification(new CardRemovedMessage("desk-1", at.AddSeconds(1))));
         Assert.Equal("04A1B2C3", (await browser.WaitForAsync<CardPresentedMessage>("CardRead")).CardUid);
         Assert.Equal("desk-1", (await browser.WaitForAsync<CardRemovedMessage>("CardRemoved")).ReaderId);
 
@@ -110,7 +104,7 @@ public sealed class DashboardHubTests
             await db.SaveChangesAsync();
             return shift.Id;
         });
-        await PublishAsync(host, new ShiftChangedNotification(shiftId));
+        await host.PublishAsync(new ShiftChangedNotification(shiftId));
         var shift = await browser.WaitForAsync<ShiftDto>("ShiftUpdated");
         Assert.Equal((shiftId, ShiftStatus.Open, StaffRole.Admin), (shift.Id, shift.Status, Assert.Single(shift.Members).Role));
     }
@@ -179,7 +173,7 @@ public sealed class DashboardHubTests
             {
                 await db.Taps.Where(t => t.Id == venue.TapId).ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, statuses[i % 3]));
             });
-            await PublishAsync(host, new TapChangedNotification(venue.TapId));
+            await host.PublishAsync(new TapChangedNotification(venue.TapId));
         })));
         var final = await host.DbAsync(db => db.Taps.Where(t => t.Id == venue.TapId).Select(t => t.Status).SingleAsync());
 

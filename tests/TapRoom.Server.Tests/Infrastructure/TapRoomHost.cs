@@ -116,6 +116,13 @@ public sealed class TapRoomHost : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
     }
 
+    /// <summary>Publishes a notification the way the pipeline does after a commit (pushes, reactions).</summary>
+    public async Task PublishAsync(INotification notification)
+    {
+        using var scope = _app.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
+    }
+
     /// <summary>Reads or writes the database directly (for arranging and asserting), in its own scope.</summary>
     public async Task<T> DbAsync<T>(Func<TapRoomDbContext, Task<T>> work)
     {

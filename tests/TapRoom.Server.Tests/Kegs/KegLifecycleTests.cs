@@ -105,7 +105,7 @@ public sealed class KegLifecycleTests
 
         // The last pour drains the keg; the pour lifecycle raises KegChangedNotification after its commit.
         await host.SetRemainingAsync(keg.Id, 0);
-        await PublishAsync(host, new KegChangedNotification(keg.Id));
+        await host.PublishAsync(new KegChangedNotification(keg.Id));
         Assert.Equal(TapStatus.OutOfKeg, (await host.TapAsync(tap.Id)).Status);
 
         var visitId = await host.LockTapWithVisitAsync(tap.Id);
@@ -273,11 +273,5 @@ public sealed class KegLifecycleTests
         await KegKit.ConnectAsync(staff, t1.Id, keg.Id);
         await HttpAssert.ProblemAsync(await staff.PostAsync($"/api/taps/{t5.Id}/connect-keg", new { kegId = keg.Id }), HttpStatusCode.Conflict, "keg_not_in_warehouse");
         Assert.Null((await host.TapAsync(t5.Id)).KegId);
-    }
-
-    private static async Task PublishAsync(TapRoomHost host, MediatR.INotification notification)
-    {
-        using var scope = host.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
     }
 }

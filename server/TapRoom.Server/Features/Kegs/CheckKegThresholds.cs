@@ -80,17 +80,5 @@ public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator) : INotifi
 public sealed class KegThresholdSweepJob(IMediator mediator, ILogger<KegThresholdSweepJob> logger)
     : CommandJob<CheckKegThresholds.Result>(mediator, logger)
 {
-    private static readonly Action<Quartz.IQuartzBuilder, TapRoomOptions> Registration =
-        (q, options) => JobsSetup.Every<KegThresholdSweepJob>(q, options.Jobs.KegThresholdSweepSeconds);
-
     protected override IRequest<CheckKegThresholds.Result> CreateCommand() => new CheckKegThresholds.Command();
-
-    /// <summary>Idempotent: several hosts in one process (the tests) must not schedule the job twice.</summary>
-    public static void Register()
-    {
-        lock (JobRegistry.Extra)
-        {
-            if (!JobRegistry.Extra.Contains(Registration)) JobRegistry.Extra.Add(Registration);
-        }
-    }
 }

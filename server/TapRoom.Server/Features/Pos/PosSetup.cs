@@ -1,16 +1,9 @@
 using Microsoft.Extensions.Options;
-using TapRoom.Server.Jobs;
 
 namespace TapRoom.Server.Features.Pos;
 
 public static class PosSetup
 {
-    static PosSetup()
-    {
-        lock (JobRegistry.Extra)
-            JobRegistry.Extra.Add((q, o) => JobsSetup.Every<PosOutboxJob>(q, o.Jobs.PosOutboxSeconds));
-    }
-
     /// <summary>The adapter is chosen once, from <c>TapRoom:Pos:Mode</c>; invalid settings stop the server at start.</summary>
     public static IServiceCollection AddTapRoomPos(this IServiceCollection services)
     {

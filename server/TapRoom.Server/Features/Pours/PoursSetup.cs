@@ -16,7 +16,6 @@ public static class PoursSetup
         services.AddSingleton<ReportPourProgress.Throttle>();
         services.AddSingleton<ProgressWriter>();
         services.AddSingleton<ControllerConnections>();
-        LockTimeoutSweepJob.Register();
 
         services.RemoveAll<IHubProtocol>();
         services.AddSingleton<IHubProtocol>(sp => new BindingErrorHubProtocol(
