@@ -56,7 +56,6 @@ public sealed class TapRoomHost : IAsyncDisposable
         {
             ["TapRoom:DataDirectory"] = DataDirectory,
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
-            ["TapRoom:SchedulerName"] = "test-" + Guid.NewGuid().ToString("N"),
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
