@@ -40,7 +40,10 @@ public static class JobsSetup
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            // Hangfire's log provider is process-wide too: the static Serilog logger (the app's logger once Program's
+            // bootstrap logger is reconfigured), not the ILoggerFactory of whichever host configured Hangfire last.
+            .UseSerilogLogProvider());
         services.AddAntiforgery(); // the dashboard protects its buttons (trigger, delete) with it when it is registered
         services.AddHostedService<RecurringJobsRegistration>();
         if (options.Jobs.Enabled)
