@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Domain;
 using TapRoom.Server.Features.Controllers;
+using System.Net;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.Hosting;
@@ -207,6 +208,30 @@ public sealed class JobTests
         using var connection = host.Services.GetRequiredService<JobStorage>().GetConnection();
         Assert.Empty(connection.GetRecurringJobs());
         Assert.Empty(host.Services.GetServices<IHostedService>().OfType<Hangfire.BackgroundJobServerHostedService>());
+    }
+
+    [Fact]
+    public async Task The_hangfire_dashboard_lets_only_admins_in()
+    {
+        await using var host = await TapRoomHost.StartAsync(TapRoomHost.TriggeredJobsOnly);
+        using var anonymous = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/hangfire/recurring")).StatusCode);
+        foreach (var role in new[] { StaffRole.Staff, StaffRole.Manager })
+        {
+            using var client = await host.SignInAsAsync(role);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/hangfire")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/hangfire/recurring")).StatusCode);
+        }
+
+        using var admin = await host.SignInAsync();
+        var home = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("TapRoom jobs", await home.Content.ReadAsStringAsync());
+        // Not only local requests: the admin policy replaced Hangfire's LocalRequestsOnly filter, and the page lists our jobs.
+        var recurring = await admin.GetStringAsync("/hangfire/recurring");
+        foreach (var id in new[] { "heartbeat-sweep", "lock-timeout-sweep", "keg-threshold-sweep", "pos-outbox" })
+            Assert.Contains(id, recurring);
     }
 
     [Theory]
