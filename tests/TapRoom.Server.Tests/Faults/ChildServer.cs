@@ -40,7 +40,6 @@ public sealed class ChildServer : IAsyncDisposable
         info.Environment["TapRoom__DataDirectory"] = DataDirectory;
         info.Environment["TapRoom__InitialAdminPassword"] = TapRoomHost.AdminPassword;
         info.Environment["TapRoom__Login__AttemptsPerMinute"] = "1000";
-        info.Environment["TapRoom__SchedulerName"] = "faults-" + Guid.NewGuid().ToString("N");
         info.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         _process = Process.Start(info)!;
         _process.OutputDataReceived += (_, _) => { };
