@@ -94,7 +94,7 @@ public sealed class CardReaderSettings
     /// <summary>SPI bus number and chip select (<c>/dev/spidevBUS.CS</c>).</summary>
     public int SpiBus { get; set; }
     public int SpiChipSelect { get; set; }
-    /// <summary>PN532 over SPI: a GPIO line driven as chip select by the binding; -1 leaves it to the SPI controller's CE line.</summary>
+    /// <summary>PN532 over SPI (required there): the GPIO line wired to SS, which the binding drives as chip select.</summary>
     public int ChipSelectLine { get; set; } = -1;
     /// <summary>MFRC522: the GPIO line wired to RST (hardware reset at start); -1 when not wired.</summary>
     public int ResetLine { get; set; } = -1;

@@ -40,9 +40,13 @@ public static class CardReaders
                     Mode = Pn532.SpiMode,
                     DataFlow = DataFlow.LsbFirst,
                 });
-                return settings.ChipSelectLine >= 0
-                    ? new Pn532(spi, settings.ChipSelectLine, gpio, shouldDispose: false)
-                    : new Pn532(spi, -1, null, false);
+                // The binding holds chip select low across a whole frame itself, so SS goes to a plain GPIO line.
+                if (settings.ChipSelectLine < 0)
+                {
+                    spi.Dispose();
+                    throw new InvalidOperationException("A PN532 on SPI needs Reader:ChipSelectLine: wire its SS to a free GPIO line (docs/OPERATIONS.md).");
+                }
+                return new Pn532(spi, settings.ChipSelectLine, gpio, shouldDispose: false);
             case ReaderBus.Uart:
                 return new Pn532(settings.SerialPort);
             default:
@@ -56,7 +60,7 @@ public static class CardReaders
         if (settings.Bus != ReaderBus.Spi) throw new ArgumentOutOfRangeException(nameof(settings), settings.Bus, "MFRC522 readers are wired on SPI.");
         var spi = SpiDevice.Create(new SpiConnectionSettings(settings.SpiBus, settings.SpiChipSelect)
         {
-            ClockFrequency = 10_000_000,
+            ClockFrequency = MfRc522.MaximumSpiClockFrequency,
             Mode = MfRc522.DefaultSpiMode,
         });
         return new MfRc522(spi, settings.ResetLine, settings.ResetLine >= 0 ? gpio : null, shouldDispose: false);
