@@ -53,7 +53,6 @@ public sealed class ServerFixture : IAsyncDisposable
         {
             ["TapRoom:DataDirectory"] = DataDirectory,
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
-            ["TapRoom:SchedulerName"] = "agent-test-" + Guid.NewGuid().ToString("N"),
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
