@@ -35,6 +35,9 @@ public sealed class ServerFixture : IAsyncDisposable
     /// <summary>Hello invocations that reached this server's controller hub, over all its starts (failed ones too).</summary>
     public int HelloCalls => _calls.Count(nameof(IControllerHub.Hello));
 
+    /// <summary>The controller-hub connections and their Hellos as the server saw them (see <see cref="HubCallCounter"/>).</summary>
+    public HubCallCounter Calls => _calls;
+
     /// <summary>Extra configuration for every start of this server (say <c>TapRoom:Demo</c>).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -48,6 +51,7 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public async Task StartServerAsync()
     {
+        _calls.ServerStarted();
         Directory.CreateDirectory(DataDirectory);
         var values = new Dictionary<string, string?>
         {
@@ -120,17 +124,56 @@ public sealed class ServerFixture : IAsyncDisposable
     }
 }
 
-/// <summary>Counts hub method invocations by name, as a global SignalR hub filter.</summary>
+/// <summary>
+/// Counts hub method invocations by name, as a global SignalR hub filter, and watches the controller connections: which
+/// of them said Hello and how many were open at once (a reconnect race shows as two open connections).
+/// </summary>
 public sealed class HubCallCounter : IHubFilter
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _hellosByConnection = new();
+    private readonly HashSet<string> _open = [];
+    private int _maxOpen;
 
     public int Count(string method) => _counts.GetValueOrDefault(method);
+
+    /// <summary>Connections that said Hello at least once.</summary>
+    public int HelloConnections => _hellosByConnection.Count;
+
+    /// <summary>The most Hellos any one connection said.</summary>
+    public int MostHellosOnOneConnection => _hellosByConnection.Values.DefaultIfEmpty(0).Max();
+
+    /// <summary>The most connections open at the same time since the server last started.</summary>
+    public int MaxOpenConnections { get { lock (_open) return _maxOpen; } }
+
+    /// <summary>A restarted server starts with no connections (a stopped host may not report every disconnect).</summary>
+    public void ServerStarted()
+    {
+        lock (_open) _open.Clear();
+    }
 
     public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         _counts.AddOrUpdate(invocationContext.HubMethodName, 1, (_, n) => n + 1);
+        if (invocationContext.HubMethodName == nameof(IControllerHub.Hello))
+            _hellosByConnection.AddOrUpdate(invocationContext.Context.ConnectionId, 1, (_, n) => n + 1);
         return next(invocationContext);
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        lock (_open)
+        {
+            _open.Add(context.Context.ConnectionId);
+            _maxOpen = Math.Max(_maxOpen, _open.Count);
+        }
+        return next(context);
+    }
+
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        lock (_open) _open.Remove(context.Context.ConnectionId);
+        return next(context, exception);
     }
 }
 
