@@ -57,6 +57,6 @@ public static class ListStaffUsers
     {
         public async Task<IReadOnlyList<StaffUserDto>> Handle(Query request, CancellationToken cancellationToken) =>
             await db.StaffUsers.AsNoTracking().OrderBy(u => u.Login)
-                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role)).ToListAsync(cancellationToken);
+                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role, u.IsActive)).ToListAsync(cancellationToken);
     }
 }
