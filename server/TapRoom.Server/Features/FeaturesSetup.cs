@@ -26,6 +26,7 @@ public static class FeaturesSetup
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
         services.AddSingleton<Dashboard.DashboardPushGate>();
+        services.AddSingleton<Hubs.HubRefusalLog>();
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();

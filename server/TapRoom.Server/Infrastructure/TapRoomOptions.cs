@@ -14,6 +14,9 @@ public sealed class TapRoomOptions
     public string SchedulerName { get; set; } = "TapRoom";
     public JobOptions Jobs { get; set; } = new();
     public LoginOptions Login { get; set; } = new();
+    /// <summary>Proxies whose forwarded headers are believed (docs/OPERATIONS.md, HTTPS).</summary>
+    public ReverseProxyOptions ReverseProxy { get; set; } = new();
+    public OpenApiDocumentOptions OpenApi { get; set; } = new();
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "taproom.db");
 }
