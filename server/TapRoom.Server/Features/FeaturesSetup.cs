@@ -18,6 +18,8 @@ namespace TapRoom.Server.Features;
 /// <summary>Each capability adds its services and maps its routes here: one line per capability.</summary>
 public static class FeaturesSetup
 {
+    public const string HubDispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
+
     public static IServiceCollection AddTapRoomFeatures(this IServiceCollection services, TapRoomOptions options)
     {
         services.AddScoped<AlertRaiser>();
@@ -27,6 +29,9 @@ public static class FeaturesSetup
         services.AddTapRoomPos();
         services.AddSingleton<Dashboard.DashboardPushGate>();
         services.AddSingleton<Hubs.HubRefusalLog>();
+        // SignalR logs every HubException a method throws at Error with its stack trace. Hubs.HubErrorFilter already
+        // logs each refusal once at Warning (rate-limited) and each unexpected failure at Error with its stack trace.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubDispatcherCategory, LogLevel.Critical));
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
