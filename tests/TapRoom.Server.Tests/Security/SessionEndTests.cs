@@ -11,7 +11,7 @@ namespace TapRoom.Server.Tests.Security;
 /// </summary>
 public sealed class SessionEndTests
 {
-    private sealed record User(Guid Id, string Login, string Password, HttpClient Client, HttpClient Copy) : IDisposable
+    private sealed record User(Guid Id, string Login, string Password, HttpClient Client, HttpClient Copy, CookieContainer Cookies) : IDisposable
     {
         public void Dispose()
         {
@@ -33,7 +33,7 @@ public sealed class SessionEndTests
         var copy = host.CreateClient();
         copy.DefaultRequestHeaders.Add("Cookie", cookies.GetCookieHeader(host.BaseAddress));
         Assert.Equal(HttpStatusCode.OK, (await copy.GetAsync("/api/auth/me")).StatusCode);
-        return new User(created.Id, login, password, client, copy);
+        return new User(created.Id, login, password, client, copy, cookies);
     }
 
     private static async Task AssertEndedAsync(HttpClient client) =>
@@ -97,6 +97,7 @@ public sealed class SessionEndTests
         using var admin = await host.SignInAsync();
         using var user = await SignedInUserAsync(host, admin);
         using var manager = await host.SignInAsAsync(StaffRole.Manager);
+        await using var live = await TapRoom.Server.Tests.Dashboard.DashboardTestClient.ConnectAsync(host.BaseAddress, user.Cookies);
 
         await HttpAssert.ProblemAsync(await manager.PostAsync($"/api/staff/{user.Id}/deactivate", null), HttpStatusCode.Forbidden, "forbidden");
         Assert.Equal(HttpStatusCode.OK, (await user.Copy.GetAsync("/api/auth/me")).StatusCode);
@@ -108,6 +109,10 @@ public sealed class SessionEndTests
 
         await AssertEndedAsync(user.Copy);
         await AssertEndedAsync(user.Client);
+        // The user's live dashboard connection is closed by the server, not left receiving pushes.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!live.IsClosed && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.True(live.IsClosed, "the dashboard connection of the deactivated user is still open");
         using var again = host.CreateClient();
         await HttpAssert.ProblemAsync(await again.PostAsJsonAsync("/api/auth/login", new { login = user.Login, password = user.Password }, TapRoomHost.Json),
             HttpStatusCode.Unauthorized, "invalid_credentials");
