@@ -36,7 +36,13 @@ public static class FeaturesSetup
         {
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
-        }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        }).AddJsonProtocol(o =>
+        {
+            Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions);
+            // A controller's text (agent version, messages) reaches the dashboard and the log: no control characters.
+            o.PayloadSerializerOptions.Converters.Insert(0, new NoControlCharactersConverter());
+            o.PayloadSerializerOptions.AllowDuplicateProperties = false;
+        });
         services.AddPours();
         if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;

@@ -78,6 +78,17 @@ public sealed class StrictInputTests
             HttpStatusCode.BadRequest, "validation_failed");
     }
 
+    [Fact]
+    public async Task A_controller_cannot_send_control_characters_either()
+    {
+        await using var world = await TapRoom.Server.Tests.Pours.PourWorld.StartAsync();
+        var (_, _, client) = await world.TapWithControllerAsync();
+
+        var escape = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => client.Hello(new HelloRequest("1.0\u001b[31m", 0)));
+        Assert.Contains("malformed_message", escape.Message);
+        Assert.NotNull(await client.Hello(new HelloRequest("1.0\tbeta", 0)));
+    }
+
     [Theory]
     [InlineData("/api/shifts?take=-1")]
     [InlineData("/api/shifts?take=0")]
