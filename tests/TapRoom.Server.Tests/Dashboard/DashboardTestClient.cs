@@ -32,6 +32,9 @@ public sealed class DashboardTestClient : IAsyncDisposable
 
     public IReadOnlyList<(string Target, JsonElement Argument)> Pushes => _pushes.ToArray();
 
+    /// <summary>The server closed the connection (or it failed).</summary>
+    public bool IsClosed => _receiving.IsCompleted;
+
     public static async Task<DashboardTestClient> ConnectAsync(Uri baseAddress, CookieContainer cookies)
     {
         var client = new DashboardTestClient(baseAddress, cookies);
