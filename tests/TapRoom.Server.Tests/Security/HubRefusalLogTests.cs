@@ -46,10 +46,10 @@ public sealed class HubRefusalLogTests
 
         var lines = await LinesEventuallyAsync(world.Host.DataDirectory, 1);
         var line = Assert.Single(lines);
-        Assert.Equal("Warning", line.GetProperty("Level").GetString());
-        Assert.False(line.TryGetProperty("Exception", out _), line.ToString());
-        Assert.Contains("validation_failed", line.GetProperty("RenderedMessage").GetString());
-        Assert.Contains("Authorize", line.GetProperty("RenderedMessage").GetString());
+        Assert.Equal("Warning", line.GetProperty("@l").GetString());
+        Assert.False(line.TryGetProperty("@x", out _), line.ToString());
+        Assert.Contains("validation_failed", line.GetProperty("@m").GetString());
+        Assert.Contains("Authorize", line.GetProperty("@m").GetString());
 
         // A controller looping on a bad call: 100 refusals, at most one window's worth of lines.
         for (var i = 0; i < 100; i++)
@@ -57,13 +57,13 @@ public sealed class HubRefusalLogTests
         Assert.NotNull(await client.Hello(new HelloRequest("still-connected", 0)));
         lines = await LinesEventuallyAsync(world.Host.DataDirectory, HubRefusalLog.LinesPerWindow);
         Assert.Equal(HubRefusalLog.LinesPerWindow, lines.Count);
-        Assert.All(lines, l => Assert.Equal("Warning", l.GetProperty("Level").GetString()));
+        Assert.All(lines, l => Assert.Equal("Warning", l.GetProperty("@l").GetString()));
 
         // The next window logs again and says how many were left out.
         world.Host.Time.Advance(HubRefusalLog.Window);
         await Assert.ThrowsAsync<HubException>(() => client.Authorize(new AuthorizeRequest(tap.TapId, "not-a-uid", Guid.NewGuid())));
         lines = await LinesEventuallyAsync(world.Host.DataDirectory, HubRefusalLog.LinesPerWindow + 1);
         Assert.Equal(HubRefusalLog.LinesPerWindow + 1, lines.Count);
-        Assert.Contains("(91 more refusals", lines[^1].GetProperty("RenderedMessage").GetString());
+        Assert.Contains("(91 more refusals", lines[^1].GetProperty("@m").GetString());
     }
 }
