@@ -15,7 +15,8 @@ public sealed record LocationPoliciesDto(
     bool PouringRequiresOpenShift,
     int KegWarningPercent,
     int KegCriticalPercent,
-    int ControllerHeartbeatTimeoutSeconds);
+    int ControllerHeartbeatTimeoutSeconds,
+    bool DeskMoneyWithoutOpenShift = false);
 
 public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies);
 

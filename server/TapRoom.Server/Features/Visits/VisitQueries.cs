@@ -49,7 +49,7 @@ public static class GetVisit
             var summary = (await ReadModels.VisitsAsync(db, [request.Id], cancellationToken)).SingleOrDefault()
                 ?? throw new NotFoundException("Visit", request.Id);
             var ledger = (await db.Ledger.AsNoTracking().Where(e => e.VisitId == request.Id)
-                    .Select(e => new LedgerEntryDto(e.Id, e.Kind, e.Amount, e.PourSessionId, e.Actor, e.Comment, e.At))
+                    .Select(e => new LedgerEntryDto(e.Id, e.Kind, e.Amount, e.PourSessionId, e.Actor, e.Comment, e.At, e.PaymentMethod))
                     .ToListAsync(cancellationToken))
                 .OrderBy(e => e.At).ToList();
             var pours = await db.PourSessions.AsNoTracking().Where(p => p.VisitId == request.Id)
