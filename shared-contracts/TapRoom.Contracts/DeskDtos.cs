@@ -64,7 +64,9 @@ public sealed record AuditEventDto(
     string Action,
     string SubjectType,
     Guid? SubjectId,
-    JsonElement Details);
+    JsonElement Details,
+    string? SubjectName = null,
+    string? Summary = null);
 
 /// <summary>What "close all visits" would do: every active visit with the refund it would get, and those it would skip.</summary>
 public sealed record CloseAllVisitsPreviewDto(int Count, decimal TotalRefund, string Currency, IReadOnlyList<CloseAllVisitLine> Visits);

@@ -127,4 +127,5 @@ public sealed record PosOutboxEntryDto(
     DateTime? SentAt,
     Guid? VisitId,
     Guid? LedgerEntryId,
-    System.Text.Json.JsonElement Payload);
+    System.Text.Json.JsonElement Payload,
+    string? GuestName = null);

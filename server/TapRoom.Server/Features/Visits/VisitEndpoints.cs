@@ -23,7 +23,8 @@ public static class VisitEndpoints
         group.MapPost("/open-and-assign-card", async (OpenAndAssignCardBody body, IMediator m) =>
             TypedResults.Ok(await m.Send(new OpenAndAssignCard.Command(body.GuestId, body.CardUid, body.IdempotencyKey))));
 
-        group.MapGet("/", async (string? status, IMediator m) => TypedResults.Ok(await m.Send(new ListVisits.Query(status))));
+        group.MapGet("/", async (string? status, string? search, Guid? guestId, DateTime? from, DateTime? to, IMediator m) =>
+            TypedResults.Ok(await m.Send(new ListVisits.Query(status, search, guestId, from, to))));
 
         group.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetVisit.Query(id))));
 
