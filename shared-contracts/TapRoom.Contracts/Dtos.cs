@@ -83,7 +83,8 @@ public sealed record AlertDto(
     DateTime? ResolvedAt,
     string? ResolvedBy,
     string? ResolveComment,
-    bool Muted = false);
+    bool Muted = false,
+    string? SubjectName = null);
 
 public sealed record AlertMuteDto(Guid Id, string Type, string SubjectType, Guid SubjectId, DateTime Until, string MutedBy, string? Comment, DateTime CreatedAt);
 

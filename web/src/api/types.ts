@@ -202,6 +202,8 @@ export interface AlertDto {
   resolvedBy?: string | null
   resolveComment?: string | null
   muted?: boolean
+  /** The subject by its current name (tap, keg's beer, visit's guest, controller, card UID). */
+  subjectName?: string | null
 }
 
 export interface ShiftMemberDto {
