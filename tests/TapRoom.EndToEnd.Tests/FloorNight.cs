@@ -49,6 +49,10 @@ public static class FloorNight
         return client;
     }
 
+    /// <summary>What the eye sees first: the viewport only (the full-page screenshot of a long view is too tall to read).</summary>
+    public static Task TopScreenshotAsync(BrowserFixture fx, IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(fx.ScreenshotDirectory, name + ".png"), FullPage = false });
+
     public static Task<string> CardOfAsync(TapRoomHost host, Guid visitId) =>
         host.DbAsync(db => db.Visits.Where(v => v.Id == visitId).Select(v => v.Card!.Uid).SingleAsync());
 

@@ -44,7 +44,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Expect(banner).ToContainTextAsync("Ask a manager to open the shift.");
         await Expect(banner.GetByRole(AriaRole.Button, new() { Name = "Open the shift" })).ToHaveCountAsync(0);
         await Expect(TapCard(staff, 61).GetByTestId("tap-paused")).ToHaveTextAsync("Paused: no open shift");
-        await fx.ScreenshotAsync(staff, "30-paused-taps-390");
+        await TopScreenshotAsync(fx, staff, "30-paused-taps-390");
 
         var manager = await fx.SignedInPageAsync(width: Wide, height: WideHeight);
         foreach (var view in new[] { "Desk", "Visits", "Kegs" })
@@ -436,6 +436,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
             await Expect(page.Locator("main h1").First).ToBeVisibleAsync();
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await fx.ScreenshotAsync(page, $"50-{name}-{width}");
+            await TopScreenshotAsync(fx, page, $"51-{name}-{width}-top");
             problems.AddRange((await OverflowsAsync(page)).Select(p => $"{path}: {p}"));
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
