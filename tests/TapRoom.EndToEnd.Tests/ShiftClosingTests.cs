@@ -18,8 +18,10 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
     {
         var page = await fx.SignedInPageAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Shift" }).ClickAsync();
-        await Expect(page.GetByText("No shift is open.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("No shift is open.", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("paused-banner")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Open a shift" }).ClickAsync();
+        await Expect(page.GetByTestId("paused-banner")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("shift-member")).ToContainTextAsync("Administrator");
         await fx.ScreenshotAsync(page, "20-shift-open");
 
