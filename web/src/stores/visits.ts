@@ -90,19 +90,29 @@ export const useVisitsStore = defineStore('visits', () => {
   }
 
   /** Runs a visit action, then re-reads the visit so the list shows the committed result (the push may come later). */
-  async function act<T = unknown>(visitId: string, action: string, body: unknown): Promise<{ ok: true; value: T } | { ok: false; error: ApiError }> {
+  async function act<T = unknown>(visitId: string, action: string, body: unknown, done?: (value: T) => void): Promise<{ ok: true; value: T } | { ok: false; error: ApiError }> {
     let value: T
     try {
       value = await http.post<T>(`/api/visits/${visitId}/${action}`, body)
     } catch (e) {
       return { ok: false, error: toApiError(e) }
     }
+    done?.(value)
     try {
       await detail(visitId)
     } catch {
       // The action succeeded; the push or the next reload will show it.
     }
     return { ok: true, value }
+  }
+
+  /**
+   * What the desk said when it closed a visit ("Hand back 12.50 EUR in cash …"), by visit. Kept here, not in the form
+   * that closed it: that form goes away with the visit as soon as the close is read back.
+   */
+  const closedNotes = ref(new Map<string, { guestId: string; text: string }>())
+  function noteClosed(visitId: string, guestId: string, text: string) {
+    closedNotes.value.set(visitId, { guestId, text })
   }
 
   const closeAllPreview = () => http.get<CloseAllVisitsPreviewDto>('/api/visits/close-all')
@@ -128,9 +138,15 @@ export const useVisitsStore = defineStore('visits', () => {
       act(id, 'top-up', { amount, paymentMethod, comment: comment || undefined }),
     refund: (id: string, amount: number, paymentMethod: PaymentMethod = 'cash', comment?: string) =>
       act(id, 'refund', { amount, paymentMethod, comment: comment || undefined }),
-    close: (id: string, paymentMethod: PaymentMethod = 'cash', reason?: string) =>
-      act<{ refundedAmount: number; remainingBalance: number }>(id, 'close', { reason: reason || undefined, refundRemaining: true, paymentMethod }),
-    closeAllPreview, closeAll,
+    close: (id: string, paymentMethod: PaymentMethod = 'cash', reason?: string, note?: (refunded: number) => string) => {
+      // Read before the request: the VisitUpdated push of the close may drop the visit from the list before the answer.
+      const guestId = byId.value.get(id)?.guestId
+      return act<{ refundedAmount: number; remainingBalance: number }>(id, 'close', { reason: reason || undefined, refundRemaining: true, paymentMethod },
+        (r) => {
+          if (note && guestId) noteClosed(id, guestId, note(r.refundedAmount))
+        })
+    },
+    closeAllPreview, closeAll, closedNotes, noteClosed,
     raiseLimit: (id: string, volumeLimitMl: number, comment: string) => act(id, 'raise-limit', { volumeLimitMl, comment }),
     reconcile: (id: string, pourSessionId: string, volumeMl: number, comment: string) =>
       act(id, 'reconcile-pour', { pourSessionId, volumeMl, comment }),
