@@ -117,7 +117,7 @@ public sealed class FloorNightRulesTests
         var key = Guid.NewGuid().ToString("N");
         var first = await HttpAssert.OkAsync<CloseAllVisitsResult>(await manager.PostAsJsonAsync("/api/visits/close-all", new { idempotencyKey = key }, TapRoomHost.Json));
         Assert.Equal((2, 7.5m), (first.ClosedCount, first.TotalRefunded));
-        Assert.Equal([a.VisitId, b.VisitId], first.Closed.Select(c => c.VisitId).Order());
+        Assert.Equal(new[] { a.VisitId, b.VisitId }.Order(), first.Closed.Select(c => c.VisitId).Order());
         var skipped = Assert.Single(first.Skipped);
         Assert.Equal(pouring.VisitId, skipped.VisitId);
         Assert.Contains(skipped.GuestName, skipped.SkipMessage);
@@ -129,7 +129,7 @@ public sealed class FloorNightRulesTests
             HttpStatusCode.Conflict, "idempotency_key_reused");
 
         var closedEvents = await world.DbAsync(db => db.AuditEvents.Where(e => e.Action == "visit.closed").Select(e => e.SubjectId).ToListAsync());
-        Assert.Equal([a.VisitId, b.VisitId], closedEvents.Select(id => id!.Value).Order());
+        Assert.Equal(new[] { a.VisitId, b.VisitId }.Order(), closedEvents.Select(id => id!.Value).Order());
         Assert.Equal(1, await world.DbAsync(db => db.Ledger.CountAsync(e => e.VisitId == a.VisitId && e.Kind == LedgerKind.Refund)));
         Assert.Equal(0m, await world.DbAsync(async db => (await db.Ledger.Where(e => e.VisitId == a.VisitId).Select(e => e.Amount).ToListAsync()).Sum()));
         var states = await world.DbAsync(db => db.Visits.Where(v => v.Id == a.VisitId || v.Id == b.VisitId || v.Id == pouring.VisitId)
