@@ -59,7 +59,7 @@ public sealed class DemoBar(
             CardUids = demo.CardUids,
             MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
             PulsesPerLiter = pulsesPerLiter,
-            Loggers = loggers,
+            Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
         }, stoppingToken);
         var refill = RefillLoopAsync(demo, TimeSpan.FromSeconds(Math.Max(1, demoOptions.RefillSeconds)), stoppingToken);
         await Task.WhenAll(bar, refill);
