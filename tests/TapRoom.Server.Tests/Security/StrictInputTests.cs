@@ -18,6 +18,7 @@ public sealed class StrictInputTests
     {
         await using var host = await TapRoomHost.StartAsync();
         using var manager = await host.SignInAsAsync(StaffRole.Manager);
+        await HttpAssert.OkAsync<ShiftDto>(await manager.PostAsJsonAsync("/api/shifts", new { }, TapRoomHost.Json)); // desk money needs an open shift
         var (_, visit) = await manager.GuestWithVisitAsync();
         (await manager.TopUpAsync(visit.VisitId, 20m)).EnsureSuccessStatusCode();
         var beer = await HttpAssert.OkAsync<JsonElement>(await manager.PostAsJsonAsync("/api/beer-types",
@@ -56,6 +57,7 @@ public sealed class StrictInputTests
         await using var host = await TapRoomHost.StartAsync();
         using var staff = await host.SignInAsAsync(StaffRole.Staff);
         using var manager = await host.SignInAsAsync(StaffRole.Manager);
+        await HttpAssert.OkAsync<ShiftDto>(await manager.PostAsJsonAsync("/api/shifts", new { }, TapRoomHost.Json)); // desk money needs an open shift
 
         await HttpAssert.ProblemAsync(await staff.PostAsync("/api/guests", Json("{\"name\":\"Eve\\u001b[2J\",\"dateOfBirth\":\"1990-01-01\"}")),
             HttpStatusCode.BadRequest, "malformed_json");
