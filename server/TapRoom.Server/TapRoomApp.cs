@@ -32,7 +32,7 @@ public static class TapRoomApp
         builder.Services.AddSingleton<HashingPasswordHasher>();
         builder.Services.Configure<JsonOptions>(o => TapRoomJson.Configure(o.SerializerOptions));
         builder.Services.AddTapRoomProblemDetails();
-        builder.Services.AddTapRoomDatabase(options);
+        builder.Services.AddTapRoomDatabase(options, builder.Configuration);
         builder.Services.AddTapRoomMediator();
         builder.Services.AddTapRoomAuth(options);
         builder.Services.AddTapRoomFeatures(options);
