@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using TapRoom.Contracts;
@@ -38,9 +37,8 @@ public static class TapRoomApp
         builder.Services.AddTapRoomFeatures(options);
         builder.Services.AddTapRoomJobs(options);
         builder.Services.AddOpenApi();
-        builder.Services.AddDataProtection()
-            .SetApplicationName("TapRoom")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+        builder.Services.AddTapRoomScaleOut(options, builder.Configuration);
+        builder.Services.AddTapRoomObservability(options);
 
         var app = builder.Build();
         app.UseMiddleware<RequestLoggingMiddleware>();
@@ -54,6 +52,7 @@ public static class TapRoomApp
         app.UseMiddleware<ActorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTapRoomFeatures();
+        app.MapTapRoomObservability();
         return app;
     }
 

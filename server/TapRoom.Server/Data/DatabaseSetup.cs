@@ -54,7 +54,21 @@ public static class DatabaseSetup
             return;
         }
 
-        // PostgreSQL: a session-level advisory lock on a connection of its own, held while migrating and seeding.
+        await MigratePostgresAsync(database, async () =>
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+            await db.Database.MigrateAsync(ct);
+            log.LogInformation("Database {Where}: {Count} migration(s) applied", database.Describe(), pending.Count);
+            await BootstrapAsync(db, sp, options, log, ct);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="migrate"/> holding a session-level PostgreSQL advisory lock on a connection of its own:
+    /// of several instances starting at once, one migrates and seeds, the others wait and then find nothing to do.
+    /// </summary>
+    public static async Task MigratePostgresAsync(TapRoomDatabase database, Func<Task> migrate, CancellationToken ct)
+    {
         await using var lockConnection = new Npgsql.NpgsqlConnection(database.ConnectionString);
         await lockConnection.OpenAsync(ct);
         await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection))
@@ -64,10 +78,7 @@ public static class DatabaseSetup
         }
         try
         {
-            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
-            await db.Database.MigrateAsync(ct);
-            log.LogInformation("Database {Where}: {Count} migration(s) applied", database.Describe(), pending.Count);
-            await BootstrapAsync(db, sp, options, log, ct);
+            await migrate();
         }
         finally
         {

@@ -65,7 +65,7 @@ public sealed class ChildServer : IAsyncDisposable
         _process.BeginErrorReadLine();
 
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             Assert.False(_process.HasExited, $"The server exited with {(_process.HasExited ? _process.ExitCode : 0)}: {string.Join("\n", Output.TakeLast(30))}");
@@ -76,7 +76,7 @@ public sealed class ChildServer : IAsyncDisposable
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(50);
         }
-        Assert.Fail("The server did not become healthy within 30 s.");
+        Assert.Fail("The server did not become healthy within 90 s. Its output:\n" + string.Join("\n", Output.TakeLast(40)));
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush; whatever SQLite had not committed is gone.</summary>
