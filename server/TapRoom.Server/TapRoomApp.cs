@@ -34,10 +34,11 @@ public static class TapRoomApp
         builder.Services.AddTapRoomDatabase(options, builder.Configuration);
         builder.Services.AddTapRoomMediator();
         builder.Services.AddTapRoomAuth(options);
+        // Before the features: they replace SignalR's hub protocol, which AddSignalR (called here for Redis) registers.
+        builder.Services.AddTapRoomScaleOut(options, builder.Configuration);
         builder.Services.AddTapRoomFeatures(options);
         builder.Services.AddTapRoomJobs(options);
         builder.Services.AddOpenApi();
-        builder.Services.AddTapRoomScaleOut(options, builder.Configuration);
         builder.Services.AddTapRoomObservability(options);
 
         var app = builder.Build();

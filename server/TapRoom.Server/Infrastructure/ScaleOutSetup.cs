@@ -12,8 +12,6 @@ namespace TapRoom.Server.Infrastructure;
 /// </summary>
 public static class ScaleOutSetup
 {
-    public const string DataProtectionKey = "TapRoom:DataProtection-Keys";
-    public const string ChannelPrefix = "TapRoom";
 
     public static IServiceCollection AddTapRoomScaleOut(this IServiceCollection services, TapRoomOptions options, IConfiguration configuration)
     {
@@ -33,11 +31,12 @@ public static class ScaleOutSetup
         }
         var shared = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(Parse()));
         services.AddSingleton(_ => shared.Value);
-        dataProtection.PersistKeysToStackExchangeRedis(() => shared.Value.GetDatabase(), DataProtectionKey);
+        var prefix = string.IsNullOrWhiteSpace(options.Redis.Prefix) ? "TapRoom" : options.Redis.Prefix.Trim();
+        dataProtection.PersistKeysToStackExchangeRedis(() => shared.Value.GetDatabase(), $"{prefix}:DataProtection-Keys");
         services.AddSignalR().AddStackExchangeRedis(o =>
         {
             o.Configuration = Parse();
-            o.Configuration.ChannelPrefix = RedisChannel.Literal(ChannelPrefix);
+            o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix);
         });
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         return services;

@@ -16,6 +16,7 @@ public sealed class TapRoomOptions
     public LoginOptions Login { get; set; } = new();
     public DatabaseOptions Database { get; set; } = new();
     public MetricsOptions Metrics { get; set; } = new();
+    public RedisOptions Redis { get; set; } = new();
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "taproom.db");
 }
@@ -28,6 +29,13 @@ public sealed class DatabaseOptions
 
     /// <summary><c>sqlite</c> (the default: <c>taproom.db</c> in the data directory) or <c>postgres</c> (<c>ConnectionStrings:TapRoom</c>).</summary>
     public string Provider { get; set; } = Sqlite;
+}
+
+/// <summary><c>TapRoom:Redis</c>: used only when <c>ConnectionStrings:Redis</c> is set.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>Prefix of the backplane's channels and of the data-protection key: one per venue sharing a Redis.</summary>
+    public string Prefix { get; set; } = "TapRoom";
 }
 
 /// <summary><c>TapRoom:Metrics</c>: who may read <c>/metrics</c> besides the loopback address.</summary>
