@@ -42,7 +42,7 @@ public static class TapRoomApp
         builder.Services.AddTapRoomObservability(options);
 
         var app = builder.Build();
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseTapRoomRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseTapRoomWebApp();
@@ -53,6 +53,7 @@ public static class TapRoomApp
         app.UseMiddleware<ActorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTapRoomFeatures();
+        app.MapTapRoomJobsDashboard();
         app.MapTapRoomObservability();
         return app;
     }

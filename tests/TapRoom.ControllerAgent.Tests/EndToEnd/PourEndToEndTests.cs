@@ -153,6 +153,9 @@ public sealed class PourEndToEndTests
         Assert.Equal(Venue.KegNominalMl - 400, (await venue.TapAsync(0)).KegRemainingMl);
         await Eventually.TrueAsync(() => agent.Journal.PendingCount() == 0, Deadline, "journal emptied");
         Assert.Equal(1, await venue.AuditCountAsync(AuditActions.PourSynced));
+        // One Hello for the one connection after the restart, on both ends (the first start's Hello came before the queue).
+        Assert.Single(hellos);
+        Assert.Equal(2, server.HelloCalls);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -24,11 +25,15 @@ public sealed class ServerFixture : IAsyncDisposable
     public const string AdminPassword = "admin-password-for-tests";
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
     private WebApplication? _app;
+    private readonly HubCallCounter _calls = new();
 
     public string DataDirectory { get; } = TempDir.New();
     public int Port { get; } = FreePort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public bool IsRunning => _app is not null;
+
+    /// <summary>Hello invocations that reached this server's controller hub, over all its starts (failed ones too).</summary>
+    public int HelloCalls => _calls.Count(nameof(IControllerHub.Hello));
 
     /// <summary>Extra configuration for every start of this server (say <c>TapRoom:Demo</c>).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -48,13 +53,16 @@ public sealed class ServerFixture : IAsyncDisposable
         {
             ["TapRoom:DataDirectory"] = DataDirectory,
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
-            ["TapRoom:SchedulerName"] = "agent-test-" + Guid.NewGuid().ToString("N"),
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in Settings) values[key] = value;
-        _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b => b.Configuration.AddInMemoryCollection(values));
+        _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(values);
+            b.Services.Configure<HubOptions>(o => o.AddFilter(_calls));
+        });
         await _app.Services.InitializeDatabaseAsync();
         await _app.StartAsync();
     }
@@ -109,6 +117,20 @@ public sealed class ServerFixture : IAsyncDisposable
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Counts hub method invocations by name, as a global SignalR hub filter.</summary>
+public sealed class HubCallCounter : IHubFilter
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
+
+    public int Count(string method) => _counts.GetValueOrDefault(method);
+
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        _counts.AddOrUpdate(invocationContext.HubMethodName, 1, (_, n) => n + 1);
+        return next(invocationContext);
     }
 }
 
