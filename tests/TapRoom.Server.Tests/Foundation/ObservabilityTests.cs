@@ -43,7 +43,8 @@ public sealed class ObservabilityTests
         Assert.False(denied.Allowed);
         await world.Host.Services.GetRequiredService<TapRoomMetrics>().RefreshAsync(CancellationToken.None);
 
-        var metrics = await Scrape(http);
+        // The exporter caches a scrape for a moment: read until the numbers show (bounded).
+        var metrics = await ScrapeUntil(http, @"taproom_pour_authorize_duration_seconds_count\{[^}]*outcome=""denied""");
         Assert.Matches(@"taproom_pour_authorize_duration_seconds_count\{[^}]*outcome=""allowed""[^}]*\} 1\b", metrics);
         Assert.Matches(@"taproom_pour_authorize_duration_seconds_count\{[^}]*outcome=""denied""[^}]*\} 1\b", metrics);
         Assert.Matches(@"taproom_pours_in_progress(\{[^}]*\})? 1\b", metrics);
@@ -53,7 +54,7 @@ public sealed class ObservabilityTests
 
         Assert.Equal(CompletePourOutcome.Synced, (await client.CompletePour(PourWorld.Completion(allow.PourSessionId!.Value, tap, 200))).Outcome);
         await world.Host.Services.GetRequiredService<TapRoomMetrics>().RefreshAsync(CancellationToken.None);
-        metrics = await Scrape(http);
+        metrics = await ScrapeUntil(http, @"taproom_pour_completion_duration_seconds_count");
         Assert.Matches(@"taproom_pour_completion_duration_seconds_count\{[^}]*outcome=""synced""[^}]*\} 1\b", metrics);
         Assert.Matches(@"taproom_pours_in_progress(\{[^}]*\})? 0\b", metrics);
 
@@ -81,6 +82,17 @@ public sealed class ObservabilityTests
     [Fact]
     public void A_scrape_network_that_is_not_cidr_stops_the_start() =>
         Assert.Throws<InvalidOperationException>(() => new MetricsAccess(["10.0.5.0/33"]));
+
+    private static async Task<string> ScrapeUntil(HttpClient http, string pattern)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var text = await Scrape(http);
+            if (System.Text.RegularExpressions.Regex.IsMatch(text, pattern) || DateTime.UtcNow > deadline) return text;
+            await Task.Delay(100);
+        }
+    }
 
     private static async Task<string> Scrape(HttpClient http)
     {
