@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using TapRoom.Contracts;
@@ -36,15 +35,15 @@ public static class TapRoomApp
             SecuritySetup.ConfigureStrictJson(o.SerializerOptions);
         });
         builder.Services.AddTapRoomProblemDetails();
-        builder.Services.AddTapRoomDatabase(options);
+        builder.Services.AddTapRoomDatabase(options, builder.Configuration);
         builder.Services.AddTapRoomMediator();
         builder.Services.AddTapRoomAuth(options);
+        // Before the features: they replace SignalR's hub protocol, which AddSignalR (called here for Redis) registers.
+        builder.Services.AddTapRoomScaleOut(options, builder.Configuration);
         builder.Services.AddTapRoomFeatures(options);
         builder.Services.AddTapRoomJobs(options);
         builder.Services.AddOpenApi();
-        builder.Services.AddDataProtection()
-            .SetApplicationName("TapRoom")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+        builder.Services.AddTapRoomObservability(options);
 
         var app = builder.Build();
         app.UseTapRoomForwardedHeaders(options.ReverseProxy);
@@ -63,6 +62,7 @@ public static class TapRoomApp
         if (!options.OpenApi.AllowAnonymous) openApi.RequireAuthorization(Policies.Staff);
         app.MapTapRoomFeatures();
         app.MapTapRoomJobsDashboard();
+        app.MapTapRoomObservability();
         return app;
     }
 

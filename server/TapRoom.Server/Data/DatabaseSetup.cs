@@ -20,29 +20,72 @@ public static class DatabaseSetup
     public static void ConfigureSqlite(DbContextOptionsBuilder o, string databasePath) =>
         o.UseSqlite(ConnectionString(databasePath), s => s.MigrationsAssembly(typeof(TapRoomDbContext).Assembly.GetName().Name));
 
-    public static IServiceCollection AddTapRoomDatabase(this IServiceCollection services, TapRoomOptions options)
+    /// <summary>SQLite (the default) or PostgreSQL, from <c>TapRoom:Database:Provider</c> and <c>ConnectionStrings:TapRoom</c>.</summary>
+    public static IServiceCollection AddTapRoomDatabase(this IServiceCollection services, TapRoomOptions options, IConfiguration configuration)
     {
-        var path = options.DatabasePath;
-        services.AddDbContext<TapRoomDbContext>(o => ConfigureSqlite(o, path));
+        var database = TapRoomDatabase.From(options, configuration);
+        services.AddSingleton(database);
+        if (database.IsSqlite) services.AddDbContext<TapRoomDbContext>(database.Configure);
+        else services.AddDbContext<TapRoomDbContext, PostgresTapRoomDbContext>(database.Configure);
         return services;
     }
 
-    /// <summary>Creates the data directory, migrates the database, switches it to WAL and seeds what a first start needs.</summary>
+    /// <summary>Every instance takes this PostgreSQL advisory lock to migrate and seed, so two starting at once never both do.</summary>
+    public const long MigrationLockKey = 0x5441_5052_4F4F_4D31; // "TAPROOM1"
+
+    /// <summary>Creates the data directory, migrates the database (SQLite: switches it to WAL) and seeds what a first start needs.</summary>
     public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         using var scope = services.CreateScope();
         var sp = scope.ServiceProvider;
         var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TapRoomOptions>>().Value;
+        var database = sp.GetRequiredService<TapRoomDatabase>();
         var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("TapRoom.Bootstrap");
-        Directory.CreateDirectory(Path.GetDirectoryName(options.DatabasePath)!);
-
+        Directory.CreateDirectory(Path.GetFullPath(options.DataDirectory));
         var db = sp.GetRequiredService<TapRoomDbContext>();
-        var isNew = !File.Exists(options.DatabasePath);
-        await db.Database.MigrateAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        log.LogInformation("Database {State} at {Path}", isNew ? "created" : "opened", options.DatabasePath);
 
-        await BootstrapAsync(db, sp, options, log, ct);
+        if (database.IsSqlite)
+        {
+            var isNew = !File.Exists(options.DatabasePath);
+            await db.Database.MigrateAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            log.LogInformation("Database {State} at {Path}", isNew ? "created" : "opened", options.DatabasePath);
+            await BootstrapAsync(db, sp, options, log, ct);
+            return;
+        }
+
+        await MigratePostgresAsync(database, async () =>
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+            await db.Database.MigrateAsync(ct);
+            log.LogInformation("Database {Where}: {Count} migration(s) applied", database.Describe(), pending.Count);
+            await BootstrapAsync(db, sp, options, log, ct);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="migrate"/> holding a session-level PostgreSQL advisory lock on a connection of its own:
+    /// of several instances starting at once, one migrates and seeds, the others wait and then find nothing to do.
+    /// </summary>
+    public static async Task MigratePostgresAsync(TapRoomDatabase database, Func<Task> migrate, CancellationToken ct)
+    {
+        await using var lockConnection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await lockConnection.OpenAsync(ct);
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection))
+        {
+            take.Parameters.AddWithValue("key", MigrationLockKey);
+            await take.ExecuteNonQueryAsync(ct);
+        }
+        try
+        {
+            await migrate();
+        }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(@key)", lockConnection);
+            release.Parameters.AddWithValue("key", MigrationLockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     private static async Task BootstrapAsync(TapRoomDbContext db, IServiceProvider sp, TapRoomOptions options, ILogger log, CancellationToken ct)
@@ -74,7 +117,7 @@ public static class DatabaseSetup
             if (string.IsNullOrWhiteSpace(password))
             {
                 password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y');
-                writtenTo = Path.Combine(Path.GetDirectoryName(options.DatabasePath)!, "initial-admin-password.txt");
+                writtenTo = Path.Combine(Path.GetFullPath(options.DataDirectory), "initial-admin-password.txt");
                 await WriteOwnerOnlyAsync(writtenTo, password + Environment.NewLine, ct);
             }
             var admin = new StaffUser

@@ -6,8 +6,17 @@ using TapRoom.Server.Domain;
 
 namespace TapRoom.Server.Data;
 
-public class TapRoomDbContext(DbContextOptions<TapRoomDbContext> options) : DbContext(options)
+/// <summary>
+/// The model, shared by both providers. This type is the SQLite context (its migrations are in Data/Migrations);
+/// <see cref="PostgresTapRoomDbContext"/> is the PostgreSQL one with its own migrations (docs/adr/0040).
+/// </summary>
+public class TapRoomDbContext : DbContext
 {
+    public TapRoomDbContext(DbContextOptions<TapRoomDbContext> options) : base(options) { }
+
+    /// <summary>For the provider-specific subclasses, which have their own migrations and snapshot.</summary>
+    protected TapRoomDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<Location> Locations => Set<Location>();
     public DbSet<StaffUser> StaffUsers => Set<StaffUser>();
     public DbSet<Guest> Guests => Set<Guest>();

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Server.Domain;
 
@@ -77,7 +76,7 @@ public sealed class TapRoomExceptionHandler(IProblemDetailsService problems, ILo
             (400, "malformed_json", "The request body is not valid JSON for this operation.", b.InnerException?.Message ?? b.Message, null),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "payload_too_large" : "bad_request", "The request is not valid.", b.Message, null),
         JsonException j => (400, "malformed_json", "The request body is not valid JSON for this operation.", j.Message, null),
-        DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } } =>
+        _ when DatabaseErrors.IsConstraintViolation(ex) || DatabaseErrors.IsSerializationConflict(ex) =>
             (409, "conflict", "The change conflicts with another one.", "Another change got there first; reload and try again.", null),
         _ => (500, "server_error", "Something went wrong on the server.", "The error was logged.", null),
     };

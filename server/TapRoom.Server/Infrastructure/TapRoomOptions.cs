@@ -15,8 +15,35 @@ public sealed class TapRoomOptions
     /// <summary>Proxies whose forwarded headers are believed (docs/OPERATIONS.md, HTTPS).</summary>
     public ReverseProxyOptions ReverseProxy { get; set; } = new();
     public OpenApiDocumentOptions OpenApi { get; set; } = new();
+    public DatabaseOptions Database { get; set; } = new();
+    public MetricsOptions Metrics { get; set; } = new();
+    public RedisOptions Redis { get; set; } = new();
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "taproom.db");
+}
+
+/// <summary><c>TapRoom:Database</c>: which database the server keeps its data in (docs/adr/0040).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary><c>sqlite</c> (the default: <c>taproom.db</c> in the data directory) or <c>postgres</c> (<c>ConnectionStrings:TapRoom</c>).</summary>
+    public string Provider { get; set; } = Sqlite;
+}
+
+/// <summary><c>TapRoom:Redis</c>: used only when <c>ConnectionStrings:Redis</c> is set.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>Prefix of the backplane's channels and of the data-protection key: one per venue sharing a Redis.</summary>
+    public string Prefix { get; set; } = "TapRoom";
+}
+
+/// <summary><c>TapRoom:Metrics</c>: who may read <c>/metrics</c> besides the loopback address.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Networks in CIDR notation (e.g. <c>10.0.5.0/24</c>) whose Prometheus may scrape <c>/metrics</c>.</summary>
+    public List<string> ScrapeNetworks { get; set; } = [];
 }
 
 public sealed class JobOptions

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Data.Sqlite;
 using TapRoom.Server.Tests.Infrastructure;
 
 namespace TapRoom.Server.Tests.Faults;
@@ -15,20 +14,35 @@ public sealed class ChildServer : IAsyncDisposable
 {
     private Process? _process;
     private readonly int _port;
+    private readonly bool _ownsDatabase;
+    private readonly Action<IDictionary<string, string?>>? _environment;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "taproom-faults", Guid.NewGuid().ToString("N"));
     public string DatabasePath => Path.Combine(DataDirectory, "taproom.db");
     public Uri BaseAddress => new($"http://127.0.0.1:{_port}");
+    public TestDatabase Database { get; }
+    public TapRoom.Server.Data.TapRoomDatabase ReadDatabase => Database.ForReading(DataDirectory);
+    /// <summary>Everything the process wrote to stdout and stderr (for failure messages).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
 
-    private ChildServer(int port) => _port = port;
-
-    public static async Task<ChildServer> StartAsync()
+    private ChildServer(int port, TestDatabase database, bool ownsDatabase, Action<IDictionary<string, string?>>? environment)
     {
-        var server = new ChildServer(FreePort());
+        _port = port;
+        Database = database;
+        _ownsDatabase = ownsDatabase;
+        _environment = environment;
+    }
+
+    /// <summary>A server on the run's database, or on <paramref name="database"/> (shared by several instances), with extra environment.</summary>
+    public static async Task<ChildServer> StartAsync(TestDatabase? database = null, Action<IDictionary<string, string?>>? environment = null)
+    {
+        var server = new ChildServer(FreePort(), database ?? await TestDatabase.CreateAsync(), database is null, environment);
         Directory.CreateDirectory(server.DataDirectory);
         await server.StartProcessAsync();
         return server;
     }
+
+    public bool IsRunning => _process is { HasExited: false };
 
     private async Task StartProcessAsync()
     {
@@ -41,9 +55,11 @@ public sealed class ChildServer : IAsyncDisposable
         info.Environment["TapRoom__InitialAdminPassword"] = TapRoomHost.AdminPassword;
         info.Environment["TapRoom__Login__AttemptsPerMinute"] = "1000";
         info.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+        Database.ApplyEnvironment(info.Environment);
+        _environment?.Invoke(info.Environment);
         _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.Enqueue(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -51,7 +67,7 @@ public sealed class ChildServer : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(90); // generous: a loaded 2-core CI box starts a cold server slowly
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(_process.HasExited, $"The server exited with {(_process.HasExited ? _process.ExitCode : 0)}");
+            Assert.False(_process.HasExited, $"The server exited with {(_process.HasExited ? _process.ExitCode : 0)}: {string.Join("\n", Output.TakeLast(30))}");
             try
             {
                 if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
@@ -59,7 +75,7 @@ public sealed class ChildServer : IAsyncDisposable
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { }
             await Task.Delay(50);
         }
-        Assert.Fail("The server did not become healthy within 90 s.");
+        Assert.Fail("The server did not become healthy within 90 s. Its output:\n" + string.Join("\n", Output.TakeLast(40)));
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush; whatever SQLite had not committed is gone.</summary>
@@ -90,7 +106,8 @@ public sealed class ChildServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_process is not null) await KillAsync();
-        SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
+        if (_ownsDatabase) await Database.DisposeAsync();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -27,12 +27,16 @@ public static class InvariantChecker
     public const string StateChangeAudited = "state_change_audited";
     public const string JournalSynced = "journal_synced";
 
-    public static async Task<IReadOnlyList<string>> CheckAsync(string databasePath, IEnumerable<(string Path, Guid ControllerId)>? agentJournals = null)
+    /// <summary>A SQLite database file, opened read-only.</summary>
+    public static Task<IReadOnlyList<string>> CheckAsync(string databasePath, IEnumerable<(string Path, Guid ControllerId)>? agentJournals = null) =>
+        CheckAsync(new TapRoomDatabase(TapRoom.Server.Infrastructure.DatabaseOptions.Sqlite,
+            new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()), agentJournals);
+
+    /// <summary>A database of either provider.</summary>
+    public static async Task<IReadOnlyList<string>> CheckAsync(TapRoomDatabase database, IEnumerable<(string Path, Guid ControllerId)>? agentJournals = null)
     {
         var violations = new List<string>();
-        var options = new DbContextOptionsBuilder<TapRoomDbContext>();
-        options.UseSqlite(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        await using var db = new TapRoomDbContext(options.Options);
+        await using var db = database.CreateContext();
 
         var visits = await db.Visits.AsNoTracking().ToListAsync();
         var sessions = await db.PourSessions.AsNoTracking().ToListAsync();
@@ -45,7 +49,7 @@ public static class InvariantChecker
         CheckLocks(visits, sessions, audits.Where(a => a.Action == AuditActions.VisitForceUnlocked)
             .Select(a => (Session: Detail(a.DetailsJson, "pourSessionId"), a.At)).ToList(), violations);
         CheckCharges(sessions, ledger, violations);
-        await CheckBalancesAsync(databasePath, ledger, violations);
+        await CheckBalancesAsync(db, database.IsSqlite, ledger, violations);
         CheckKegs(kegs, sessions, audits.Where(a => a.Action == AuditActions.TapCleaned)
             .Select(a => (Keg: Detail(a.DetailsJson, "kegId"), Waste: IntDetail(a.DetailsJson, "wasteMl"))).ToList(), violations);
 
@@ -130,18 +134,16 @@ public static class InvariantChecker
         }
     }
 
-    /// <summary>Replays each visit's ledger in the order it was written (SQLite's rowid) and checks the running balance.</summary>
-    private static async Task CheckBalancesAsync(string databasePath, List<LedgerEntry> ledger, List<string> violations)
+    /// <summary>
+    /// Replays each visit's ledger in the order it was written and checks the running balance. The order is SQLite's
+    /// rowid, or PostgreSQL's physical row order (ctid: ledger rows are only ever inserted, so it is insertion order).
+    /// </summary>
+    private static async Task CheckBalancesAsync(TapRoomDbContext db, bool sqlite, List<LedgerEntry> ledger, List<string> violations)
     {
-        var order = new Dictionary<Guid, long>();
-        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT \"Id\", rowid FROM \"Ledger\"";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync()) order[Guid.Parse(reader.GetString(0))] = reader.GetInt64(1);
-        }
+        var ids = await db.Database.SqlQueryRaw<Guid>(sqlite
+            ? "SELECT \"Id\" AS \"Value\" FROM \"Ledger\" ORDER BY rowid"
+            : "SELECT \"Id\" AS \"Value\" FROM \"Ledger\" ORDER BY ctid").ToListAsync();
+        var order = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => (long)x.i);
         foreach (var visit in ledger.GroupBy(e => e.VisitId))
         {
             var balance = 0m;

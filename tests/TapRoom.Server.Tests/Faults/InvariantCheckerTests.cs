@@ -6,6 +6,7 @@ using TapRoom.Server.Tests.Infrastructure;
 namespace TapRoom.Server.Tests.Faults;
 
 /// <summary>The checker can fail: a healthy database passes, and each corruption of a copy is reported as exactly its own rule.</summary>
+[Trait("Database", "sqlite-only")]
 public sealed class InvariantCheckerTests : IAsyncLifetime
 {
     private TapRoomHost _host = null!;

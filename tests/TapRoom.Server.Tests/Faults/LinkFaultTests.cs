@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using TapRoom.Contracts;
 using TapRoom.HubClient;
 using TapRoom.Server.Features.Pours;
@@ -21,8 +20,8 @@ public sealed class LinkFaultTests
 
     private static async Task<IReadOnlyList<string>> CheckAsync(TapRoomHost host)
     {
-        SqliteConnection.ClearAllPools();
-        return await InvariantChecker.CheckAsync(host.DatabasePath);
+        TestDatabase.ClearPools();
+        return await InvariantChecker.CheckAsync(host.ReadDatabase);
     }
 
     [Fact]
@@ -108,7 +107,7 @@ public sealed class LinkFaultTests
             Assert.Equal(CompletePourOutcome.LateSyncMismatch, mismatch.Outcome);
             Assert.Equal(CompletePourOutcome.Duplicate, (await clients[3].CompletePour(Completion(sessions[3], venue.Taps[3], 450))).Outcome);
 
-            var charges = await FaultDb.ReadAsync(host.DatabasePath, db => Task.FromResult(db.Ledger.Where(e => e.Kind == LedgerKind.PourCharge)
+            var charges = await FaultDb.ReadAsync(host.ReadDatabase, db => Task.FromResult(db.Ledger.Where(e => e.Kind == LedgerKind.PourCharge)
                 .AsEnumerable().GroupBy(e => e.PourSessionId!.Value).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount))));
             Assert.Equal([-1.20m, -1.20m, -1.80m, -0.60m], sessions.Select(s => charges[s]));
         }

@@ -68,9 +68,9 @@ public sealed class ServerKillTests
         }
         await server.KillAsync();
 
-        var violations = await InvariantChecker.CheckAsync(server.DatabasePath);
+        var violations = await InvariantChecker.CheckAsync(server.ReadDatabase);
         FaultVenue.AssertHolds(violations);
-        var sessions = await FaultDb.SessionsAsync(server.DatabasePath);
+        var sessions = await FaultDb.SessionsAsync(server.ReadDatabase);
         foreach (var (id, volume) in expected)
             Assert.Equal((SyncStatus.Synced, (int?)volume), (sessions[id].SyncStatus, sessions[id].VolumeMl));
         Assert.All(sessions.Values, s => Assert.Equal(SyncStatus.Synced, s.SyncStatus));

@@ -6,6 +6,7 @@ using TapRoom.Server.Tests.Infrastructure;
 
 namespace TapRoom.Server.Tests.Foundation;
 
+[Trait("Database", "sqlite-only")]
 public sealed class BackupTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace TapRoom.Server.Tests.Foundation;
 public sealed class HostTests
 {
     [Fact]
+    [Trait("Database", "sqlite-only")]
     public async Task A_first_start_creates_a_migrated_wal_database_with_a_location_and_an_admin_and_a_second_start_reuses_it()
     {
         await using var host = await TapRoomHost.StartAsync(s => s["TapRoom:InitialAdminPassword"] = null);

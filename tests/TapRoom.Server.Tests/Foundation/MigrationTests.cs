@@ -6,6 +6,7 @@ using TapRoom.Server.Data;
 
 namespace TapRoom.Server.Tests.Foundation;
 
+[Trait("Database", "sqlite-only")]
 public sealed class MigrationTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "taproom-tests", "mig-" + Guid.NewGuid().ToString("N"));

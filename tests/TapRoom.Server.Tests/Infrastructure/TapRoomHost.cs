@@ -6,7 +6,6 @@ using Hangfire.States;
 using MediatR;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
@@ -15,7 +14,8 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Tests.Infrastructure;
 
 /// <summary>
-/// The real TapRoom server on a loopback port with its own SQLite file in a temporary data directory.
+/// The real TapRoom server on a loopback port with its own database: a SQLite file in a temporary data directory, or
+/// (when ./test.sh runs this project on PostgreSQL) a PostgreSQL database of its own (<see cref="TestDatabase"/>).
 /// Only time is faked (<see cref="ManualTimeProvider"/>); jobs are off unless a test turns them on.
 /// </summary>
 public sealed class TapRoomHost : IAsyncDisposable
@@ -25,29 +25,37 @@ public sealed class TapRoomHost : IAsyncDisposable
 
     private WebApplication _app = null!;
     private readonly bool _ownsDirectory;
+    private readonly bool _ownsDatabase;
 
     public string DataDirectory { get; }
     public ManualTimeProvider Time { get; }
     public Uri BaseAddress { get; private set; } = null!;
     public IServiceProvider Services => _app.Services;
     public string DatabasePath => Path.Combine(DataDirectory, "taproom.db");
+    public TestDatabase Database { get; }
+    /// <summary>The host's database for reading after a run (checkers), whichever the provider.</summary>
+    public Data.TapRoomDatabase ReadDatabase => Database.ForReading(DataDirectory);
 
-    private TapRoomHost(string dataDirectory, ManualTimeProvider time, bool ownsDirectory)
+    private TapRoomHost(string dataDirectory, ManualTimeProvider time, bool ownsDirectory, TestDatabase database, bool ownsDatabase)
     {
         DataDirectory = dataDirectory;
         Time = time;
         _ownsDirectory = ownsDirectory;
+        Database = database;
+        _ownsDatabase = ownsDatabase;
     }
 
     public static async Task<TapRoomHost> StartAsync(
         Action<Dictionary<string, string?>>? settings = null,
         string? dataDirectory = null,
         ManualTimeProvider? time = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        TestDatabase? database = null)
     {
         var dir = dataDirectory ?? Path.Combine(Path.GetTempPath(), "taproom-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        var host = new TapRoomHost(dir, time ?? new ManualTimeProvider(), ownsDirectory: dataDirectory is null);
+        var db = database ?? await TestDatabase.CreateAsync();
+        var host = new TapRoomHost(dir, time ?? new ManualTimeProvider(), ownsDirectory: dataDirectory is null, db, ownsDatabase: database is null);
         await host.StartAppAsync(settings, configure);
         return host;
     }
@@ -62,6 +70,7 @@ public sealed class TapRoomHost : IAsyncDisposable
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        Database.Apply(values);
         settings?.Invoke(values);
         _app = TapRoomApp.Build(["--urls", "http://127.0.0.1:0"], b =>
         {
@@ -80,7 +89,7 @@ public sealed class TapRoomHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
         await StartAppAsync(settings, null);
     }
 
@@ -175,7 +184,8 @@ public sealed class TapRoomHost : IAsyncDisposable
             await _app.DisposeAsync();
         }
         catch (ObjectDisposedException) { }
-        SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
+        if (_ownsDatabase) await Database.DisposeAsync();
         if (_ownsDirectory)
         {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -19,8 +19,11 @@ public sealed class KegFifoTests
             k.ReceivedAt = receivedAt;
             k.CreatedAt = createdAt;
             await db.SaveChangesAsync();
-            if (id is { } wanted)
-                await db.Database.ExecuteSqlRawAsync("UPDATE Kegs SET Id = {0} WHERE Id = {1}", wanted.ToString().ToUpperInvariant(), keg.Id.ToString().ToUpperInvariant());
+            // SQLite keeps Guids as upper-case text, PostgreSQL as uuid.
+            if (id is { } wanted && host.Database.IsPostgres)
+                await db.Database.ExecuteSqlRawAsync("UPDATE \"Kegs\" SET \"Id\" = {0} WHERE \"Id\" = {1}", wanted, keg.Id);
+            else if (id is { } w)
+                await db.Database.ExecuteSqlRawAsync("UPDATE Kegs SET Id = {0} WHERE Id = {1}", w.ToString().ToUpperInvariant(), keg.Id.ToString().ToUpperInvariant());
         });
         return id ?? keg.Id;
     }

@@ -31,7 +31,8 @@ public static class SearchGuests
             IQueryable<Guest> guests = db.Guests;
             if (search.Length > 0)
             {
-                var like = "%" + search.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+                // Lower-cased on both sides: SQLite's LIKE ignores (ASCII) case, PostgreSQL's does not.
+                var like = "%" + search.ToLowerInvariant().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
                 var digits = new string(search.Where(char.IsDigit).ToArray());
                 var phoneLike = digits.Length >= 3 ? "%" + digits + "%" : null;
                 var uid = CardUid.TryNormalize(search, out var u) ? u : null;
@@ -41,8 +42,8 @@ public static class SearchGuests
                         .Concat(db.Visits.Where(v => v.Status == VisitStatus.Active && v.Card!.Uid == uid).Select(v => v.GuestId))
                         .ToListAsync(cancellationToken);
                 guests = guests.Where(g =>
-                    EF.Functions.Like(g.Name, like, "\\")
-                    || (g.Phone != null && EF.Functions.Like(g.Phone, like, "\\"))
+                    EF.Functions.Like(g.Name.ToLower(), like, "\\")
+                    || (g.Phone != null && EF.Functions.Like(g.Phone.ToLower(), like, "\\"))
                     || (phoneLike != null && g.Phone != null
                         && EF.Functions.Like(g.Phone.Replace(" ", "").Replace("-", "").Replace("(", "").Replace(")", "").Replace("/", "").Replace(".", ""), phoneLike))
                     || byCard.Contains(g.Id));

@@ -113,7 +113,7 @@ public static class AuthorizePour
                         .SetProperty(v => v.LockSetAt, now)
                         .SetProperty(v => v.ActivePourSessionId, sessionId), ct);
             }
-            catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException)
+            catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException && !DatabaseErrors.IsSerializationConflict(ex))
             {
                 // UX_Visits_ActiveTap: another visit took this tap between the check above and the update.
                 throw new DomainException("tap_busy", $"{tap.Name} is serving another pour.");
