@@ -19,7 +19,7 @@ namespace TapRoom.Server.Data.PostgresMigrations
 #pragma warning disable 612, 618
             modelBuilder
                 .HasAnnotation("Npgsql:CollationDefinition:taproom_ci", "und-u-ks-level2,und-u-ks-level2,icu,False")
-                .HasAnnotation("ProductVersion", "10.0.14")
+                .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -456,6 +456,10 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("PaymentMethod")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<Guid?>("PourSessionId")
                         .HasColumnType("uuid");
 
@@ -843,6 +847,13 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("SecurityStamp")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasDefaultValue("");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Login")
@@ -1039,6 +1050,11 @@ namespace TapRoom.Server.Data.PostgresMigrations
 
                             b1.Property<int>("ControllerHeartbeatTimeoutSeconds")
                                 .HasColumnType("integer");
+
+                            b1.Property<bool>("DeskMoneyWithoutOpenShift")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("boolean")
+                                .HasDefaultValue(false);
 
                             b1.Property<int>("FlowIdleTimeoutMs")
                                 .HasColumnType("integer");
