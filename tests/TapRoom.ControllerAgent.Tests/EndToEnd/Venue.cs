@@ -92,6 +92,7 @@ public sealed class Venue : IDisposable
         DataDirectory = dataDirectory,
         ReconnectDelaysMs = [0, 100, 250, 500],
         Pour = new ControllerAgent.Pouring.PourSettings { CardDebounceMs = cardDebounceMs, CheckpointIntervalMs = 200, SettleMs = 100 },
+        Screen = { Urls = "http://127.0.0.1:0" },
     };
 
     /// <summary>What the server recorded for the visit: its pour sessions and the ledger's pour charges.</summary>
