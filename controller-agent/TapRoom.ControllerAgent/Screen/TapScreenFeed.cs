@@ -133,6 +133,10 @@ public sealed class TapScreenFeed : IDisposable
                         now + TimeSpan.FromMilliseconds(_settings.FinishedDisplayMs));
                     _guest = null;
                     break;
+                case ShowDenied when !_runtime.Machine.LinkUp:
+                    // Refused here because the link is down: the card waits for the connection (the offline notice says so).
+                    ForgetGuest();
+                    break;
                 case ShowDenied denied:
                     ForgetGuest();
                     _denied = denied.Message;

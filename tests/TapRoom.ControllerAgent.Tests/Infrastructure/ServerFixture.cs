@@ -112,6 +112,11 @@ public sealed class ServerFixture : IAsyncDisposable
     }
 }
 
+public static class TempDir
+{
+    public static string New() => Path.Combine(Path.GetTempPath(), "taproom-agent-tests", Guid.NewGuid().ToString("N"));
+}
+
 public static class Eventually
 {
     /// <summary>Polls until the condition holds or the deadline passes (no fixed sleeps).</summary>

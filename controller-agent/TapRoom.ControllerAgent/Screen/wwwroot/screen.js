@@ -33,7 +33,7 @@
   }
 
   function ml(volume) {
-    return volume >= 1000 ? (volume / 1000).toFixed(2).replace(/0$/, '') + ' L' : volume + ' ml';
+    return volume >= 1000 ? parseFloat((volume / 1000).toFixed(2)) + ' L' : volume + ' ml';
   }
 
   function beer(s) {
@@ -108,6 +108,7 @@
       meter.setAttribute('aria-valuenow', String(s.volumeMl));
       meter.setAttribute('aria-label', 'Poured of ' + ml(s.maxVolumeMl || 0));
       box.appendChild(meter);
+      box.appendChild(el('p', 'meter-caption', 'up to ' + ml(s.maxVolumeMl || 0)));
       var row = el('div', 'figures');
       row.appendChild(figure('Cost', money(s.cost, s.currency), 'accent', 'cost'));
       row.appendChild(figure('Balance left', money(s.balanceLeft, s.currency), null, 'balance-left'));
@@ -126,7 +127,7 @@
       return box;
     },
     denied: function (s) { return message('Sorry, no pour', s.message || 'Please see the staff.', 'alert'); },
-    offline: function () { return message('Offline', OFFLINE, 'warn'); },
+    offline: function () { return message('Offline', 'Pours are recorded, new cards wait for the connection.', 'warn'); },
     cleaning: function () { return message('Cleaning in progress', 'This tap is being cleaned. It will be back shortly.', 'info'); },
     locked: function () { return message('Tap closed', 'This tap is locked for now. Please ask the staff.', 'info'); },
     out_of_keg: function (s) { return message('Changing the keg', (s.tapName || 'This tap') + ' will be back in a moment.', 'info'); },
