@@ -62,13 +62,16 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
         return page;
     }
 
-    private static async Task ShootAsync(IPage page, string name)
+    /// <summary>The charts' section at both sizes: the view scrolled to it, and the section whole (the app scrolls inside its frame).</summary>
+    private static async Task ShootAsync(IPage page, string name, ILocator section)
     {
         foreach (var (w, h) in Sizes.Reverse())
         {
             await page.SetViewportSizeAsync(w, h);
             await page.WaitForTimeoutAsync(300); // the charts redraw at the new width
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.RepositoryScreenshotDirectory, $"charts-{name}-{w}x{h}.png"), FullPage = true });
+            await section.ScrollIntoViewIfNeededAsync();
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.RepositoryScreenshotDirectory, $"charts-{name}-{w}x{h}.png") });
+            await section.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(BrowserFixture.RepositoryScreenshotDirectory, $"charts-{name}-{w}x{h}-section.png") });
         }
     }
 
@@ -159,7 +162,7 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
         await Expect(levels.Locator("table.sr-only tbody tr")).ToHaveCountAsync(stats.Connected.SelectMany(k => k.Levels.Select(l => l.At)).Distinct().Count());
         var warehouse = charts.GetByTestId("chart-warehouse");
         await Expect(warehouse.Locator("table.sr-only tbody tr").Filter(new() { HasText = "Dry Stout" })).ToContainTextAsync("1 keg");
-        await ShootAsync(page, "kegs");
+        await ShootAsync(page, "kegs", charts);
 
         await PourAsync(server, tap1, Ada, 600);
         var after = await figures.WaitAsync(s => s.Connected.Single(k => k.KegId == keg1.KegId).RemainingVolumeMl < keg1.RemainingVolumeMl);
@@ -187,7 +190,7 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
             await Expect(row.GetByTestId("tap-total-revenue")).ToHaveTextAsync(t.Charged.ToString("0.00", CultureInfo.InvariantCulture));
             await Expect(row.Locator("canvas")).ToHaveCountAsync(1);
         }
-        await ShootAsync(page, "taps");
+        await ShootAsync(page, "taps", totals);
 
         // The shift report: volume and revenue per hour, per tap and per beer, money, denials by reason; numbers on hover.
         await page.GetByRole(AriaRole.Link, new() { Name = "Shift" }).ClickAsync();
@@ -204,7 +207,7 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
         var perTap = shiftCharts.GetByTestId("chart-per-tap");
         await perTap.Locator(".u-over").HoverAsync(new() { Position = new Position { X = 60, Y = 100 } });
         await Expect(perTap.Locator(".u-legend .u-series").Nth(1).Locator(".u-value")).ToHaveTextAsync(new Regex(@"^\d+\.\d L$"));
-        await ShootAsync(page, "shift-report");
+        await ShootAsync(page, "shift-report", shiftCharts);
 
         // The printable page holds the same charts as inline SVG, so they print without script.
         var reportUrl = await page.GetByTestId("report-html").GetAttributeAsync("href");

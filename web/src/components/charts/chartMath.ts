@@ -2,9 +2,11 @@
 // the shapes the chart component takes.
 import type { KegLevelDto } from './statsTypes'
 
-/** "21:40" in the location's time zone (the browser's own zone is not the bar's). */
-export function clock(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: safeZone(timeZone) }).format(new Date(iso))
+/** "21:40" (or "21:40:05" with seconds) in the location's time zone (the browser's own zone is not the bar's). */
+export function clock(iso: string, timeZone: string, withSeconds = false): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), hour12: false, timeZone: safeZone(timeZone),
+  }).format(new Date(iso))
 }
 
 export function safeZone(timeZone: string): string {
