@@ -23,14 +23,6 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
     private static readonly (int Width, int Height)[] Sizes = [(1280, 800), (390, 844)];
     private readonly List<string> _pageErrors = [];
 
-    private static async Task GuestAsync(Venue venue, string name, string card, decimal money)
-    {
-        var guest = await venue.PostAsync<GuestDto>("/api/guests", new { name, dateOfBirth = new DateOnly(1990, 1, 1) });
-        var visit = await venue.PostAsync<OpenAndAssignCardResult>("/api/visits/open-and-assign-card",
-            new { guestId = guest.Id, cardUid = card, idempotencyKey = Guid.NewGuid().ToString("N") });
-        await venue.PostAsync<MoneyMovementResult>($"/api/visits/{visit.VisitId}/top-up", new { amount = money, comment = "e2e" });
-    }
-
     /// <summary>A guest pours about <paramref name="ml"/> at a tap and takes the card away; returns once the server has the pour.</summary>
     private static async Task PourAsync(ServerFixture server, SimulatedTapRig rig, string card, int ml)
     {
@@ -127,9 +119,9 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
         var lagerId = (await venue.GetAsync<List<KegDto>>("/api/kegs")).Single(k => k.Id == venue.KegIds[0]).BeerTypeId;
         foreach (var (beer, days) in new[] { (stout.Id, 2), (stout.Id, 20), (lagerId, 40), (lagerId, 9) })
             await venue.PostAsync<KegDto>("/api/kegs", new { beerTypeId = beer, nominalVolumeMl = 20_000, receivedAt = DateTime.UtcNow.AddDays(-days) });
-        await GuestAsync(venue, "Ada Lovelace", Ada, 50m);
-        await GuestAsync(venue, "Linus Torvalds", Linus, 30m);
-        await GuestAsync(venue, "Grace Hopper", Grace, 0.30m);
+        await venue.GuestWithCardAsync(Ada, 50m, "Ada Lovelace");
+        await venue.GuestWithCardAsync(Linus, 30m, "Linus Torvalds");
+        await venue.GuestWithCardAsync(Grace, 0.30m, "Grace Hopper");
 
         using var tap1 = venue.Rig("chart-tap-1", flowRateMlPerSecond: 200);
         using var tap2 = venue.Rig("chart-tap-2", flowRateMlPerSecond: 200);

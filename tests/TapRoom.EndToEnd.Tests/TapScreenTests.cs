@@ -67,8 +67,8 @@ public sealed class TapScreenTests(ChromiumFixture chromium) : IClassFixture<Chr
     {
         var server = await ServerFixture.StartAsync();
         var venue = await Venue.ArrangeAsync(server);
-        await GuestAsync(venue, "Ada Lovelace", Ada, 20m);
-        await GuestAsync(venue, "Grace Hopper", Grace, 0.30m);
+        await venue.GuestWithCardAsync(Ada, 20m, "Ada Lovelace");
+        await venue.GuestWithCardAsync(Grace, 0.30m, "Grace Hopper");
         var rig = venue.Rig("screen-tap", flowRateMlPerSecond: 50);
         var settings = venue.AgentSettings(Path.Combine(server.DataDirectory, "agent"));
         settings.Screen.FinishedDisplayMs = 4000;
@@ -78,14 +78,6 @@ public sealed class TapScreenTests(ChromiumFixture chromium) : IClassFixture<Chr
         Assert.NotNull(agent.ScreenServer);
         await Eventually.TrueAsync(() => agent.Taps[0].Machine is { LinkUp: true, Config: not null }, TimeSpan.FromSeconds(15), "agent configured");
         return new Bar { Server = server, Venue = venue, Rig = rig, Agent = agent };
-    }
-
-    private static async Task GuestAsync(Venue venue, string name, string card, decimal money)
-    {
-        var guest = await venue.PostAsync<GuestDto>("/api/guests", new { name, dateOfBirth = new DateOnly(1990, 1, 1) });
-        var visit = await venue.PostAsync<OpenAndAssignCardResult>("/api/visits/open-and-assign-card",
-            new { guestId = guest.Id, cardUid = card, idempotencyKey = Guid.NewGuid().ToString("N") });
-        await venue.PostAsync<MoneyMovementResult>($"/api/visits/{visit.VisitId}/top-up", new { amount = money, comment = "e2e" });
     }
 
     private async Task<IPage> ScreenAsync(Bar bar)
