@@ -54,7 +54,9 @@ public sealed class TapScreenFeed : IDisposable
         _view = Compose(time.GetUtcNow().UtcDateTime);
         runtime.Executed += OnExecuted;
         runtime.Authorized += OnAuthorized;
-        _sampler = time.CreateTimer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(IdleSampleMs));
+        // Armed only once assigned: a callback may run at once, on another thread, and it changes the timer.
+        _sampler = time.CreateTimer(_ => Sample(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _sampler.Change(TimeSpan.Zero, TimeSpan.FromMilliseconds(IdleSampleMs));
     }
 
     /// <summary>The tap's 1-based number on this controller (the <c>/taps/{n}</c> of its page).</summary>

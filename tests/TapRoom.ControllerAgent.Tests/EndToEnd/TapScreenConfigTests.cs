@@ -25,7 +25,8 @@ public sealed class TapScreenConfigTests
         await Eventually.TrueAsync(() => machine.Config?.BeerName == "Test Lager", Deadline, "the beer at Hello");
         Assert.Equal((Venue.PricePerLiter, "EUR", 5.0m, "Lager"), (machine.Config!.PricePerLiter, machine.Config.Currency, machine.Config.Abv, machine.Config.BeerStyle));
         using var screen = new HttpClient { BaseAddress = agent.ScreenServer!.Addresses[0] };
-        await Eventually.TrueAsync(async () => (await State(screen)).GetProperty("pricePer100Ml").GetDecimal() == 1.00m, Deadline, "the screen's price per 100 ml");
+        await Eventually.TrueAsync(async () => (await State(screen)).TryGetProperty("pricePer100Ml", out var price) && price.GetDecimal() == 1.00m,
+            Deadline, "the screen's price per 100 ml");
 
         await venue.PostAsync<JsonElement>($"/api/kegs/{venue.KegIds[0]}/empty", new { });
         await Eventually.TrueAsync(() => machine.Config is { BeerName: null, Status: TapStatus.OutOfKeg }, Deadline, "no beer once the keg is empty");
@@ -41,8 +42,8 @@ public sealed class TapScreenConfigTests
         await Eventually.TrueAsync(async () =>
         {
             var state = await State(screen);
-            return state.GetProperty("phase").GetString() == "idle" && state.GetProperty("beerName").GetString() == "Dry Stout"
-                && state.GetProperty("pricePer100Ml").GetDecimal() == 1.35m;
+            return state.GetProperty("phase").GetString() == "idle" && state.TryGetProperty("beerName", out var beer) && beer.GetString() == "Dry Stout"
+                && state.TryGetProperty("pricePer100Ml", out var price) && price.GetDecimal() == 1.35m;
         }, Deadline, "the screen shows the new beer at its new price");
     }
 
