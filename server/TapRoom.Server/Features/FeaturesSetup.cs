@@ -18,6 +18,8 @@ namespace TapRoom.Server.Features;
 /// <summary>Each capability adds its services and maps its routes here: one line per capability.</summary>
 public static class FeaturesSetup
 {
+    public const string HubDispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
+
     public static IServiceCollection AddTapRoomFeatures(this IServiceCollection services, TapRoomOptions options)
     {
         services.AddScoped<AlertRaiser>();
@@ -26,11 +28,21 @@ public static class FeaturesSetup
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
         services.AddSingleton<Dashboard.DashboardPushGate>();
+        services.AddSingleton<Hubs.HubRefusalLog>();
+        // SignalR logs every HubException a method throws at Error with its stack trace. Hubs.HubErrorFilter already
+        // logs each refusal once at Warning (rate-limited) and each unexpected failure at Error with its stack trace.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubDispatcherCategory, LogLevel.Critical));
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
-        }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        }).AddJsonProtocol(o =>
+        {
+            Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions);
+            // A controller's text (agent version, messages) reaches the dashboard and the log: no control characters.
+            o.PayloadSerializerOptions.Converters.Insert(0, new NoControlCharactersConverter());
+            o.PayloadSerializerOptions.AllowDuplicateProperties = false;
+        });
         services.AddPours();
         if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;
