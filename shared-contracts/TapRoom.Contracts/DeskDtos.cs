@@ -37,7 +37,7 @@ public sealed record OpenAndAssignCardResult(
     int VolumeLimitMl,
     DateTime OpenedAt);
 
-public sealed record LedgerEntryDto(Guid Id, LedgerKind Kind, decimal Amount, Guid? PourSessionId, string Actor, string? Comment, DateTime At);
+public sealed record LedgerEntryDto(Guid Id, LedgerKind Kind, decimal Amount, Guid? PourSessionId, string Actor, string? Comment, DateTime At, PaymentMethod? PaymentMethod = null);
 
 public sealed record PourSessionSummaryDto(
     Guid Id,
@@ -51,7 +51,7 @@ public sealed record PourSessionSummaryDto(
 
 public sealed record VisitDetailDto(VisitSummaryDto Visit, IReadOnlyList<LedgerEntryDto> Ledger, IReadOnlyList<PourSessionSummaryDto> Pours);
 
-public sealed record MoneyMovementResult(Guid VisitId, Guid LedgerEntryId, LedgerKind Kind, decimal Amount, decimal Balance);
+public sealed record MoneyMovementResult(Guid VisitId, Guid LedgerEntryId, LedgerKind Kind, decimal Amount, decimal Balance, PaymentMethod? PaymentMethod = null);
 
 public sealed record CloseVisitResult(Guid VisitId, decimal RemainingBalance, decimal RefundedAmount, Guid? RefundLedgerEntryId, decimal Balance, DateTime ClosedAt);
 
@@ -64,4 +64,14 @@ public sealed record AuditEventDto(
     string Action,
     string SubjectType,
     Guid? SubjectId,
-    JsonElement Details);
+    JsonElement Details,
+    string? SubjectName = null,
+    string? Summary = null);
+
+/// <summary>What "close all visits" would do: every active visit with the refund it would get, and those it would skip.</summary>
+public sealed record CloseAllVisitsPreviewDto(int Count, decimal TotalRefund, string Currency, IReadOnlyList<CloseAllVisitLine> Visits);
+
+/// <summary>One visit of a close-all. <c>SkipReason</c>/<c>SkipMessage</c> are set when it is (or would be) left open.</summary>
+public sealed record CloseAllVisitLine(Guid VisitId, string GuestName, string? CardUid, decimal Refund, string? SkipReason, string? SkipMessage);
+
+public sealed record CloseAllVisitsResult(int ClosedCount, decimal TotalRefunded, string Currency, IReadOnlyList<CloseAllVisitLine> Closed, IReadOnlyList<CloseAllVisitLine> Skipped, DateTime At);

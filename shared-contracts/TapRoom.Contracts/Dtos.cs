@@ -15,7 +15,8 @@ public sealed record LocationPoliciesDto(
     bool PouringRequiresOpenShift,
     int KegWarningPercent,
     int KegCriticalPercent,
-    int ControllerHeartbeatTimeoutSeconds);
+    int ControllerHeartbeatTimeoutSeconds,
+    bool DeskMoneyWithoutOpenShift = false);
 
 public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies);
 
@@ -83,7 +84,8 @@ public sealed record AlertDto(
     DateTime? ResolvedAt,
     string? ResolvedBy,
     string? ResolveComment,
-    bool Muted = false);
+    bool Muted = false,
+    string? SubjectName = null);
 
 public sealed record AlertMuteDto(Guid Id, string Type, string SubjectType, Guid SubjectId, DateTime Until, string MutedBy, string? Comment, DateTime CreatedAt);
 
@@ -127,4 +129,5 @@ public sealed record PosOutboxEntryDto(
     DateTime? SentAt,
     Guid? VisitId,
     Guid? LedgerEntryId,
-    System.Text.Json.JsonElement Payload);
+    System.Text.Json.JsonElement Payload,
+    string? GuestName = null);

@@ -14,6 +14,9 @@ public enum VisitStatus { Active, Closed }
 
 public enum LedgerKind { TopUp, Refund, PourCharge, Adjustment }
 
+/// <summary>How money crossed the desk: cash (into or out of the drawer) or card.</summary>
+public enum PaymentMethod { Cash, Card }
+
 public enum SyncStatus { PendingSync, Synced, Reconciled }
 
 public enum LateSyncOutcome { LateSyncMatched, LateSyncMismatch }

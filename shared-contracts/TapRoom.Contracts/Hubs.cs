@@ -43,8 +43,16 @@ public interface IDashboardClient
     Task SyncQueueChanged(SyncQueueChangedMessage message);
     Task CardRead(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
+    /// <summary>A tap refused a card: shown on that tap's card for a few seconds with what to do.</summary>
+    Task PourDenied(PourDeniedPush denial);
 }
 
 public sealed record SyncQueueChangedMessage(int PendingSyncCount);
+
+/// <summary>
+/// A refused presentation at a tap. <c>VisitId</c>/<c>GuestName</c> are set when the card belongs to an open visit;
+/// <c>OtherTapName</c> names the tap that holds the card for <c>card_in_use</c>.
+/// </summary>
+public sealed record PourDeniedPush(Guid TapId, string? TapName, DenyReason Reason, string Message, string CardUid, Guid? VisitId, string? GuestName, DateTime At);
 
 public sealed record PourProgressPush(Guid PourSessionId, Guid TapId, Guid VisitId, int VolumeMl, DateTime At);

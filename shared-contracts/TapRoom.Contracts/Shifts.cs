@@ -71,7 +71,22 @@ public sealed record ShiftReportBeerLine(Guid BeerTypeId, string BeerName, int P
 /// Ledger movements in the period, as positive amounts: <c>Net</c> = top-ups − refunds; <c>Revenue</c> = pour charges;
 /// <c>Adjustments</c> is signed (positive credits the guests).
 /// </summary>
-public sealed record ShiftReportMoney(decimal TopUps, int TopUpCount, decimal Refunds, int RefundCount, decimal Net, decimal Revenue, decimal Adjustments);
+/// <remarks>
+/// By payment method (a movement recorded without one counts as cash): <c>CashExpectedInDrawer</c> = cash top-ups −
+/// cash refunds, including the money moved while no shift was open since the previous shift closed (<c>OutsideShift</c>,
+/// possible only when the location's policy allows it). <c>HandledBy</c>: every staff member who moved money.
+/// </remarks>
+public sealed record ShiftReportMoney(
+    decimal TopUps, int TopUpCount, decimal Refunds, int RefundCount, decimal Net, decimal Revenue, decimal Adjustments,
+    ShiftReportPaymentSplit Cash, ShiftReportPaymentSplit Card, ShiftReportOutsideShift OutsideShift, decimal CashExpectedInDrawer,
+    IReadOnlyList<ShiftReportMoneyHandler> HandledBy);
+
+public sealed record ShiftReportPaymentSplit(decimal TopUps, int TopUpCount, decimal Refunds, int RefundCount);
+
+/// <summary>Top-ups and refunds made while no shift was open, between the previous shift's close and this one's open.</summary>
+public sealed record ShiftReportOutsideShift(DateTime? From, decimal TopUps, decimal Refunds, decimal CashNet, int Count);
+
+public sealed record ShiftReportMoneyHandler(string Name, decimal TopUps, int TopUpCount, decimal Refunds, int RefundCount, bool OnShift);
 
 public sealed record ShiftReportExceptions(
     int ManualReconciles,

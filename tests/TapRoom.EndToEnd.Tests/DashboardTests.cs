@@ -54,7 +54,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Visits" }).ClickAsync();
         var row = page.GetByTestId("visit-row").Filter(new() { HasText = "Ada Lovelace" });
-        await Expect(row.GetByTestId("visit-balance")).ToHaveTextAsync("20.00");
+        await Expect(row.GetByTestId("visit-balance")).ToHaveTextAsync("20.00 EUR");
 
         // The pour completes: charged 385 ml at 8.00/L = 3.08, the lock released, the tap idle again.
         await Host.DbAsync(async db =>
@@ -70,7 +70,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         });
         await Host.PublishAsync(new VisitChangedNotification(pouring.VisitId));
         await Host.PublishAsync(new TapChangedNotification(pouring.TapId));
-        await Expect(row.GetByTestId("visit-balance")).ToHaveTextAsync("16.92", new() { Timeout = 1000 });
+        await Expect(row.GetByTestId("visit-balance")).ToHaveTextAsync("16.92 EUR", new() { Timeout = 1000 });
         await row.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" })).ToContainTextAsync("Ada Lovelace");
         await fx.ScreenshotAsync(page, "02-visits");

@@ -23,6 +23,7 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
         {
             (await admin.PostAsJsonAsync("/api/guests", new { name = "Katherine Johnson", dateOfBirth = "1988-08-26", phone = "+1 555 0100" }, TapRoomHost.Json)).EnsureSuccessStatusCode();
         }
+        await FloorNight.EnsureShiftOpenAsync(Host); // the desk moves money only while a shift is open
         var page = await fx.SignedInPageAsync();
         await page.Keyboard.PressAsync("Alt+2");
         await page.GetByLabel("Search guests").FillAsync("Katherine");
@@ -35,7 +36,7 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
 
         await page.GetByLabel("Amount").FillAsync("25");
         await page.GetByRole(AriaRole.Button, new() { Name = "Top up" }).ClickAsync();
-        await Expect(page.GetByTestId("desk-balance")).ToHaveTextAsync("25.00");
+        await Expect(page.GetByTestId("desk-balance")).ToHaveTextAsync("25.00 EUR");
         await fx.ScreenshotAsync(page, "11-desk-card-issued");
 
         var visit = await Host.DbAsync(db => db.Visits.Include(v => v.Ledger).SingleAsync(v => v.Guest!.Name == "Katherine Johnson"));

@@ -18,8 +18,10 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
     {
         var page = await fx.SignedInPageAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Shift" }).ClickAsync();
-        await Expect(page.GetByText("No shift is open.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("No shift is open.", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("paused-banner")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Open a shift" }).ClickAsync();
+        await Expect(page.GetByTestId("paused-banner")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("shift-member")).ToContainTextAsync("Administrator");
         await fx.ScreenshotAsync(page, "20-shift-open");
 
@@ -43,18 +45,23 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
         await Expect(wizard.GetByRole(AriaRole.Button, new() { Name = "Next" })).ToBeDisabledAsync();
         await fx.ScreenshotAsync(page, "21-shift-wizard-1-blockers");
 
-        // The blocker's link leads to the visit; closing it there (refunding the balance) clears the blocker.
-        await blocker.GetByRole(AriaRole.Link, new() { Name = "Fix it" }).ClickAsync();
+        // "Fix it" opens the visit beside the wizard, which keeps its place; closing it there (refunding the balance)
+        // says how much to hand back, and the blocker list updates by itself.
+        await blocker.GetByRole(AriaRole.Button, new() { Name = "Fix it" }).ClickAsync();
         var details = page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" });
         await Expect(details).ToContainTextAsync("Ada Shift");
+        await Expect(wizard).ToBeVisibleAsync();
+        await fx.ScreenshotAsync(page, "21b-shift-wizard-fix-beside");
         await details.GetByRole(AriaRole.Button, new() { Name = "Close visit…" }).ClickAsync();
+        await Expect(details.GetByRole(AriaRole.Alertdialog, new() { Name = "Close the visit" })).ToContainTextAsync("12.50 EUR");
         await details.GetByRole(AriaRole.Button, new() { Name = "Yes, close" }).ClickAsync();
-        await Expect(page.GetByText("Visit closed; the card is free again.")).ToBeVisibleAsync();
+        await Expect(details.GetByTestId("closed-notice")).ToContainTextAsync("Hand back 12.50 EUR in cash. Visit closed; the card is free again.");
+        await Expect(details.GetByRole(AriaRole.Button, new() { Name = "Top up" })).ToHaveCountAsync(0);
+        await Expect(details.GetByRole(AriaRole.Button, new() { Name = "Refund" })).ToHaveCountAsync(0);
         Assert.Equal(VisitStatus.Closed, await Host.DbAsync(db => db.Visits.Where(v => v.Id == arranged.VisitId).Select(v => v.Status).SingleAsync()));
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Shift" }).ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Close the shift…" }).ClickAsync();
-        await Expect(wizard.GetByText("No active visit and no pour waiting for its sync.")).ToBeVisibleAsync();
+        await Expect(wizard.GetByText("No active visit and no pour waiting for its sync.")).ToBeVisibleAsync(new() { Timeout = 3000 });
+        await details.GetByRole(AriaRole.Button, new() { Name = "Close details" }).ClickAsync();
         await wizard.GetByRole(AriaRole.Button, new() { Name = "Next" }).ClickAsync();
 
         var critical = wizard.GetByTestId("wizard-alert").Filter(new() { HasText = "04DEAD" });

@@ -48,7 +48,12 @@ public class TapRoomDbContext(DbContextOptions<TapRoomDbContext> options) : DbCo
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.Currency).HasMaxLength(3);
             e.Property(x => x.TimeZone).HasMaxLength(64);
-            e.OwnsOne(x => x.Policies, p => p.ToTable("Locations"));
+            e.OwnsOne(x => x.Policies, p =>
+            {
+                p.ToTable("Locations");
+                // Added after the first release: existing rows get the default (off) from the column.
+                p.Property(x => x.DeskMoneyWithoutOpenShift).HasDefaultValue(false);
+            });
         });
 
         b.Entity<StaffUser>(e =>

@@ -25,6 +25,11 @@ public class LocationPolicies
     public int LateSyncTolerancePercent { get; set; } = 5;
     public int LegalAge { get; set; } = 18;
     public bool PouringRequiresOpenShift { get; set; } = true;
+    /// <summary>
+    /// Whether the desk may top up and refund while no shift is open (off by default). Money moved then is listed in
+    /// the next shift's report, so none escapes a report either way.
+    /// </summary>
+    public bool DeskMoneyWithoutOpenShift { get; set; }
     public int KegWarningPercent { get; set; } = 15;
     public int KegCriticalPercent { get; set; } = 5;
     public int ControllerHeartbeatTimeoutSeconds { get; set; } = 30;

@@ -52,4 +52,6 @@ public class LedgerEntry
     public required string Actor { get; set; }
     public string? Comment { get; set; }
     public DateTime At { get; set; }
+    /// <summary>How the guest paid (top-up) or was paid (refund); null for pour charges and adjustments.</summary>
+    public PaymentMethod? PaymentMethod { get; set; }
 }

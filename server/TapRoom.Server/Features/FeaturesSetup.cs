@@ -8,6 +8,7 @@ using TapRoom.Server.Features.Health;
 using TapRoom.Server.Features.Shifts;
 using TapRoom.Server.Features.Pos;
 using TapRoom.Server.Features.Kegs;
+using TapRoom.Server.Features.Locations;
 using TapRoom.Server.Features.LostCards;
 using TapRoom.Server.Features.Pours;
 using TapRoom.Server.Features.Taps;
@@ -57,6 +58,7 @@ public static class FeaturesSetup
         Visits.VisitEndpoints.MapVisitEndpoints(app);
         Audit.AuditEndpoints.MapAuditEndpoints(app);
         app.MapShiftEndpoints();
+        app.MapLocationEndpoints();
         app.MapPosEndpoints();
         app.MapBeerTypeEndpoints();
         app.MapTapEndpoints();

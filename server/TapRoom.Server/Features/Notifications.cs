@@ -25,3 +25,6 @@ public sealed record CardRemovedNotification(CardRemovedMessage Message) : INoti
 
 /// <summary>A controller's settings changed (calibration): it should be sent <c>ConfigChanged</c>.</summary>
 public sealed record ControllerConfigChangedNotification(Guid ControllerId) : INotification;
+
+/// <summary>A tap refused a card (AuthorizePour's deny branch): dashboards show it on the tap card.</summary>
+public sealed record PourDeniedNotification(Guid TapId, DenyReason Reason, string Message, string CardUid, Guid? VisitId, string? GuestName, DateTime At) : INotification;

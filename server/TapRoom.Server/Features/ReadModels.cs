@@ -69,7 +69,14 @@ public static class ReadModels
         alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
             a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
             a.ResolvedAt, a.ResolvedBy, a.ResolveComment,
-            now != null && db.AlertMutes.Any(m => m.Type == a.Type && m.SubjectType == a.SubjectType && m.SubjectId == a.SubjectId && m.Until > now)));
+            now != null && db.AlertMutes.Any(m => m.Type == a.Type && m.SubjectType == a.SubjectType && m.SubjectId == a.SubjectId && m.Until > now),
+            // The subject by its name today (a renamed tap shows its new name), not as the message captured it.
+            a.SubjectType == "tap" ? db.Taps.Where(t => t.Id == a.SubjectId).Select(t => t.Name).FirstOrDefault()
+            : a.SubjectType == "keg" ? db.Kegs.Where(k => k.Id == a.SubjectId).Select(k => k.BeerType!.Name + " keg").FirstOrDefault()
+            : a.SubjectType == "visit" ? db.Visits.Where(v => v.Id == a.SubjectId).Select(v => v.Guest!.Name).FirstOrDefault()
+            : a.SubjectType == "controller" ? db.Controllers.Where(c => c.Id == a.SubjectId).Select(c => c.Name).FirstOrDefault()
+            : a.SubjectType == "card" ? db.Cards.Where(c => c.Id == a.SubjectId).Select(c => "card " + c.Uid).FirstOrDefault()
+            : null));
 
     public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);
 

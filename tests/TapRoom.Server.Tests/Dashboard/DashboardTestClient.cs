@@ -32,8 +32,9 @@ public sealed class DashboardTestClient : IAsyncDisposable
 
     public IReadOnlyList<(string Target, JsonElement Argument)> Pushes => _pushes.ToArray();
 
-    /// <summary>The server closed the connection (or it failed).</summary>
-    public bool IsClosed => _receiving.IsCompleted;
+    /// <summary>The server closed the connection (or it failed): the client is no longer connected (it may be trying to
+    /// reconnect, which a signed-out cookie cannot).</summary>
+    public bool IsClosed => _connection.State != HubConnectionState.Connected;
 
     public static async Task<DashboardTestClient> ConnectAsync(Uri baseAddress, CookieContainer cookies)
     {

@@ -19,6 +19,8 @@ public sealed class DeskHostFixture : IAsyncLifetime
         Host = await TapRoomHost.StartAsync();
         Staff = await Host.SignInAsAsync(StaffRole.Staff);
         Manager = await Host.SignInAsAsync(StaffRole.Manager);
+        // The desk moves money only while a shift is open (the location's default policy).
+        await HttpAssert.OkAsync<ShiftDto>(await Manager.PostAsJsonAsync("/api/shifts", new { }, TapRoomHost.Json));
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,10 @@
 // TypeScript mirrors of shared-contracts/TapRoom.Contracts (the single source). Enum values are snake_case strings,
 // times ISO-8601 UTC strings, money JSON numbers, volumes whole millilitres. Optional fields are omitted when null.
 
+export type DenyReason =
+  | 'unknown_card' | 'card_lost' | 'card_inactive' | 'no_active_visit' | 'card_in_use' | 'tap_not_active' | 'out_of_keg'
+  | 'insufficient_balance' | 'visit_limit_reached' | 'age_restricted' | 'no_open_shift' | 'tap_not_assigned' | 'guest_blocked'
+
 export type TapStatus = 'active' | 'locked' | 'cleaning' | 'processing_sync' | 'out_of_keg'
 export type KegStatus = 'warehouse' | 'connected' | 'empty' | 'returned'
 export type VisitStatus = 'active' | 'closed'
@@ -84,6 +88,67 @@ export interface LedgerEntryDto {
   actor: string
   comment?: string | null
   at: string
+  paymentMethod?: PaymentMethod | null
+}
+
+export type PaymentMethod = 'cash' | 'card'
+
+export interface PaymentSplit { topUps: number; topUpCount: number; refunds: number; refundCount: number }
+
+export interface LocationPoliciesDto {
+  pouringRequiresOpenShift: boolean
+  deskMoneyWithoutOpenShift: boolean
+  visitVolumeLimitMl: number
+  perPourCapMl: number
+  [policy: string]: number | boolean
+}
+
+/** GET /api/location. */
+export interface LocationDto {
+  id: string
+  name: string
+  currency: string
+  timeZone: string
+  policies: LocationPoliciesDto
+}
+
+/** A tap refused a card (dashboard push PourDenied). */
+export interface PourDeniedPush {
+  tapId: string
+  tapName?: string | null
+  reason: DenyReason
+  message: string
+  cardUid: string
+  visitId?: string | null
+  guestName?: string | null
+  at: string
+}
+
+export interface CloseAllVisitLine {
+  visitId: string
+  guestName: string
+  cardUid?: string | null
+  refund: number
+  skipReason?: string | null
+  skipMessage?: string | null
+}
+
+/** GET /api/visits/close-all. */
+export interface CloseAllVisitsPreviewDto {
+  count: number
+  totalRefund: number
+  currency: string
+  visits: CloseAllVisitLine[]
+}
+
+/** POST /api/visits/close-all. */
+export interface CloseAllVisitsResult {
+  closedCount: number
+  totalRefunded: number
+  currency: string
+  closed: CloseAllVisitLine[]
+  skipped: CloseAllVisitLine[]
+  at: string
 }
 
 /** A pour as listed with a visit (GET /api/visits/{id}). */
@@ -139,6 +204,8 @@ export interface AlertDto {
   resolvedBy?: string | null
   resolveComment?: string | null
   muted?: boolean
+  /** The subject by its current name (tap, keg's beer, visit's guest, controller, card UID). */
+  subjectName?: string | null
 }
 
 export interface ShiftMemberDto {
@@ -289,6 +356,8 @@ export interface PosOutboxEntryDto {
   visitId?: string | null
   ledgerEntryId?: string | null
   payload?: unknown
+  /** The guest of the entry's visit (list only). */
+  guestName?: string | null
 }
 
 export interface ShiftBlockerDto {
@@ -324,7 +393,13 @@ export interface ShiftReportDto {
     byTap: { tapId: string; tapNumber: number; tapName: string; pours: number; volumeMl: number; revenue: number }[]
     byBeer: { beerTypeId: string; beerName: string; pours: number; volumeMl: number; revenue: number }[]
   }
-  money: { topUps: number; topUpCount: number; refunds: number; refundCount: number; net: number; revenue: number; adjustments: number }
+  money: {
+    topUps: number; topUpCount: number; refunds: number; refundCount: number; net: number; revenue: number; adjustments: number
+    cash?: PaymentSplit; card?: PaymentSplit
+    outsideShift?: { from?: string | null; topUps: number; refunds: number; cashNet: number; count: number }
+    cashExpectedInDrawer?: number
+    handledBy?: { name: string; topUps: number; topUpCount: number; refunds: number; refundCount: number; onShift: boolean }[]
+  }
   exceptions: { manualReconciles: number; forceUnlocks: number; lateSyncMismatches: number }
   kegs: { connected: number; emptied: number }
   alerts: {
@@ -354,6 +429,10 @@ export interface AuditEventDto {
   subjectType: string
   subjectId?: string | null
   details?: unknown
+  /** The subject by name: the guest, "Kim's visit", the tap, "Pils keg #1a2b3c4d", "card 04A1…", a staff member. */
+  subjectName?: string | null
+  /** The details in words, ids replaced by names. */
+  summary?: string | null
 }
 
 // ---- Dashboard hub pushes (IDashboardClient) ----
@@ -394,11 +473,12 @@ export interface DashboardPushes {
   SyncQueueChanged: SyncQueueChangedMessage
   CardRead: CardPresentedMessage
   CardRemoved: CardRemovedMessage
+  PourDenied: PourDeniedPush
 }
 
 export const dashboardPushNames: (keyof DashboardPushes)[] = [
   'TapUpdated', 'PourProgress', 'AlertRaised', 'AlertUpdated', 'VisitUpdated', 'KegUpdated', 'ShiftUpdated',
-  'ControllerStatusChanged', 'SyncQueueChanged', 'CardRead', 'CardRemoved',
+  'ControllerStatusChanged', 'SyncQueueChanged', 'CardRead', 'CardRemoved', 'PourDenied',
 ]
 
 export interface ProblemDetails {

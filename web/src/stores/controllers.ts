@@ -41,8 +41,19 @@ export const useControllersStore = defineStore('controllers', () => {
     }
   }
 
+  /** Revokes the controller's key: its connection is dropped and it is refused from now on (POST /api/controllers/{id}/revoke). */
+  async function revoke(id: string): Promise<true | ApiError> {
+    try {
+      await http.post(`/api/controllers/${id}/revoke`)
+      await load()
+      return true
+    } catch (e) {
+      return toApiError(e)
+    }
+  }
+
   return {
-    byId, list, offlineCount, status: live.status, error: live.error, refreshing: live.refreshing,
+    byId, list, offlineCount, revoke, status: live.status, error: live.error, refreshing: live.refreshing,
     load, ensureLoaded, register,
     onControllerStatusChanged: (c: ControllerStatusDto) => live.push(() => applyStatus(c)),
   }

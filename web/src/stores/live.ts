@@ -6,6 +6,7 @@ import { useAlertsStore } from './alerts'
 import { useControllersStore } from './controllers'
 import { useDeskStore } from './desk'
 import { useKegsStore } from './kegs'
+import { useLocationStore } from './location'
 import { useSessionStore } from './session'
 import { useShiftStore } from './shift'
 import { useSyncStore } from './sync'
@@ -56,6 +57,7 @@ export const useLiveStore = defineStore('live', () => {
       SyncQueueChanged: sync.onSyncQueueChanged,
       CardRead: desk.onCardRead,
       CardRemoved: desk.onCardRemoved,
+      PourDenied: taps.onPourDenied,
     }
     for (const name of Object.keys(handlers) as (keyof DashboardPushes)[]) {
       conn.on(name, handlers[name] as (payload: unknown) => void)
@@ -71,6 +73,7 @@ export const useLiveStore = defineStore('live', () => {
       useSyncStore().load(),
       useControllersStore().load(),
       useShiftStore().load(),
+      useLocationStore().load(),
       ...(useKegsStore().status === 'idle' ? [] : [useKegsStore().load()]),
     ])
   }

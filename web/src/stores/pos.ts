@@ -41,21 +41,34 @@ export const usePosStore = defineStore('pos', () => {
     )
   }
 
-  function ensureLoaded() {
-    if (live.status.value === 'idle') void load()
-  }
-
   async function retry(id: number) {
     const r = await attempt(() => http.post<PosOutboxEntryDto>(`/api/pos/outbox/${id}/retry`))
-    if (r.ok) byId.value.set(r.value.id, r.value)
+    if (r.ok) byId.value.set(r.value.id, { ...r.value, guestName: r.value.guestName ?? byId.value.get(r.value.id)?.guestName })
     return r
   }
 
   async function markDone(id: number, comment: string) {
     const r = await attempt(() => http.post<PosOutboxEntryDto>(`/api/pos/outbox/${id}/mark-done`, { comment }))
-    if (r.ok) byId.value.set(r.value.id, r.value)
+    if (r.ok) byId.value.set(r.value.id, { ...r.value, guestName: r.value.guestName ?? byId.value.get(r.value.id)?.guestName })
     return r
   }
 
-  return { byId, all, byQueue, status: live.status, error: live.error, refreshing: live.refreshing, load, ensureLoaded, retry, markDone }
+  /** Deliveries that failed or gave up: the nav shows them as a badge. */
+  const failingCount = computed(() => byQueue.value.failed.length + byQueue.value.dead.length)
+
+  // The outbox has no push of its own (deliveries happen in a background job): re-read it every few seconds while
+  // signed in, so the POS view and the nav badge stay live.
+  let timer: ReturnType<typeof setInterval> | undefined
+  function ensureLoaded() {
+    if (live.status.value === 'idle') void load()
+    timer ??= setInterval(() => {
+      if (live.status.value !== 'loading') void load()
+    }, 10_000)
+  }
+  function stopPolling() {
+    if (timer) clearInterval(timer)
+    timer = undefined
+  }
+
+  return { byId, all, byQueue, failingCount, stopPolling, status: live.status, error: live.error, refreshing: live.refreshing, load, ensureLoaded, retry, markDone }
 })

@@ -78,6 +78,8 @@ export const useShiftStore = defineStore('shift', () => {
   const leave = (shiftId: string, staffUserId: string) => run(() => http.post<ShiftDto>(`/api/shifts/${shiftId}/members/${staffUserId}/leave`))
   const closeCheck = (shiftId: string) => attempt(() => http.get<ShiftCloseCheckDto>(`/api/shifts/${shiftId}/close-check`))
   const report = (shiftId: string) => attempt(() => http.get<ShiftReportDto>(`/api/shifts/${shiftId}/report`))
+  /** Past shifts, newest first (GET /api/shifts): reachable whether or not a shift is open. */
+  const history = (take = 30) => attempt(() => http.get<ShiftDto[]>(`/api/shifts?take=${take}`))
 
   async function close(shiftId: string, equipmentConfirmed: string[], comment?: string) {
     const r = await attempt(() => http.post<ShiftReportDto>(`/api/shifts/${shiftId}/close`, { equipmentConfirmed, comment: comment || undefined }))
@@ -89,7 +91,7 @@ export const useShiftStore = defineStore('shift', () => {
 
   return {
     current, isOpen, present, amOnShift, status: live.status, error: live.error,
-    load, ensureLoaded, open, join, leave, closeCheck, close, report,
+    load, ensureLoaded, open, join, leave, closeCheck, close, report, history,
     onShiftUpdated: (s: ShiftDto) => live.push(() => applyShift(s)),
   }
 })

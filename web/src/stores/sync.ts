@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { http } from '../api/http'
 import type { PendingSyncDto, PendingSyncPourDto, PourProgressPush, SyncQueueChangedMessage } from '../api/types'
 import { debounce, useLiveLoad } from './liveLoad'
@@ -36,8 +36,11 @@ export const useSyncStore = defineStore('sync', () => {
     pours.value[index] = { ...pours.value[index]!, volumeMl: p.volumeMl, lastProgressAt: p.at }
   }
 
+  /** One number for the nav badge and the Sync view: the pours listed once loaded, the pushed count before. */
+  const badgeCount = computed(() => (live.status.value === 'ready' ? pours.value.length : pendingSyncCount.value ?? 0))
+
   return {
-    pendingSyncCount, pours, status: live.status, error: live.error, refreshing: live.refreshing,
+    pendingSyncCount, pours, badgeCount, status: live.status, error: live.error, refreshing: live.refreshing,
     load, ensureLoaded,
     onSyncQueueChanged: (m: SyncQueueChangedMessage) => live.push(() => applyCount(m)),
     onPourProgress: (p: PourProgressPush) => live.push(() => applyProgress(p)),

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { http, toApiError } from '../api/http'
-import type { ControllerStatusDto, KegDto, PourProgressPush, TapDto, TapStatus } from '../api/types'
+import type { ControllerStatusDto, KegDto, PourDeniedPush, PourProgressPush, TapDto, TapStatus } from '../api/types'
 import { debounce, useLiveLoad } from './liveLoad'
 import { useVisitsStore } from './visits'
 
@@ -20,6 +20,37 @@ export const tapStatusExplanations: Record<string, string> = {
   network_error: 'The server could not be reached; try again.',
 }
 
+/** What staff should do about a denial, by reason: shown on the tap card under the reason. */
+export const denialAdvice: Record<string, string> = {
+  insufficient_balance: 'Balance too low: top up at the desk.',
+  card_in_use: 'The card is pouring on another tap: finish there first.',
+  card_lost: 'Card reported lost: keep the card and call a manager.',
+  visit_limit_reached: 'Visit volume limit reached: raise the limit only if the guest may drink more.',
+  no_open_shift: 'No shift is open: a manager opens the shift.',
+  unknown_card: 'This card was never issued: issue it at the desk.',
+  card_inactive: 'This card is not in a visit: issue it at the desk.',
+  no_active_visit: 'No open visit for this card: open one at the desk.',
+  tap_not_active: 'This tap is locked, cleaning or busy: set it back to active.',
+  out_of_keg: 'The keg is empty: connect a new keg (Kegs view).',
+  age_restricted: 'The guest is under age: only non-alcoholic beer.',
+  guest_blocked: 'The guest is blocked: see a manager.',
+  tap_not_assigned: 'The tap is not assigned to this controller: check the controller set-up.',
+}
+
+/** How long a denial stays on its tap card. */
+export const denialShownMs = 10_000
+
+/** A pour that ended, for the recent-pours feed (newest first). */
+export interface RecentPour {
+  pourSessionId: string
+  tapId: string
+  tapName: string
+  guestName: string
+  visitId: string
+  volumeMl: number
+  endedAt: string
+}
+
 export const useTapsStore = defineStore('taps', () => {
   const byId = ref(new Map<string, TapDto>())
   const live = useLiveLoad()
@@ -27,6 +58,37 @@ export const useTapsStore = defineStore('taps', () => {
   const endedPours = new Set<string>()
   /** Highest progress seen per pour: volumes only rise, so a lower or equal one is late or repeated. */
   const progress = new Map<string, number>()
+
+  /** The latest denial per tap, until it expires (about 10 s). */
+  const denials = ref(new Map<string, PourDeniedPush>())
+  const denialTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Pours that ended while this dashboard watched, newest first (at most 20). */
+  const recentPours = ref<RecentPour[]>([])
+
+  function applyDenial(d: PourDeniedPush) {
+    const shown = denials.value.get(d.tapId)
+    if (shown && shown.at > d.at) return
+    denials.value.set(d.tapId, d)
+    const timer = denialTimers.get(d.tapId)
+    if (timer) clearTimeout(timer)
+    denialTimers.set(d.tapId, setTimeout(() => dismissDenial(d.tapId, d.at), denialShownMs))
+  }
+
+  function dismissDenial(tapId: string, at?: string) {
+    const shown = denials.value.get(tapId)
+    if (!shown || (at && shown.at !== at)) return
+    denials.value.delete(tapId)
+    denialTimers.delete(tapId)
+  }
+
+  function recordEnded(tap: TapDto, pour: NonNullable<TapDto['activePour']>) {
+    if (recentPours.value.some((p) => p.pourSessionId === pour.pourSessionId)) return
+    const volumeMl = Math.max(pour.volumeMl, progress.get(pour.pourSessionId) ?? 0)
+    recentPours.value = [
+      { pourSessionId: pour.pourSessionId, tapId: tap.id, tapName: tap.name, guestName: pour.guestName, visitId: pour.visitId, volumeMl, endedAt: new Date().toISOString() },
+      ...recentPours.value,
+    ].slice(0, 20)
+  }
 
   const list = computed(() => [...byId.value.values()].sort((a, b) => a.number - b.number || a.name.localeCompare(b.name)))
   const pouringCount = computed(() => list.value.filter((t) => t.activePour).length)
@@ -58,7 +120,12 @@ export const useTapsStore = defineStore('taps', () => {
     const previous = byId.value.get(tap.id)
     if (tap.activePour && endedPours.has(tap.activePour.pourSessionId)) return
     const before = previous?.activePour
-    if (before && before.pourSessionId !== tap.activePour?.pourSessionId) endedPours.add(before.pourSessionId)
+    if (before && before.pourSessionId !== tap.activePour?.pourSessionId) {
+      endedPours.add(before.pourSessionId)
+      if (previous) recordEnded(previous, before)
+    }
+    // A pour starting on the tap answers the card: its denial is over.
+    if (tap.activePour && !before) dismissDenial(tap.id)
     byId.value.set(tap.id, withBestVolume(tap))
   }
 
@@ -125,11 +192,13 @@ export const useTapsStore = defineStore('taps', () => {
   }
 
   return {
-    byId, list, pouringCount, status: live.status, error: live.error, refreshing: live.refreshing, changing, actionError,
+    byId, list, pouringCount, denials, recentPours, dismissDenial, status: live.status, error: live.error, refreshing: live.refreshing, changing, actionError,
     load, ensureLoaded, setStatus,
     onTapUpdated: (t: TapDto) => live.push(() => applyTap(t)),
     onPourProgress: (p: PourProgressPush) => live.push(() => applyPourProgress(p)),
     onKegUpdated: (k: KegDto) => live.push(() => applyKeg(k)),
     onControllerStatusChanged: (c: ControllerStatusDto) => live.push(() => applyController(c)),
+    /** Denials are events, not state: applied at once, never held back by a reload. */
+    onPourDenied: (d: PourDeniedPush) => applyDenial(d),
   }
 })

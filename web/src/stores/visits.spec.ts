@@ -47,7 +47,7 @@ describe('visits store', () => {
       'GET /api/visits?status=active': [visit()],
       'POST /api/visits/visit-1/force-unlock': problem(403, 'forbidden', 'Not allowed for your role.'),
       'POST /api/visits/visit-1/top-up': (_url: string, init?: RequestInit) => {
-        expect(JSON.parse(String(init?.body))).toEqual({ amount: 10, comment: 'cash' })
+        expect(JSON.parse(String(init?.body))).toEqual({ amount: 10, paymentMethod: 'card', comment: 'at the bar' })
         return { visitId: 'visit-1', ledgerEntryId: 'l-2', kind: 'top_up', amount: 10, balance: 30 }
       },
       'GET /api/visits/visit-1': { visit: visit({ balance: 30 }), ledger: [], pours: [] },
@@ -57,7 +57,7 @@ describe('visits store', () => {
     const refused = await visits.forceUnlock('visit-1', 'stuck')
     expect(refused.ok).toBe(false)
     if (!refused.ok) expect(refused.error.code).toBe('forbidden')
-    expect((await visits.topUp('visit-1', 10, 'cash')).ok).toBe(true)
+    expect((await visits.topUp('visit-1', 10, 'card', 'at the bar')).ok).toBe(true)
     expect(visits.active[0]!.balance).toBe(30)
   })
 })

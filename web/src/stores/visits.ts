@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { http, toApiError, ApiError } from '../api/http'
-import type { VisitDetailDto, VisitSummaryDto } from '../api/types'
+import type { CloseAllVisitsPreviewDto, CloseAllVisitsResult, PaymentMethod, VisitDetailDto, VisitSummaryDto } from '../api/types'
 import { useLiveLoad } from './liveLoad'
 
 /** Plain words for every refusal of top-up, refund and close (docs/API_REFERENCE.md, "Visits"). */
@@ -15,6 +15,27 @@ export const visitActionExplanations: Record<string, string> = {
   not_found: 'This visit no longer exists.',
   forbidden: 'Your role may not do this.',
   network_error: 'The server could not be reached; try again.',
+  no_open_shift: 'No shift is open, so the desk takes and gives back no money. A manager opens the shift first (banner at the top).',
+  limit_not_higher: 'The new limit must be higher than the current one.',
+  idempotency_key_reused: 'This close was already sent with other settings; start again.',
+}
+
+/** A visit within this share of its volume limit is marked "near limit". */
+export const nearLimitShare = 0.8
+
+export function nearLimit(v: Pick<VisitSummaryDto, 'pouredVolumeMl' | 'volumeLimitMl'>): boolean {
+  return v.volumeLimitMl > 0 && v.pouredVolumeMl >= v.volumeLimitMl * nearLimitShare
+}
+
+export function limitReached(v: Pick<VisitSummaryDto, 'pouredVolumeMl' | 'volumeLimitMl'>): boolean {
+  return v.volumeLimitMl > 0 && v.pouredVolumeMl >= v.volumeLimitMl
+}
+
+/** Searches closed (or all) visits: by guest or card, one guest, a day range (GET /api/visits). */
+export function searchVisits(query: { status?: 'active' | 'closed'; search?: string; guestId?: string; from?: string; to?: string }) {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) if (v) params.set(k, v)
+  return http.get<VisitSummaryDto[]>(`/api/visits?${params}`)
 }
 
 export const useVisitsStore = defineStore('visits', () => {
@@ -69,26 +90,63 @@ export const useVisitsStore = defineStore('visits', () => {
   }
 
   /** Runs a visit action, then re-reads the visit so the list shows the committed result (the push may come later). */
-  async function act(visitId: string, action: string, body: unknown): Promise<{ ok: true } | { ok: false; error: ApiError }> {
+  async function act<T = unknown>(visitId: string, action: string, body: unknown, done?: (value: T) => void): Promise<{ ok: true; value: T } | { ok: false; error: ApiError }> {
+    let value: T
     try {
-      await http.post(`/api/visits/${visitId}/${action}`, body)
+      value = await http.post<T>(`/api/visits/${visitId}/${action}`, body)
     } catch (e) {
       return { ok: false, error: toApiError(e) }
     }
+    done?.(value)
     try {
       await detail(visitId)
     } catch {
       // The action succeeded; the push or the next reload will show it.
     }
-    return { ok: true }
+    return { ok: true, value }
+  }
+
+  /**
+   * What the desk said when it closed a visit ("Hand back 12.50 EUR in cash …"), by visit. Kept here, not in the form
+   * that closed it: that form goes away with the visit as soon as the close is read back.
+   */
+  const closedNotes = ref(new Map<string, { guestId: string; text: string }>())
+  function noteClosed(visitId: string, guestId: string, text: string) {
+    closedNotes.value.set(visitId, { guestId, text })
+  }
+
+  const closeAllPreview = () => http.get<CloseAllVisitsPreviewDto>('/api/visits/close-all')
+
+  /** One action for every active visit; the key makes a retry (a lost answer, a double click) return the first result. */
+  async function closeAll(idempotencyKey: string, paymentMethod: PaymentMethod = 'cash') {
+    try {
+      const result = await http.post<CloseAllVisitsResult>('/api/visits/close-all', { idempotencyKey, paymentMethod })
+      for (const c of result.closed) {
+        const v = byId.value.get(c.visitId)
+        if (v) applyVisit({ ...v, status: 'closed', balance: 0, activeTapId: null, closedAt: result.at })
+      }
+      return { ok: true as const, value: result }
+    } catch (e) {
+      return { ok: false as const, error: toApiError(e) }
+    }
   }
 
   return {
     byId, active, lockedCount, status: live.status, error: live.error, refreshing: live.refreshing,
     load, ensureLoaded, nameOf, detail,
-    topUp: (id: string, amount: number, comment?: string) => act(id, 'top-up', { amount, comment: comment || undefined }),
-    refund: (id: string, amount: number, comment?: string) => act(id, 'refund', { amount, comment: comment || undefined }),
-    close: (id: string, reason?: string) => act(id, 'close', { reason: reason || undefined, refundRemaining: true }),
+    topUp: (id: string, amount: number, paymentMethod: PaymentMethod = 'cash', comment?: string) =>
+      act(id, 'top-up', { amount, paymentMethod, comment: comment || undefined }),
+    refund: (id: string, amount: number, paymentMethod: PaymentMethod = 'cash', comment?: string) =>
+      act(id, 'refund', { amount, paymentMethod, comment: comment || undefined }),
+    close: (id: string, paymentMethod: PaymentMethod = 'cash', reason?: string, note?: (refunded: number) => string) => {
+      // Read before the request: the VisitUpdated push of the close may drop the visit from the list before the answer.
+      const guestId = byId.value.get(id)?.guestId
+      return act<{ refundedAmount: number; remainingBalance: number }>(id, 'close', { reason: reason || undefined, refundRemaining: true, paymentMethod },
+        (r) => {
+          if (note && guestId) noteClosed(id, guestId, note(r.refundedAmount))
+        })
+    },
+    closeAllPreview, closeAll, closedNotes, noteClosed,
     raiseLimit: (id: string, volumeLimitMl: number, comment: string) => act(id, 'raise-limit', { volumeLimitMl, comment }),
     reconcile: (id: string, pourSessionId: string, volumeMl: number, comment: string) =>
       act(id, 'reconcile-pour', { pourSessionId, volumeMl, comment }),

@@ -447,6 +447,10 @@ namespace TapRoom.Server.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PaymentMethod")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("PourSessionId")
                         .HasColumnType("TEXT");
 
@@ -1035,6 +1039,11 @@ namespace TapRoom.Server.Data.Migrations
 
                             b1.Property<int>("ControllerHeartbeatTimeoutSeconds")
                                 .HasColumnType("INTEGER");
+
+                            b1.Property<bool>("DeskMoneyWithoutOpenShift")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("INTEGER")
+                                .HasDefaultValue(false);
 
                             b1.Property<int>("FlowIdleTimeoutMs")
                                 .HasColumnType("INTEGER");

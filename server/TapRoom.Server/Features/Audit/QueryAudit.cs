@@ -55,8 +55,10 @@ public static class QueryAudit
             if (request.From is { } from) { var f = from.ToUniversalTime(); q = q.Where(e => e.At >= f); }
             if (request.To is { } to) { var t = to.ToUniversalTime(); q = q.Where(e => e.At < t); }
             var rows = await q.OrderByDescending(e => e.Id).Take(request.Limit ?? DefaultLimit).ToListAsync(cancellationToken);
+            var names = new AuditNames(db);
+            await names.LoadAsync(rows.Select(e => (e.SubjectId, e.DetailsJson)).ToList(), cancellationToken);
             return rows.Select(e => new AuditEventDto(e.Id, e.At, e.ActorType, e.ActorId, e.ActorName, e.Action, e.SubjectType, e.SubjectId,
-                JsonDocument.Parse(e.DetailsJson).RootElement.Clone())).ToList();
+                JsonDocument.Parse(e.DetailsJson).RootElement.Clone(), names.NameOf(e.SubjectId), names.Describe(e.DetailsJson))).ToList();
         }
     }
 }

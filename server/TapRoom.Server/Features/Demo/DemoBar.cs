@@ -63,7 +63,7 @@ public sealed class DemoBar(
             MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
             PulsesPerLiter = pulsesPerLiter,
             Screen = new ControllerAgent.Screen.ScreenSettings { Urls = demoOptions.ScreenUrls },
-            Loggers = loggers,
+            Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
             Started = host =>
             {
                 ScreenAddresses = host.ScreenServer?.Addresses ?? [];

@@ -44,6 +44,10 @@ public static class DemoSeeder
             controller.ApiKeyPrefix = apiKey[..8];
             controller.RevokedAt = null;
             audit.Record(AuditActions.ControllerRegistered, "controller", controller.Id, new { reason = "demo key rotated at start" });
+            // A manager may have closed the shift (and the visits) last time: a new night starts with a new shift
+            // and new visits for the demo guests, so the bar pours again.
+            await EnsureOpenShiftAsync(db, audit, location, now, ct);
+            await EnsureGuestVisitsAsync(db, audit, pos, location, now, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return new DemoController(controller.Id, apiKey, controller.Taps.OrderBy(t => t.Number).Select(t => t.Id).ToList(), GuestCardUids);
@@ -128,17 +132,48 @@ public static class DemoSeeder
             audit.Record(AuditActions.VisitToppedUp, "visit", visit.Id, new { amount = topUp.Amount, demo = true });
         }
 
-        if (!await db.Shifts.AnyAsync(s => s.Status == ShiftStatus.Open, ct))
-        {
-            var manager = db.StaffUsers.Local.FirstOrDefault(u => u.Login == ManagerLogin) ?? await db.StaffUsers.FirstAsync(u => u.Login == ManagerLogin, ct);
-            var shift = new Shift { Id = Guid.NewGuid(), LocationId = location.Id, OpenedAt = now.AddHours(-1), OpenedBy = manager.Name };
-            shift.Members.Add(new ShiftMember { Id = Guid.NewGuid(), ShiftId = shift.Id, StaffUserId = manager.Id, Role = StaffRole.Manager, JoinedAt = shift.OpenedAt });
-            db.Shifts.Add(shift);
-            audit.Record(AuditActions.ShiftOpened, "shift", shift.Id, new { demo = true });
-        }
+        await EnsureOpenShiftAsync(db, audit, location, now, ct);
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new DemoController(controller.Id, apiKey, taps.Select(t => t.Id).ToList(), GuestCardUids);
+    }
+
+    private static async Task EnsureOpenShiftAsync(TapRoomDbContext db, AuditTrail audit, Location location, DateTime now, CancellationToken ct)
+    {
+        if (await db.Shifts.AnyAsync(s => s.Status == ShiftStatus.Open, ct)) return;
+        var manager = db.StaffUsers.Local.FirstOrDefault(u => u.Login == ManagerLogin) ?? await db.StaffUsers.FirstAsync(u => u.Login == ManagerLogin, ct);
+        var openedAt = await db.Shifts.AnyAsync(ct) ? now : now.AddHours(-1);
+        var shift = new Shift { Id = Guid.NewGuid(), LocationId = location.Id, OpenedAt = openedAt, OpenedBy = manager.Name };
+        shift.Members.Add(new ShiftMember { Id = Guid.NewGuid(), ShiftId = shift.Id, StaffUserId = manager.Id, Role = StaffRole.Manager, JoinedAt = shift.OpenedAt });
+        db.Shifts.Add(shift);
+        audit.Record(AuditActions.ShiftOpened, "shift", shift.Id, new { demo = true });
+    }
+
+    /// <summary>Every demo guest whose visit was closed gets a new visit on their card, with money on it.</summary>
+    private static async Task EnsureGuestVisitsAsync(TapRoomDbContext db, AuditTrail audit, PosOutboxWriter pos, Location location, DateTime now, CancellationToken ct)
+    {
+        foreach (var uid in GuestCardUids)
+        {
+            var card = await db.Cards.FirstOrDefaultAsync(c => c.Uid == uid, ct);
+            if (card is null || card.Status == CardStatus.Lost) continue;
+            if (await db.Visits.AnyAsync(v => v.CardId == card.Id && v.Status == VisitStatus.Active, ct)) continue;
+            var guest = await db.Guests.FirstOrDefaultAsync(g => g.Id == card.GuestId, ct)
+                ?? await db.Visits.Where(v => v.CardId == card.Id).OrderByDescending(v => v.OpenedAt).Select(v => v.Guest).FirstOrDefaultAsync(ct);
+            if (guest is null || await db.Visits.AnyAsync(v => v.GuestId == guest.Id && v.Status == VisitStatus.Active, ct)) continue;
+            card.Status = CardStatus.Active;
+            card.GuestId = guest.Id;
+            var visit = new Visit
+            {
+                Id = Guid.NewGuid(), LocationId = location.Id, GuestId = guest.Id, CardId = card.Id, OpenedAt = now,
+                OpenedBy = "demo", VolumeLimitMl = location.Policies.VisitVolumeLimitMl * 2,
+            };
+            var topUp = new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = 40m, Actor = "demo", At = now, PaymentMethod = PaymentMethod.Cash };
+            db.Visits.Add(visit);
+            db.Ledger.Add(topUp);
+            pos.Enqueue(PosOutboxKind.TopUp, visit, topUp, new { visitId = visit.Id, amount = topUp.Amount, paymentMethod = topUp.PaymentMethod, demo = true });
+            audit.Record(AuditActions.VisitOpened, "visit", visit.Id, new { guestId = guest.Id, cardUid = card.Uid, demo = true });
+            audit.Record(AuditActions.VisitToppedUp, "visit", visit.Id, new { amount = topUp.Amount, demo = true });
+        }
     }
 }

@@ -41,15 +41,21 @@ public static class ListPosOutbox
                 _ => q,
             };
             var rows = await q.OrderByDescending(e => e.Id).Take(request.Limit ?? 100).ToListAsync(cancellationToken);
-            return rows.Select(ToDto).ToList();
+            var visitIds = rows.Where(r => r.VisitId != null).Select(r => r.VisitId!.Value).Distinct().ToList();
+            var guests = await db.Visits.AsNoTracking().Where(v => visitIds.Contains(v.Id))
+                .Select(v => new { v.Id, v.Guest!.Name }).ToDictionaryAsync(v => v.Id, v => v.Name, cancellationToken);
+            return rows.Select(r => ToDto(r, r.VisitId is { } id ? guests.GetValueOrDefault(id) : null)).ToList();
         }
     }
 
-    public static PosOutboxEntryDto ToDto(PosOutboxEntry e)
+    public static PosOutboxEntryDto ToDto(PosOutboxEntry e) => ToDto(e, null);
+
+    /// <summary>The entry with the guest its visit belongs to, so staff see whose top-up or pour it is.</summary>
+    public static PosOutboxEntryDto ToDto(PosOutboxEntry e, string? guestName)
     {
         using var payload = JsonDocument.Parse(e.PayloadJson);
         return new PosOutboxEntryDto(e.Id, e.IdempotencyKey, e.Kind, e.Status, e.Attempts,
             e.Status == PosOutboxStatus.Pending ? e.NextAttemptAt : null, e.LastError, e.CreatedAt, e.SentAt, e.VisitId, e.LedgerEntryId,
-            payload.RootElement.Clone());
+            payload.RootElement.Clone(), guestName);
     }
 }

@@ -156,6 +156,7 @@ public static class AuthorizePour
             {
                 audit.Record(AuditActions.PourDenied, "tap", request.TapId,
                     new { reason, message, cardUid = uid, requestId = request.RequestId, visitId = v?.Id });
+                events.Add(new PourDeniedNotification(request.TapId, reason, message, uid, v?.Id, v?.Guest?.Name, now));
                 return new AuthorizeResult(false, null, null, reason, message, v?.Guest?.Name, balanceNow);
             }
         }

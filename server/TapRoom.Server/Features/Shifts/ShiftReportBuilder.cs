@@ -32,9 +32,15 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
             await db.Visits.CountAsync(v => v.Status == VisitStatus.Active, ct));
 
         var ledger = await db.Ledger.AsNoTracking().Where(e => e.At >= from && e.At <= to)
-            .Select(e => new { e.Kind, e.Amount, e.PourSessionId }).ToListAsync(ct);
+            .Select(e => new { e.Kind, e.Amount, e.PourSessionId, e.PaymentMethod, e.Actor }).ToListAsync(ct);
         var charges = ledger.Where(e => e.Kind == LedgerKind.PourCharge).ToList();
-        var money = MoneyOf(ledger.Select(e => (e.Kind, e.Amount)).ToList());
+        var outsideFrom = await db.Shifts.AsNoTracking().Where(s => s.Id != shift.Id && s.ClosedAt != null && s.ClosedAt <= from)
+            .OrderByDescending(s => s.ClosedAt).Select(s => s.ClosedAt).FirstOrDefaultAsync(ct);
+        var outside = await db.Ledger.AsNoTracking()
+            .Where(e => (e.Kind == LedgerKind.TopUp || e.Kind == LedgerKind.Refund) && e.At < from && (outsideFrom == null || e.At > outsideFrom))
+            .Select(e => new { e.Kind, e.Amount, e.PaymentMethod }).ToListAsync(ct);
+        var money = MoneyOf(ledger.Select(e => new DeskMovement(e.Kind, e.Amount, e.PaymentMethod, e.Actor)).ToList(),
+            outside.Select(e => new DeskMovement(e.Kind, e.Amount, e.PaymentMethod, "")).ToList(), outsideFrom, names.Values.ToHashSet());
 
         var completed = await db.PourSessions.AsNoTracking()
             .Where(p => (p.SyncStatus == SyncStatus.Synced && (p.SyncedAt ?? p.EndedAt) >= from && (p.SyncedAt ?? p.EndedAt) <= to)
@@ -117,15 +123,34 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
             members, visits, pours, money, exceptions, kegReport, alerts, equipmentConfirmed, comment);
     }
 
-    private static ShiftReportMoney MoneyOf(List<(LedgerKind Kind, decimal Amount)> ledger)
+    private sealed record DeskMovement(LedgerKind Kind, decimal Amount, PaymentMethod? Method, string Actor)
+    {
+        public bool IsCash => Method is null or PaymentMethod.Cash;
+    }
+
+    private static ShiftReportMoney MoneyOf(List<DeskMovement> ledger, List<DeskMovement> outside, DateTime? outsideFrom, HashSet<string> memberNames)
     {
         var topUps = ledger.Where(e => e.Kind == LedgerKind.TopUp).ToList();
         var refunds = ledger.Where(e => e.Kind == LedgerKind.Refund).ToList();
         var topUpSum = topUps.Sum(e => e.Amount);
         var refundSum = -refunds.Sum(e => e.Amount);
+        ShiftReportPaymentSplit Split(bool cash) => new(
+            topUps.Where(e => e.IsCash == cash).Sum(e => e.Amount), topUps.Count(e => e.IsCash == cash),
+            -refunds.Where(e => e.IsCash == cash).Sum(e => e.Amount), refunds.Count(e => e.IsCash == cash));
+        var cashSplit = Split(true);
+        var outsideCash = outside.Where(e => e.IsCash).Sum(e => e.Amount);
+        var outsideShift = new ShiftReportOutsideShift(outsideFrom, outside.Where(e => e.Kind == LedgerKind.TopUp).Sum(e => e.Amount),
+            -outside.Where(e => e.Kind == LedgerKind.Refund).Sum(e => e.Amount), outsideCash, outside.Count);
+        var handledBy = topUps.Concat(refunds).GroupBy(e => e.Actor)
+            .Select(g => new ShiftReportMoneyHandler(g.Key,
+                g.Where(e => e.Kind == LedgerKind.TopUp).Sum(e => e.Amount), g.Count(e => e.Kind == LedgerKind.TopUp),
+                -g.Where(e => e.Kind == LedgerKind.Refund).Sum(e => e.Amount), g.Count(e => e.Kind == LedgerKind.Refund),
+                memberNames.Contains(g.Key)))
+            .OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
         return new ShiftReportMoney(topUpSum, topUps.Count, refundSum, refunds.Count, topUpSum - refundSum,
             -ledger.Where(e => e.Kind == LedgerKind.PourCharge).Sum(e => e.Amount),
-            ledger.Where(e => e.Kind == LedgerKind.Adjustment).Sum(e => e.Amount));
+            ledger.Where(e => e.Kind == LedgerKind.Adjustment).Sum(e => e.Amount),
+            cashSplit, Split(false), outsideShift, cashSplit.TopUps - cashSplit.Refunds + outsideCash, handledBy);
     }
 
     private static ShiftReportSeverityCounts Severities(IReadOnlyCollection<AlertSeverity> severities) =>

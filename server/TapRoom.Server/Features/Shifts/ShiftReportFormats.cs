@@ -5,7 +5,10 @@ using TapRoom.Contracts;
 
 namespace TapRoom.Server.Features.Shifts;
 
-/// <summary>The report as CSV (sections with headers, invariant culture, UTC times) and as a printable HTML page.</summary>
+/// <summary>
+/// The report as CSV (sections with headers, invariant culture, times in the venue's time zone with their UTC offset, the
+/// zone named in the header) and as a printable HTML page.
+/// </summary>
 public static class ShiftReportFormats
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -15,12 +18,20 @@ public static class ShiftReportFormats
 
     private static string M(decimal amount) => amount.ToString("0.00", Inv);
 
-    private static string T(DateTime? at) => at?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv) ?? "";
+    /// <summary>A UTC time as the venue's local time with its offset, e.g. <c>2026-11-21 20:00:00 +01:00</c>.</summary>
+    private static string T(DateTime? at, TimeZoneInfo zone)
+    {
+        if (at is null) return "";
+        var utc = DateTime.SpecifyKind(at.Value, DateTimeKind.Utc);
+        return new DateTimeOffset(utc).ToOffset(zone.GetUtcOffset(utc)).ToString("yyyy-MM-dd HH:mm:ss zzz", Inv);
+    }
 
     private static string E(AlertSeverity s) => TapRoomJson.EnumValue(s);
 
     public static string ToCsv(ShiftReportDto r)
     {
+        var zone = FindZone(r.TimeZone);
+        string T(DateTime? at) => ShiftReportFormats.T(at, zone);
         var sb = new StringBuilder();
         void Row(params object?[] cells) => sb.Append(string.Join(',', cells.Select(Cell))).Append("\r\n");
         void Section(string title, params string[] headers)
@@ -40,6 +51,7 @@ public static class ShiftReportFormats
         Row("Closed by", r.ClosedBy);
         Row("Period end", T(r.PeriodEnd));
         Row("Currency", r.Currency);
+        Row("Time zone", r.TimeZone);
         Row("Comment", r.Comment);
 
         Section("Members", "Name", "Role", "Joined at", "Left at");
@@ -60,6 +72,16 @@ public static class ShiftReportFormats
         Section("Money", "Top-ups", "Top-up count", "Refunds", "Refund count", "Net", "Revenue", "Adjustments");
         Row(M(r.Money.TopUps), r.Money.TopUpCount, M(r.Money.Refunds), r.Money.RefundCount, M(r.Money.Net), M(r.Money.Revenue), M(r.Money.Adjustments));
 
+        Section("Money by payment method", "Method", "Top-ups", "Top-up count", "Refunds", "Refund count");
+        Row("cash", M(r.Money.Cash.TopUps), r.Money.Cash.TopUpCount, M(r.Money.Cash.Refunds), r.Money.Cash.RefundCount);
+        Row("card", M(r.Money.Card.TopUps), r.Money.Card.TopUpCount, M(r.Money.Card.Refunds), r.Money.Card.RefundCount);
+
+        Section("Cash drawer", "Cash expected in the drawer", "Moved while no shift was open (count)", "Of which cash net");
+        Row(M(r.Money.CashExpectedInDrawer), r.Money.OutsideShift.Count, M(r.Money.OutsideShift.CashNet));
+
+        Section("Money handled by", "Name", "Top-ups", "Top-up count", "Refunds", "Refund count", "On the shift");
+        foreach (var h in r.Money.HandledBy) Row(h.Name, M(h.TopUps), h.TopUpCount, M(h.Refunds), h.RefundCount, h.OnShift ? "yes" : "no");
+
         Section("Exceptions", "Manual reconciles", "Force unlocks", "Late-sync mismatches");
         Row(r.Exceptions.ManualReconciles, r.Exceptions.ForceUnlocks, r.Exceptions.LateSyncMismatches);
 
@@ -73,7 +95,7 @@ public static class ShiftReportFormats
         foreach (var x in r.Exceptions.Mismatches) Row(x.PourSessionId, x.TapName, x.ReconciledVolumeMl, x.ControllerVolumeMl, T(x.At));
 
         Section("Kegs changed", "Keg", "Beer", "Tap", "Change", "At");
-        foreach (var k in r.Kegs.Changes) Row(k.KegId, k.BeerName, k.TapName, k.Change, T(k.At));
+        foreach (var k in r.Kegs.Changes) Row(KegName(k), k.BeerName, k.TapName, k.Change, T(k.At));
 
         Section("Alerts by severity", "Severity", "Raised in period", "Still open");
         Row("info", r.Alerts.Raised.Info, r.Alerts.StillOpenBySeverity.Info);
@@ -170,6 +192,15 @@ public static class ShiftReportFormats
             r.Pours.ByBeer.Select(b => new[] { H(b.BeerName), N(b.Pours), N(b.VolumeMl), Money(b.Revenue) }));
         Table("Money", ["Top-ups", "Refunds", "Net (top-ups − refunds)", "Revenue (pour charges)", "Adjustments"],
             [[$"{Money(r.Money.TopUps)} ({N(r.Money.TopUpCount)})", $"{Money(r.Money.Refunds)} ({N(r.Money.RefundCount)})", Money(r.Money.Net), Money(r.Money.Revenue), Money(r.Money.Adjustments)]]);
+        Table("Money by payment method", ["Method", "Top-ups", "Refunds"],
+        [
+            ["Cash", $"{Money(r.Money.Cash.TopUps)} ({N(r.Money.Cash.TopUpCount)})", $"{Money(r.Money.Cash.Refunds)} ({N(r.Money.Cash.RefundCount)})"],
+            ["Card", $"{Money(r.Money.Card.TopUps)} ({N(r.Money.Card.TopUpCount)})", $"{Money(r.Money.Card.Refunds)} ({N(r.Money.Card.RefundCount)})"],
+        ]);
+        Table("Cash drawer", ["Cash expected in the drawer", "Moved while no shift was open"],
+            [[Money(r.Money.CashExpectedInDrawer), $"{N(r.Money.OutsideShift.Count)} ({Money(r.Money.OutsideShift.CashNet)} cash net)"]]);
+        Table("Money handled by", ["Name", "Top-ups", "Refunds", "On the shift"],
+            r.Money.HandledBy.Select(h => new[] { H(h.Name), $"{Money(h.TopUps)} ({N(h.TopUpCount)})", $"{Money(h.Refunds)} ({N(h.RefundCount)})", h.OnShift ? "yes" : "no" }));
         Table("Exceptions", ["Manual reconciles", "Force unlocks", "Late-sync mismatches"],
             [[N(r.Exceptions.ManualReconciles), N(r.Exceptions.ForceUnlocks), N(r.Exceptions.LateSyncMismatches)]]);
         Table("Manual reconciles", ["Tap", "Volume (ml)", "Charged", "At", "By", "Comment"],
@@ -177,7 +208,7 @@ public static class ShiftReportFormats
         Table("Force unlocks", ["At", "By", "Comment"], r.Exceptions.ForceUnlockEvents.Select(x => new[] { L(x.At), H(x.By), H(x.Comment ?? "") }));
         Table("Late-sync mismatches", ["Tap", "Reconciled (ml)", "Controller (ml)", "At"],
             r.Exceptions.Mismatches.Select(x => new[] { H(x.TapName), N(x.ReconciledVolumeMl), x.ControllerVolumeMl is { } v ? N(v) : "—", L(x.At) }));
-        Table("Kegs changed", ["Beer", "Tap", "Change", "At"], r.Kegs.Changes.Select(k => new[] { H(k.BeerName), H(k.TapName ?? "—"), H(k.Change), L(k.At) }));
+        Table("Kegs changed", ["Keg", "Tap", "Change", "At"], r.Kegs.Changes.Select(k => new[] { H(KegName(k)), H(k.TapName ?? "—"), H(k.Change), L(k.At) }));
         Table("Alerts by severity", ["Severity", "Raised in period", "Still open"],
         [
             ["info", N(r.Alerts.Raised.Info), N(r.Alerts.StillOpenBySeverity.Info)],
@@ -194,6 +225,9 @@ public static class ShiftReportFormats
     }
 
     private static string H(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>A keg as staff name it: its beer and the first digits of its id (what the Kegs view shows).</summary>
+    public static string KegName(ShiftReportKegChange k) => $"{k.BeerName} keg #{k.KegId.ToString("N")[..8]}";
 
     private static TimeZoneInfo FindZone(string id)
     {

@@ -45,10 +45,18 @@ public static class ShiftRules
         var tapIds = pours.Select(p => p.TapId).Distinct().ToList();
         var taps = await db.Taps.AsNoTracking().Where(t => tapIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
 
+        // Times as the staff read them: in the venue's time zone, named.
+        var zoneId = await db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).Select(l => l.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
+        TimeZoneInfo zone;
+        try { zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId); }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { zone = TimeZoneInfo.Utc; zoneId = "UTC"; }
+        string Local(DateTime utc) =>
+            $"{TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} {zoneId}";
+
         var blockers = visits.Select(v => new ShiftBlockerDto(ShiftBlockerKind.ActiveVisit, v.Id,
-            $"The visit of {v.Guest} (opened {v.OpenedAt:yyyy-MM-dd HH:mm} UTC) is still active", $"/visits/{v.Id}")).ToList();
+            $"The visit of {v.Guest} (opened {Local(v.OpenedAt)}) is still active", $"/visits/{v.Id}")).ToList();
         blockers.AddRange(pours.Select(p => new ShiftBlockerDto(ShiftBlockerKind.PendingSync, p.Id,
-            $"A pour by {p.Guest} on {taps.GetValueOrDefault(p.TapId, "an unknown tap")} (since {p.AuthorizedAt:yyyy-MM-dd HH:mm} UTC) awaits its sync",
+            $"A pour by {p.Guest} on {taps.GetValueOrDefault(p.TapId, "an unknown tap")} (since {Local(p.AuthorizedAt)}) awaits its sync",
             $"/sync?pour={p.Id}")));
         return blockers;
     }

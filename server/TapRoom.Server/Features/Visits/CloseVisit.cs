@@ -18,7 +18,7 @@ namespace TapRoom.Server.Features.Visits;
 /// </summary>
 public static class CloseVisit
 {
-    public sealed record Command(Guid VisitId, string? Reason, bool RefundRemaining = true) : ICommand<CloseVisitResult>, IAuditSubject
+    public sealed record Command(Guid VisitId, string? Reason, bool RefundRemaining = true, PaymentMethod? PaymentMethod = null) : ICommand<CloseVisitResult>, IAuditSubject
     {
         public (string Type, Guid? Id) AuditSubject => ("visit", VisitId);
     }
@@ -48,7 +48,7 @@ public static class CloseVisit
             LedgerEntry? refund = null;
             if (request.RefundRemaining && remaining > 0)
             {
-                refund = ledger.Record(visit, LedgerKind.Refund, remaining, "Remaining balance refunded at close").Entry;
+                refund = (await ledger.RecordAsync(visit, LedgerKind.Refund, remaining, "Remaining balance refunded at close", request.PaymentMethod, cancellationToken)).Entry;
             }
 
             if (visit.ActiveTapId is { } staleTap)

@@ -13,7 +13,7 @@ namespace TapRoom.Server.Features.Visits;
 /// </summary>
 public static class RefundVisit
 {
-    public sealed record Command(Guid VisitId, decimal Amount, string? Comment) : ICommand<MoneyMovementResult>, IAuditSubject
+    public sealed record Command(Guid VisitId, decimal Amount, string? Comment, PaymentMethod? PaymentMethod = null) : ICommand<MoneyMovementResult>, IAuditSubject
     {
         public (string Type, Guid? Id) AuditSubject => ("visit", VisitId);
     }
@@ -24,6 +24,7 @@ public static class RefundVisit
         {
             RuleFor(x => x.Amount).DeskAmount();
             RuleFor(x => x.Comment).MaximumLength(500);
+            RuleFor(x => x.PaymentMethod).IsInEnum();
         }
     }
 
@@ -41,8 +42,8 @@ public static class RefundVisit
                 throw new DomainException("insufficient_balance", $"The balance is {before}; a refund cannot exceed it.",
                     details: new { balance = before });
 
-            var (entry, balance) = ledger.Record(visit, LedgerKind.Refund, request.Amount, request.Comment);
-            return new MoneyMovementResult(visit.Id, entry.Id, entry.Kind, entry.Amount, balance);
+            var (entry, balance) = await ledger.RecordAsync(visit, LedgerKind.Refund, request.Amount, request.Comment, request.PaymentMethod, cancellationToken);
+            return new MoneyMovementResult(visit.Id, entry.Id, entry.Kind, entry.Amount, balance, entry.PaymentMethod);
         }
     }
 }

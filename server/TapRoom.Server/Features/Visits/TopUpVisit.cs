@@ -10,7 +10,7 @@ namespace TapRoom.Server.Features.Visits;
 /// <summary>Adds money to an active visit: a ledger entry and its POS outbox row, in one transaction.</summary>
 public static class TopUpVisit
 {
-    public sealed record Command(Guid VisitId, decimal Amount, string? Comment) : ICommand<MoneyMovementResult>, IAuditSubject
+    public sealed record Command(Guid VisitId, decimal Amount, string? Comment, PaymentMethod? PaymentMethod = null) : ICommand<MoneyMovementResult>, IAuditSubject
     {
         public (string Type, Guid? Id) AuditSubject => ("visit", VisitId);
     }
@@ -21,6 +21,7 @@ public static class TopUpVisit
         {
             RuleFor(x => x.Amount).DeskAmount();
             RuleFor(x => x.Comment).MaximumLength(500);
+            RuleFor(x => x.PaymentMethod).IsInEnum();
         }
     }
 
@@ -31,8 +32,8 @@ public static class TopUpVisit
         {
             var visit = await VisitLoader.LoadForChangeAsync(db, request.VisitId, cancellationToken);
             visit.EnsureActive();
-            var (entry, balance) = ledger.Record(visit, LedgerKind.TopUp, request.Amount, request.Comment);
-            return new MoneyMovementResult(visit.Id, entry.Id, entry.Kind, entry.Amount, balance);
+            var (entry, balance) = await ledger.RecordAsync(visit, LedgerKind.TopUp, request.Amount, request.Comment, request.PaymentMethod, cancellationToken);
+            return new MoneyMovementResult(visit.Id, entry.Id, entry.Kind, entry.Amount, balance, entry.PaymentMethod);
         }
     }
 }

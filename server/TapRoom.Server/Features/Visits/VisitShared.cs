@@ -55,19 +55,39 @@ public static class VisitLoader
         amount = Math.Abs(entry.Amount),
         balance,
         at = entry.At,
+        paymentMethod = entry.PaymentMethod,
         actor = entry.Actor,
         comment = entry.Comment,
     };
 }
 
 /// <summary>
-/// A desk money movement (top-up or refund): its ledger entry, its POS outbox row (rule 9), its audit event and the
-/// dashboard notification, all in the caller's transaction. Returns the entry and the balance after it.
+/// A desk money movement (top-up or refund): its ledger entry with how it was paid, its POS outbox row (rule 9), its
+/// audit event and the dashboard notification, all in the caller's transaction. Returns the entry and the balance
+/// after it. Refused with <c>no_open_shift</c> while no shift is open, unless the location's policy
+/// <see cref="LocationPolicies.DeskMoneyWithoutOpenShift"/> allows it (then the next shift's report lists it).
 /// </summary>
 public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, Infrastructure.AuditTrail audit,
-    Infrastructure.DomainEvents events, Infrastructure.CurrentActor actor, TimeProvider time)
+    Infrastructure.DomainEvents events, Infrastructure.CurrentActor actor, Infrastructure.LocationContext location, TimeProvider time)
 {
-    public (LedgerEntry Entry, decimal Balance) Record(Visit visit, LedgerKind kind, decimal amount, string? comment)
+    public async Task<(LedgerEntry Entry, decimal Balance)> RecordAsync(Visit visit, LedgerKind kind, decimal amount, string? comment,
+        PaymentMethod? method, CancellationToken ct)
+    {
+        await EnsureMoneyMayMoveAsync(ct);
+        return Record(visit, kind, amount, comment, method ?? PaymentMethod.Cash);
+    }
+
+    /// <summary>Refuses a desk money movement while no shift is open, unless the location's policy allows it.</summary>
+    public async Task EnsureMoneyMayMoveAsync(CancellationToken ct)
+    {
+        var venue = await location.GetAsync(ct);
+        if (venue.Policies.DeskMoneyWithoutOpenShift) return;
+        if (!await db.Shifts.AnyAsync(s => s.LocationId == venue.Id && s.Status == ShiftStatus.Open, ct))
+            throw new DomainException("no_open_shift",
+                "No shift is open, so the desk takes and gives back no money. A manager opens the shift first.");
+    }
+
+    private (LedgerEntry Entry, decimal Balance) Record(Visit visit, LedgerKind kind, decimal amount, string? comment, PaymentMethod method)
     {
         var (signed, posKind, action) = kind switch
         {
@@ -84,11 +104,12 @@ public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, In
             Actor = actor.Value.Name,
             Comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
             At = time.GetUtcNow().UtcDateTime,
+            PaymentMethod = method,
         };
         var balance = visit.Balance + signed;
         db.Ledger.Add(entry);
         pos.Enqueue(posKind, visit, entry, VisitLoader.PosPayload(visit, entry, balance));
-        audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, entry.Comment });
+        audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, paymentMethod = method, entry.Comment });
         events.Add(new VisitChangedNotification(visit.Id));
         return (entry, balance);
     }

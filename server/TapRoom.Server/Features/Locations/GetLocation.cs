@@ -1,0 +1,31 @@
+using MediatR;
+using TapRoom.Contracts;
+using TapRoom.Server.Infrastructure;
+
+namespace TapRoom.Server.Features.Locations;
+
+/// <summary>The venue as the dashboard needs it: its name, currency, time zone and policies (read-only).</summary>
+public static class GetLocation
+{
+    public sealed record Query : IQuery<LocationDto>;
+
+    public sealed class Handler(LocationContext location) : IRequestHandler<Query, LocationDto>
+    {
+        public async Task<LocationDto> Handle(Query request, CancellationToken ct)
+        {
+            var l = await location.GetAsync(ct);
+            var p = l.Policies;
+            return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
+                p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
+                p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
+                p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift));
+        }
+    }
+
+    public static IEndpointRouteBuilder MapLocationEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/location", async (IMediator m) => TypedResults.Ok(await m.Send(new Query())))
+            .WithTags("Location").RequireAuthorization(Policies.Staff);
+        return app;
+    }
+}
