@@ -4,6 +4,7 @@ using TapRoom.Contracts;
 using TapRoom.ControllerAgent.Connection;
 using TapRoom.ControllerAgent.Hardware;
 using TapRoom.ControllerAgent.Pouring;
+using TapRoom.ControllerAgent.Screen;
 using TapRoom.ControllerAgent.Storage;
 using TapRoom.HubClient;
 
@@ -25,6 +26,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     private readonly SemaphoreSlim _syncSignal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TapRuntime> _taps = [];
+    private readonly List<TapScreenFeed> _screens = [];
     private Task _connectionLoop = Task.CompletedTask;
     private Task _syncLoop = Task.CompletedTask;
     private DeskForwarder? _desk;
@@ -51,6 +53,10 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     public JournalReplayer Replayer { get; }
     public AgentConnection Connection { get; }
     public IReadOnlyList<TapRuntime> Taps => _taps;
+    /// <summary>The guest screen of each tap, in tap order (empty in desk mode or with <c>Agent:Screen:Enabled</c> false).</summary>
+    public IReadOnlyList<TapScreenFeed> Screens => _screens;
+    /// <summary>Serves <see cref="Screens"/>; null when disabled or when it could not listen.</summary>
+    public TapScreenServer? ScreenServer { get; private set; }
     /// <summary>Sessions that were still open at start and were finished from their checkpoint.</summary>
     public IReadOnlyList<JournalEntry> Recovered { get; private set; } = [];
 
@@ -58,7 +64,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     IControllerHub IAgentLink.Hub => Connection.Hub;
     void IAgentLink.RequestSync() => _syncSignal.Release();
 
-    public Task StartAsync(CancellationToken ct = default)
+    public async Task StartAsync(CancellationToken ct = default)
     {
         Recovered = Journal.RecoverOpenSessions(EndReasons.Recovered);
         foreach (var e in Recovered)
@@ -74,6 +80,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
                 _taps.Add(runtime);
                 runtime.Start();
             }
+            if (_settings.Screen.Enabled) await StartScreensAsync(ct);
         }
         else if (_deskReader is not null)
         {
@@ -92,7 +99,25 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, ct).Token;
         _connectionLoop = Task.Run(() => Connection.RunAsync(stop), CancellationToken.None);
         _syncLoop = Task.Run(() => SyncLoopAsync(stop), CancellationToken.None);
-        return Task.CompletedTask;
+    }
+
+    private async Task StartScreensAsync(CancellationToken ct)
+    {
+        foreach (var runtime in _taps) _screens.Add(new TapScreenFeed(runtime, _settings.Screen, _time));
+        Replayer.Synced += OnSynced;
+        ScreenServer = await TapScreenServer.StartAsync(_settings.Screen, _screens, _loggers, ct);
+    }
+
+    private void OnSynced(Guid pourSessionId, CompletePourResult result)
+    {
+        foreach (var screen in _screens) screen.OnSynced(pourSessionId, result);
+    }
+
+    private async Task StopScreensAsync()
+    {
+        Replayer.Synced -= OnSynced;
+        foreach (var screen in _screens) screen.Dispose();
+        if (ScreenServer is { } server) await server.DisposeAsync();
     }
 
     private Task OnConfigured(HelloResult config)
@@ -150,6 +175,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var r in _taps) r.Abandon();
+        await StopScreensAsync();
         await _stop.CancelAsync();
         await Connection.DisposeAsync();
         try
@@ -167,6 +193,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var r in _taps) r.Dispose();
         foreach (var hw in Hardware) hw.Valve.Close();
+        await StopScreensAsync();
         await _stop.CancelAsync();
         await Connection.DisposeAsync();
         try

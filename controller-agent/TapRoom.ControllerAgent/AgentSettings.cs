@@ -1,5 +1,6 @@
 using TapRoom.ControllerAgent.Hardware.Gpio;
 using TapRoom.ControllerAgent.Pouring;
+using TapRoom.ControllerAgent.Screen;
 
 namespace TapRoom.ControllerAgent;
 
@@ -28,6 +29,8 @@ public sealed class AgentSettings
     public PourSettings Pour { get; set; } = new();
     public LinuxHardwareSettings Linux { get; set; } = new();
     public SimulationSettings Simulation { get; set; } = new();
+    /// <summary>The guest screens of the taps (<c>Agent:Screen</c>).</summary>
+    public ScreenSettings Screen { get; set; } = new();
 
     public string AgentVersion => typeof(AgentSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TapRoom.ControllerAgent.Hardware;
 using TapRoom.ControllerAgent.Hardware.Simulated;
 using TapRoom.ControllerAgent.Pouring;
+using TapRoom.ControllerAgent.Screen;
 
 namespace TapRoom.ControllerAgent;
 
@@ -25,7 +26,11 @@ public sealed class SimulatedBarOptions
     /// <summary>Reconnect and first-connect delays; empty: the default 0, 1, 2, 5, 10 s schedule.</summary>
     public int[] ReconnectDelaysMs { get; set; } = [];
     public PourSettings Pour { get; set; } = new();
+    /// <summary>The guest screens of the simulated taps (http://localhost:5090/taps/1 by default).</summary>
+    public ScreenSettings Screen { get; set; } = new();
     public ILoggerFactory? Loggers { get; set; }
+    /// <summary>Called once the simulated controller runs (its screens listen): the demo reads where they are served.</summary>
+    public Action<AgentHost>? Started { get; set; }
 
     public static SimulatedBarOptions From(AgentSettings s) => new()
     {
@@ -40,6 +45,7 @@ public sealed class SimulatedBarOptions
         NoisePercent = s.Simulation.NoisePercent,
         ReconnectDelaysMs = s.ReconnectDelaysMs,
         Pour = s.Pour,
+        Screen = s.Screen,
     };
 }
 
@@ -67,12 +73,14 @@ public static class SimulatedBar
             DataDirectory = options.DataDirectory,
             ReconnectDelaysMs = options.ReconnectDelaysMs,
             Pour = options.Pour,
+            Screen = options.Screen,
             Simulate = rigs.Count,
         };
         var host = new AgentHost(settings, rigs.Select(r => r.Hardware).ToList(), loggers: loggers);
         try
         {
             await host.StartAsync(ct);
+            options.Started?.Invoke(host);
             var guests = rigs.Select((rig, i) => GuestsAsync(rig, options, new Random(random.Next()), logger, ct)).ToList();
             await Task.WhenAll(guests);
         }

@@ -4,13 +4,22 @@ namespace TapRoom.Contracts;
 
 public sealed record HelloRequest(string AgentVersion, int PendingSyncCount);
 
+/// <summary>
+/// One tap of a controller. The beer fields describe the keg connected now (all null without one); the tap screen shows
+/// them and prices the running pour with <see cref="PricePerLiter"/> in <see cref="Currency"/> (the location's).
+/// </summary>
 public sealed record ControllerTapConfig(
     Guid TapId,
     string Name,
     TapStatus Status,
     int PulsesPerLiter,
     int MaxPourMl,
-    int FlowIdleTimeoutMs);
+    int FlowIdleTimeoutMs,
+    string? BeerName = null,
+    string? BeerStyle = null,
+    decimal? Abv = null,
+    decimal? PricePerLiter = null,
+    string? Currency = null);
 
 public sealed record HelloResult(Guid ControllerId, IReadOnlyList<ControllerTapConfig> Taps, DateTime ServerTime);
 

@@ -66,6 +66,7 @@ try
     {
         ServerUrl = url.ToString(), ApiKey = pi.ApiKey, DataDirectory = Path.Combine(dir, "agent"), ReconnectDelaysMs = [0, 100, 250],
         Pour = new PourSettings { CardDebounceMs = 0, SettleMs = 0 },
+        Screen = { Urls = "http://127.0.0.1:0" },
     };
     await using (var agent = new AgentHost(settings, [rig.Hardware]))
     {

@@ -21,14 +21,19 @@ public sealed class BrowserFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
         Host = await TapRoomHost.StartAsync();
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        Browser = await LaunchChromiumAsync(Playwright);
         Assertions.SetDefaultExpectTimeout(5000);
     }
+
+    /// <summary>The system's headless Chromium, as every browser test here runs it.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    public static string RepositoryScreenshotDirectory => Path.Combine(RepositoryRoot(), "test-output", "screenshots");
 
     /// <summary>A fresh browser profile (its own cookies) at tablet size.</summary>
     public async Task<IPage> NewPageAsync(int width = 1024, int height = 768)

@@ -56,6 +56,8 @@ public sealed class TapRuntime : IDisposable
     public TimeSpan? LastAuthorizeToOpen { get; private set; }
     public string? LastDenial { get; private set; }
     public event Action<PourCommand>? Executed;
+    /// <summary>The server answered an Authorize (before the machine acts on it): the tap screen greets the guest with it.</summary>
+    public event Action<AuthorizeResult>? Authorized;
 
     public void Start()
     {
@@ -170,6 +172,7 @@ public sealed class TapRuntime : IDisposable
             Post((m, now) => m.AuthorizeFailed(request.RequestId, now));
             return;
         }
+        Authorized?.Invoke(result);
         Post((m, now) => m.AuthorizeAnswered(request.RequestId, result, now));
     }
 

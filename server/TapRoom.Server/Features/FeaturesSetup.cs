@@ -63,6 +63,7 @@ public static class FeaturesSetup
         app.MapBeerTypeEndpoints();
         app.MapTapEndpoints();
         app.MapKegEndpoints();
+        Stats.StatsEndpoints.MapStatsEndpoints(app);
         app.MapAlertEndpoints();
         app.MapLostCardEndpoints();
         app.MapPourEndpoints();

@@ -74,4 +74,6 @@ public sealed class DemoBarOptions
     public int MeanSecondsBetweenPours { get; set; } = 20;
     /// <summary>How often demo guests who run low on money or volume are topped up.</summary>
     public int RefillSeconds { get; set; } = 30;
+    /// <summary>Where the simulated controller serves its taps' guest screens (<c>/taps/1</c>…); port 0 picks a free port.</summary>
+    public string ScreenUrls { get; set; } = "http://localhost:5090";
 }

@@ -17,6 +17,7 @@ public sealed class DemoEndToEndTests
         {
             s["TapRoom:Demo"] = "true";
             s["TapRoom:DemoBar:MeanSecondsBetweenPours"] = "1";
+            s["TapRoom:DemoBar:ScreenUrls"] = "http://127.0.0.1:0";
         });
         var bar = server.Service<IEnumerable<IHostedService>>().OfType<DemoBar>().Single();
         await Eventually.TrueAsync(() => bar.Controller is not null, TimeSpan.FromSeconds(15), "demo seeded after start");
@@ -31,5 +32,14 @@ public sealed class DemoEndToEndTests
         Assert.Contains(charged, l => synced.Any(p => p.Id == l.PourSessionId && l.Amount == -p.ChargedAmount && l.Amount < 0));
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == demo.ControllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal(0, await server.DbAsync(db => db.AuditEvents.CountAsync(a => a.Action == AuditActions.PourSyncRejected)));
+
+        // The demo's simulated taps have guest screens too, with the seeded beer on them.
+        Assert.NotEmpty(bar.ScreenAddresses);
+        using var http = new HttpClient { BaseAddress = bar.ScreenAddresses[0] };
+        var list = await http.GetStringAsync("/");
+        Assert.Contains("/taps/1", list);
+        Assert.Contains("text/html", (await http.GetAsync("/taps/1")).Content.Headers.ContentType!.ToString());
+        await Eventually.TrueAsync(async () => (await http.GetStringAsync("/taps/1/state")).Contains("\"beerName\":\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the first demo tap's screen names its beer");
     }
 }

@@ -62,9 +62,9 @@ public sealed class Venue : IDisposable
     }
 
     /// <summary>A guest of age with an open visit on <paramref name="cardUid"/> and <paramref name="money"/> on it; returns the visit id.</summary>
-    public async Task<Guid> GuestWithCardAsync(string cardUid, decimal money)
+    public async Task<Guid> GuestWithCardAsync(string cardUid, decimal money, string? name = null)
     {
-        var guest = await PostAsync<GuestDto>("/api/guests", new { name = "Guest " + cardUid, dateOfBirth = new DateOnly(1990, 1, 1) });
+        var guest = await PostAsync<GuestDto>("/api/guests", new { name = name ?? "Guest " + cardUid, dateOfBirth = new DateOnly(1990, 1, 1) });
         var visit = await PostAsync<OpenAndAssignCardResult>("/api/visits/open-and-assign-card",
             new { guestId = guest.Id, cardUid, idempotencyKey = Guid.NewGuid().ToString("N") });
         await PostAsync<MoneyMovementResult>($"/api/visits/{visit.VisitId}/top-up", new { amount = money, comment = "e2e" });
@@ -92,6 +92,7 @@ public sealed class Venue : IDisposable
         DataDirectory = dataDirectory,
         ReconnectDelaysMs = [0, 100, 250, 500],
         Pour = new ControllerAgent.Pouring.PourSettings { CardDebounceMs = cardDebounceMs, CheckpointIntervalMs = 200, SettleMs = 100 },
+        Screen = { Urls = "http://127.0.0.1:0" },
     };
 
     /// <summary>What the server recorded for the visit: its pour sessions and the ledger's pour charges.</summary>

@@ -119,11 +119,6 @@ public sealed class ScriptedLink(IControllerHub hub) : IAgentLink
     public void RequestSync() => Interlocked.Increment(ref SyncRequests);
 }
 
-public static class TempDir
-{
-    public static string New() => Path.Combine(Path.GetTempPath(), "taproom-agent-tests", Guid.NewGuid().ToString("N"));
-}
-
 /// <summary>Keeps every formatted log line (to prove what is and is not logged).</summary>
 public sealed class CapturingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
 {

@@ -124,6 +124,11 @@ public sealed class ServerFixture : IAsyncDisposable
     }
 }
 
+public static class TempDir
+{
+    public static string New() => Path.Combine(Path.GetTempPath(), "taproom-agent-tests", Guid.NewGuid().ToString("N"));
+}
+
 /// <summary>
 /// Counts hub method invocations by name, as a global SignalR hub filter, and watches the controller connections: which
 /// of them said Hello and how many were open at once (a reconnect race shows as two open connections).

@@ -20,6 +20,7 @@ public sealed class AgentServerTests
         ApiKey = apiKey,
         DataDirectory = dataDirectory,
         ReconnectDelaysMs = [0, 100, 250, 500],
+        Screen = { Urls = "http://127.0.0.1:0" },
     };
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed class PourJournalTests : IDisposable
     [Fact]
     public async Task A_process_killed_mid_pour_closes_the_valve_at_start_and_syncs_the_session_once_from_its_checkpoint()
     {
-        var settings = new AgentSettings { ServerUrl = "http://127.0.0.1:9", ApiKey = "trk_unused", DataDirectory = _dir, ReconnectDelaysMs = [60_000] };
+        var settings = new AgentSettings { ServerUrl = "http://127.0.0.1:9", ApiKey = "trk_unused", DataDirectory = _dir, ReconnectDelaysMs = [60_000], Screen = { Enabled = false } };
         var session = Guid.NewGuid();
         var hub = new ScriptedHub { OnAuthorize = _ => new AuthorizeResult(true, session, 800, null, "ok", "Ann", 10m) };
         var time = new ManualTime();

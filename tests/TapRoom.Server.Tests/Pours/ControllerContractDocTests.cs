@@ -24,13 +24,16 @@ public sealed class ControllerContractDocTests
         {
             if (!doc.Contains($"`{method.Name}"))
                 missing.Add(method.Name);
-            foreach (var type in method.GetParameters().Select(p => p.ParameterType).Append(method.ReturnType.IsGenericType ? method.ReturnType.GetGenericArguments()[0] : null))
+            var types = new Queue<Type?>(method.GetParameters().Select(p => p.ParameterType).Append(method.ReturnType.IsGenericType ? method.ReturnType.GetGenericArguments()[0] : null));
+            while (types.TryDequeue(out var type))
             {
-                if (type is null || type.Namespace != typeof(IControllerHub).Namespace) continue;
+                if (type is null || type.Namespace != typeof(IControllerHub).Namespace || type.IsEnum) continue;
                 foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
                 {
                     var name = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
                     if (!doc.Contains($"`{name}`") && !doc.Contains($"{name},") && !doc.Contains($"{name} ")) missing.Add($"{type.Name}.{name}");
+                    // Nested records (the taps of HelloResult) are part of the contract too.
+                    if (property.PropertyType.IsGenericType) types.Enqueue(property.PropertyType.GetGenericArguments()[0]);
                 }
             }
         }

@@ -77,7 +77,7 @@ public static class ChangeBeerTypePrice
         public Validator() => RuleFor(x => x.PricePerLiter).ValidPrice();
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit) : IRequestHandler<Command, BeerTypeDto>
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events) : IRequestHandler<Command, BeerTypeDto>
     {
         public async Task<BeerTypeDto> Handle(Command request, CancellationToken cancellationToken)
         {
@@ -86,6 +86,11 @@ public static class ChangeBeerTypePrice
             var from = beer.PricePerLiter;
             beer.PricePerLiter = request.PricePerLiter;
             audit.Record(AuditActions.BeerTypePriceChanged, "beer_type", beer.Id, new { beer.Name, from, to = beer.PricePerLiter });
+            // Controllers pouring this beer show the new price on their tap screens.
+            var controllers = await db.Taps.AsNoTracking()
+                .Where(t => t.ControllerId != null && t.Keg != null && t.Keg.Status == KegStatus.Connected && t.Keg.BeerTypeId == beer.Id)
+                .Select(t => t.ControllerId!.Value).Distinct().ToListAsync(cancellationToken);
+            foreach (var controllerId in controllers) events.Add(new ControllerConfigChangedNotification(controllerId));
             return new BeerTypeDto(beer.Id, beer.Name, beer.Style, beer.Abv, beer.PricePerLiter, beer.CreatedAt);
         }
     }

@@ -65,13 +65,21 @@ public static class ControllerHello
     {
         var policies = await location.PoliciesAsync(ct);
         var controller = await db.Controllers.AsNoTracking().FirstAsync(c => c.Id == controllerId, ct);
+        var currency = await db.Locations.AsNoTracking().Select(l => l.Currency).FirstOrDefaultAsync(ct);
         var taps = await db.Taps.AsNoTracking().Where(t => t.ControllerId == controllerId).OrderBy(t => t.Number)
-            .Select(t => new { t.Id, t.Name, t.Status }).ToListAsync(ct);
+            .Select(t => new
+            {
+                t.Id,
+                t.Name,
+                t.Status,
+                Beer = t.Keg != null && t.Keg.Status == KegStatus.Connected ? t.Keg.BeerType : null,
+            }).ToListAsync(ct);
         // Tracked changes of this unit of work win over what is committed.
         var tracked = db.ChangeTracker.Entries<Tap>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status);
         return new HelloResult(controllerId,
             taps.Select(t => new ControllerTapConfig(t.Id, t.Name, tracked.GetValueOrDefault(t.Id, t.Status), controller.PulsesPerLiter,
-                policies.PerPourCapMl, policies.FlowIdleTimeoutMs)).ToList(),
+                policies.PerPourCapMl, policies.FlowIdleTimeoutMs,
+                t.Beer?.Name, t.Beer?.Style, t.Beer?.Abv, t.Beer?.PricePerLiter, t.Beer is null ? null : currency)).ToList(),
             now);
     }
 }

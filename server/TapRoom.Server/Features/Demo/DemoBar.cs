@@ -30,6 +30,9 @@ public sealed class DemoBar(
     /// <summary>The seeded demo controller, once the bar runs (tests read it).</summary>
     public DemoSeeder.DemoController? Controller { get; private set; }
 
+    /// <summary>Where the simulated controller serves its tap screens, once it runs (empty if it could not listen).</summary>
+    public IReadOnlyList<Uri> ScreenAddresses { get; private set; } = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,7 +62,14 @@ public sealed class DemoBar(
             CardUids = demo.CardUids,
             MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
             PulsesPerLiter = pulsesPerLiter,
+            Screen = new ControllerAgent.Screen.ScreenSettings { Urls = demoOptions.ScreenUrls },
             Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
+            Started = host =>
+            {
+                ScreenAddresses = host.ScreenServer?.Addresses ?? [];
+                if (ScreenAddresses.Count > 0)
+                    _logger.LogWarning("Demo tap screens: {Url}taps/1 … taps/{Count}", ScreenAddresses[0], demo.TapIds.Count);
+            },
         }, stoppingToken);
         var refill = RefillLoopAsync(demo, TimeSpan.FromSeconds(Math.Max(1, demoOptions.RefillSeconds)), stoppingToken);
         await Task.WhenAll(bar, refill);

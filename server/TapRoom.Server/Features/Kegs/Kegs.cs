@@ -164,6 +164,7 @@ public static class ConnectKeg
             });
             events.Add(new KegChangedNotification(keg.Id));
             events.Add(new TapChangedNotification(tap.Id));
+            if (tap.ControllerId is { } controllerId) events.Add(new ControllerConfigChangedNotification(controllerId)); // the tap screen's beer
             await db.SaveChangesAsync(cancellationToken);
             return new Result(
                 (await ReadModels.TapsAsync(db, [tap.Id], cancellationToken)).Single(),
@@ -210,6 +211,7 @@ public static class MarkKegEmpty
                     audit.Record(AuditActions.TapStatusChanged, "tap", tap.Id, new { from = TapStatus.Active, to = TapStatus.OutOfKeg, reason = "keg_empty", kegId = keg.Id });
                 }
                 events.Add(new TapChangedNotification(tap.Id));
+                if (tap.ControllerId is { } controllerId) events.Add(new ControllerConfigChangedNotification(controllerId)); // the tap screen's beer
             }
             await db.SaveChangesAsync(cancellationToken);
             return await ReadModels.Kegs(db.Kegs.Where(k => k.Id == keg.Id)).SingleAsync(cancellationToken);

@@ -45,7 +45,11 @@ public static class ShiftEndpoints
             return TypedResults.File(bytes, "text/csv; charset=utf-8", ShiftReportFormats.FileName(report, "csv"));
         }).RequireAuthorization(Policies.Manager);
         g.MapGet("/{id:guid}/report.html", async (Guid id, IMediator m) =>
-                TypedResults.Content(ShiftReportFormats.ToHtml(await m.Send(new GetShiftReport.Query(id))), "text/html; charset=utf-8"))
+            {
+                var report = await m.Send(new GetShiftReport.Query(id));
+                var charts = Stats.ReportCharts.Html(report, await m.Send(new Stats.GetShiftStats.Query(id)));
+                return TypedResults.Content(ShiftReportFormats.ToHtml(report, charts), "text/html; charset=utf-8");
+            })
             .RequireAuthorization(Policies.Manager);
         return app;
     }

@@ -126,7 +126,8 @@ public static class ShiftReportFormats
         return s.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
     }
 
-    public static string ToHtml(ShiftReportDto r)
+    /// <param name="charts">Inline SVG charts (Features/Stats/ReportCharts), placed after the summary.</param>
+    public static string ToHtml(ShiftReportDto r, string? charts = null)
     {
         var zone = FindZone(r.TimeZone);
         string L(DateTime? at) => at is null ? "—" : H(TimeZoneInfo.ConvertTimeFromUtc(at.Value, zone).ToString("yyyy-MM-dd HH:mm", Inv));
@@ -160,6 +161,9 @@ public static class ShiftReportFormats
             td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } td.none { color: #777; font-style: italic; }
             .figures { display: grid; grid-template-columns: repeat(4, 1fr); gap: .5rem; } .figure { border: 1px solid #ccc; padding: .4rem .6rem; }
             .figure b { display: block; font-size: 14pt; }
+            .chart-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .5rem 1.5rem; } .chart { margin: 0; break-inside: avoid; }
+            .chart figcaption { font-weight: 600; margin: .4rem 0 .2rem; } .chart svg { max-width: 100%; height: auto; }
+            .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
             @media print { body { margin: 0; max-width: none; } section { break-inside: avoid; } .noprint { display: none; } a { color: inherit; text-decoration: none; } }
             @page { margin: 15mm; }
             </style></head><body>
@@ -179,6 +183,7 @@ public static class ShiftReportFormats
         })
             sb.Append("<div class=\"figure\">").Append(H(label)).Append("<b>").Append(value).Append("</b></div>");
         sb.Append("</div></section>\n");
+        sb.Append(charts);
 
         Table("Members", ["Name", "Role", "Joined", "Left"], r.Members.Select(m => new[] { H(m.Name), H(TapRoomJson.EnumValue(m.Role)), L(m.JoinedAt), L(m.LeftAt) }));
         Table("Pours by tap", ["Tap", "Pours", "Volume (ml)", "Revenue"],
