@@ -40,6 +40,7 @@ public static class AuthorizePour
         AuditTrail audit,
         AlertRaiser alerts,
         DomainEvents events,
+        OpenPours openPours,
         TimeProvider time)
         : IRequestHandler<Command, AuthorizeResult>
     {
@@ -139,6 +140,9 @@ public static class AuthorizePour
                 AuthorizedAt = now,
                 SyncStatus = SyncStatus.PendingSync,
             });
+            // Known to the progress path before the controller can report on it (harmless if this command rolls back:
+            // no controller ever hears of the session, and the background write finds nothing pending).
+            openPours.Add(sessionId, command.ControllerId, tap.Id, visit.Id);
             audit.Record(AuditActions.PourAuthorized, "pour_session", sessionId,
                 new { visitId = visit.Id, tapId = tap.Id, cardUid = uid, requestId = request.RequestId, maxVolumeMl = maxVolume, pricePerLiter = beer.PricePerLiter, balance });
             events.Add(new TapChangedNotification(tap.Id));
