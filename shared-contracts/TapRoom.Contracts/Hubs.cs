@@ -43,7 +43,21 @@ public interface IDashboardClient
     Task SyncQueueChanged(SyncQueueChangedMessage message);
     Task CardRead(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
+
+    // Coalesced pushes (CONTRACT.md): the latest state per subject changed within one window of at most 100 ms, each item
+    // exactly what the single push would carry. Clients apply a batch item by item; a lone change comes as the single push.
+    Task TapUpdatedBatch(PushBatch<TapDto> batch);
+    Task PourProgressBatch(PushBatch<PourProgressPush> batch);
+    Task AlertRaisedBatch(PushBatch<AlertDto> batch);
+    Task AlertUpdatedBatch(PushBatch<AlertDto> batch);
+    Task VisitUpdatedBatch(PushBatch<VisitSummaryDto> batch);
+    Task KegUpdatedBatch(PushBatch<KegDto> batch);
+    Task ShiftUpdatedBatch(PushBatch<ShiftDto> batch);
+    Task ControllerStatusChangedBatch(PushBatch<ControllerStatusDto> batch);
 }
+
+/// <summary>Several pushes of one kind sent as one message: <c>{ items: [ … ] }</c>.</summary>
+public sealed record PushBatch<T>(IReadOnlyList<T> Items);
 
 public sealed record SyncQueueChangedMessage(int PendingSyncCount);
 

@@ -25,12 +25,17 @@ public static class FeaturesSetup
         services.AddScoped<Visits.VisitLedger>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
-        services.AddSingleton<Dashboard.DashboardPushGate>();
+        services.AddSingleton<Dashboard.DashboardPushQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardPushQueue>());
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
-        }).AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        })
+        // A controller's invocations may overlap (ADR 0035): a CompletePour of one tap never waits behind the
+        // Authorize of its other tap. Each invocation has its own scope; the rules rest on conditional updates.
+        .AddHubOptions<Hubs.ControllerHub>(o => o.MaximumParallelInvocationsPerClient = 4)
+        .AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
         services.AddPours();
         if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;

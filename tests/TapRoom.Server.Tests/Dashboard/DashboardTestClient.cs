@@ -9,7 +9,8 @@ namespace TapRoom.Server.Tests.Dashboard;
 
 /// <summary>
 /// A browser's view of the dashboard hub: a real WebSocket carrying the sign-in cookie, speaking SignalR's JSON hub
-/// protocol (handshake, then record-separated messages). Collects every push it receives, in order.
+/// protocol (handshake, then record-separated messages). Collects every push it receives, in order; a batch push is
+/// collected as itself and then as each of its items under the single push's name.
 /// </summary>
 public sealed class DashboardTestClient : IAsyncDisposable
 {
@@ -82,7 +83,12 @@ public sealed class DashboardTestClient : IAsyncDisposable
                 {
                     var json = JsonDocument.Parse(record).RootElement;
                     if (json.GetProperty("type").GetInt32() != 1) continue;
-                    _pushes.Enqueue((json.GetProperty("target").GetString()!, json.GetProperty("arguments")[0].Clone()));
+                    var target = json.GetProperty("target").GetString()!;
+                    var argument = json.GetProperty("arguments")[0].Clone();
+                    _pushes.Enqueue((target, argument));
+                    // A coalesced batch (TapUpdatedBatch { items }) is also seen as its single pushes, in order.
+                    if (target.EndsWith("Batch", StringComparison.Ordinal))
+                        foreach (var item in argument.GetProperty("items").EnumerateArray()) _pushes.Enqueue((target[..^"Batch".Length], item.Clone()));
                 }
             }
         }
