@@ -12,6 +12,8 @@ public interface IControllerHub
     Task<HelloResult> Hello(HelloRequest request);
     Task<AuthorizeResult> Authorize(AuthorizeRequest request);
     Task<CompletePourResult> CompletePour(CompletePourRequest request);
+    /// <summary>A batch of completions (journal replay): each exactly as <c>CompletePour</c>, idempotent per pour, one commit.</summary>
+    Task<SyncPoursResult> SyncPours(SyncPoursRequest request);
     Task PourProgress(PourProgressMessage message);
     Task CardPresented(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
