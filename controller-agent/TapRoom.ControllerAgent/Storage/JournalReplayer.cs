@@ -51,7 +51,7 @@ public sealed class JournalReplayer(PourJournal journal, ILogger logger, Determi
                 }
 
                 var accepted = new List<Guid>();
-                var stop = results.Count < due.Count;
+                var stop = false;
                 var handled = 0;
                 for (var i = 0; i < Math.Min(due.Count, results.Count); i++, handled++)
                 {
@@ -75,6 +75,13 @@ public sealed class JournalReplayer(PourJournal journal, ILogger logger, Determi
                         logger.LogInformation("Pour {PourSessionId} synced: {Outcome}, {VolumeMl} ml, charged {Charged}",
                             entry.PourSessionId, result.Result.Outcome, entry.VolumeMl, result.Result.ChargedAmount);
                     }
+                }
+                // An answer that stops short (the link failed while the server worked through the batch) counts as a
+                // failure of the first pour it did not answer, exactly as when sending one at a time.
+                if (!stop && results.Count < due.Count)
+                {
+                    Failed(due[results.Count], "no answer for this pour");
+                    stop = true;
                 }
                 journal.Accepted(accepted);
                 for (var i = 0; i < handled; i++) Synced?.Invoke(due[i].PourSessionId, results[i].Result!);
