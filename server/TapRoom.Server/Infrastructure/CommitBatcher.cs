@@ -29,6 +29,7 @@ public sealed class CommitBatcher : IAsyncDisposable
     private readonly Task _loop;
     private SqliteConnection? _connection;
     private long _batches, _commands;
+    private int _queued;
 
     public CommitBatcher(IOptions<TapRoomOptions> options, WriteGate gate, ILogger<CommitBatcher> log)
     {
@@ -37,6 +38,9 @@ public sealed class CommitBatcher : IAsyncDisposable
         _log = log;
         _loop = Task.Run(LoopAsync);
     }
+
+    /// <summary>Commands waiting for the next batch.</summary>
+    public int QueueLength => Volatile.Read(ref _queued);
 
     /// <summary>Batches committed so far and commands in them (for tests and the load driver's profile).</summary>
     public (long Batches, long Commands) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _commands));
@@ -48,7 +52,12 @@ public sealed class CommitBatcher : IAsyncDisposable
     public async Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work)
     {
         var item = new WorkItem<T>(work);
-        if (!_queue.Writer.TryWrite(item)) throw new ObjectDisposedException(nameof(CommitBatcher));
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ObjectDisposedException(nameof(CommitBatcher));
+        }
         // Not cancelled while queued: once queued, a command's outcome is decided by its batch, and its caller hears it.
         return await item.Result.Task;
     }
@@ -80,8 +89,11 @@ public sealed class CommitBatcher : IAsyncDisposable
         var batch = new List<WorkItem>(MaxBatch);
         while (await _queue.Reader.WaitToReadAsync())
         {
+            // Everything queued while the previous batch (or another writer) held the gate goes into this batch.
+            using var _ = await _gate.EnterAsync(CancellationToken.None);
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
+            Interlocked.Add(ref _queued, -batch.Count);
             if (batch.Count == 0) continue;
             await RunBatchAsync(batch);
         }
@@ -89,7 +101,6 @@ public sealed class CommitBatcher : IAsyncDisposable
 
     private async Task RunBatchAsync(List<WorkItem> batch)
     {
-        using var _ = await _gate.EnterAsync(CancellationToken.None);
         var outcomes = new Exception?[batch.Count];
         try
         {
