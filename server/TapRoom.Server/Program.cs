@@ -1,7 +1,22 @@
+using Serilog;
 using TapRoom.Server;
 using TapRoom.Server.Infrastructure;
 
-if (await DatabaseCli.TryRunAsync(args)) return;
-
-var app = TapRoomApp.Build(args);
-await app.RunTapRoomAsync();
+// Stage one of Serilog's two-stage setup: a console logger for what happens before the host is built (docs/adr/0022).
+Log.Logger = LoggingSetup.CreateBootstrapLogger();
+try
+{
+    if (await DatabaseCli.TryRunAsync(args)) return 0;
+    var app = TapRoomApp.Build(args);
+    await app.RunTapRoomAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    Log.Fatal(ex, "TapRoom stopped: the server could not start or failed");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}

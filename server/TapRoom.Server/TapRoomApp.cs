@@ -43,7 +43,7 @@ public static class TapRoomApp
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
 
         var app = builder.Build();
-        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseTapRoomRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseTapRoomWebApp();
@@ -54,6 +54,7 @@ public static class TapRoomApp
         app.UseMiddleware<ActorMiddleware>();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapTapRoomFeatures();
+        app.MapTapRoomJobsDashboard();
         return app;
     }
 

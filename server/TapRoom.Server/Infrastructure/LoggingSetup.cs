@@ -1,49 +1,48 @@
-using System.Diagnostics;
 using Serilog;
-using Serilog.Formatting.Json;
+using Serilog.Events;
+using Serilog.Extensions.Hosting;
+using Serilog.Formatting.Compact;
 
 namespace TapRoom.Server.Infrastructure;
 
+/// <summary>Serilog, set up the way Serilog.AspNetCore shows (docs/adr/0022).</summary>
 public static class LoggingSetup
 {
-    /// <summary>Serilog from the "Serilog" section of appsettings (levels, console) plus a rolling JSON file in the data directory.</summary>
+    /// <summary>Stage one: console only, until the host's configuration is read. Program sets it as <see cref="Log.Logger"/>.</summary>
+    public static Serilog.ILogger CreateBootstrapLogger() => new LoggerConfiguration()
+        .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+        .Enrich.FromLogContext()
+        .WriteTo.Console()
+        .CreateBootstrapLogger();
+
+    /// <summary>
+    /// Stage two: levels and console from the "Serilog" section of the configuration (<c>ReadFrom.Configuration</c>),
+    /// enrichers or sinks registered in DI (<c>ReadFrom.Services</c>), and a rolling JSON file (one compact JSON object per
+    /// line) in the data directory. When Program set up a bootstrap logger, that one is reconfigured and becomes the
+    /// static logger; otherwise (test processes with several hosts) each host keeps its own logger and its own file.
+    /// </summary>
     public static void AddTapRoomLogging(this WebApplicationBuilder builder, TapRoomOptions options)
     {
         var logDir = Path.Combine(Path.GetFullPath(options.DataDirectory), "logs");
-        var config = new LoggerConfiguration()
-            .ReadFrom.Configuration(builder.Configuration)
-            .Enrich.FromLogContext()
-            .Enrich.With(new RedactSecretsEnricher());
-        if (builder.Configuration.GetValue("TapRoom:Logging:JsonFile", true))
+        var jsonFile = builder.Configuration.GetValue("TapRoom:Logging:JsonFile", true);
+        var configuration = builder.Configuration;
+        builder.Services.AddSerilog((services, logger) =>
         {
-            config = config.WriteTo.File(new JsonFormatter(renderMessage: true), Path.Combine(logDir, "taproom-.json"),
-                rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, shared: true);
-        }
-        var logger = config.CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
+            logger.ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.With(new RedactSecretsEnricher());
+            if (jsonFile)
+            {
+                logger.WriteTo.File(new RenderedCompactJsonFormatter(), Path.Combine(logDir, "taproom-.json"),
+                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, shared: true);
+            }
+        }, preserveStaticLogger: Log.Logger is not ReloadableLogger);
     }
-}
 
-/// <summary>One line per request: method, path (never the query string, which may carry an access token), status, time.</summary>
-public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> log)
-{
-    public async Task InvokeAsync(HttpContext http)
-    {
-        var start = Stopwatch.GetTimestamp();
-        try
-        {
-            await next(http);
-        }
-        finally
-        {
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            var status = http.Response.StatusCode;
-            var level = status >= 500 ? LogLevel.Error : LogLevel.Information;
-            log.Log(level, "HTTP {Method} {Path} responded {StatusCode} in {ElapsedMs:0.0} ms",
-                http.Request.Method, http.Request.Path.Value, status, elapsed);
-        }
-    }
+    /// <summary>One line per request (method, path without the query string, which may carry an access token, status, time).</summary>
+    public static IApplicationBuilder UseTapRoomRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(o => o.IncludeQueryInRequestPath = false);
 }
 
 /// <summary>Redacts access tokens, API keys and passwords from every string property of every event, whatever logged it.</summary>

@@ -10,8 +10,6 @@ public sealed class TapRoomOptions
     public string? InitialAdminPassword { get; set; }
     public bool Demo { get; set; }
     public DemoBarOptions DemoBar { get; set; } = new();
-    /// <summary>Quartz scheduler name; each test host gets its own.</summary>
-    public string SchedulerName { get; set; } = "TapRoom";
     public JobOptions Jobs { get; set; } = new();
     public LoginOptions Login { get; set; } = new();
 
@@ -20,7 +18,13 @@ public sealed class TapRoomOptions
 
 public sealed class JobOptions
 {
+    /// <summary>False: no Hangfire server runs and no recurring job is registered (the dashboard still answers).</summary>
     public bool Enabled { get; set; } = true;
+    /// <summary>Where Hangfire keeps its queue and recurring-job schedule: <c>InMemory</c> (the single box; see docs/adr/0021).</summary>
+    public string Storage { get; set; } = "InMemory";
+    /// <summary>Hangfire workers: one per recurring job is enough, the jobs are short.</summary>
+    public int Workers { get; set; } = 4;
+    // Seconds between runs; 0 or less: only when triggered (from the dashboard). Below 60, pick a divisor of 60.
     public int HeartbeatSweepSeconds { get; set; } = 10;
     public int LockTimeoutSweepSeconds { get; set; } = 5;
     public int KegThresholdSweepSeconds { get; set; } = 60;

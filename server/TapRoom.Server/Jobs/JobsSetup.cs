@@ -1,70 +1,208 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.InMemory;
+using Hangfire.Storage;
 using MediatR;
-using Quartz;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Features.Kegs;
+using TapRoom.Server.Features.Pos;
+using TapRoom.Server.Features.Pours;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Jobs;
 
 /// <summary>
-/// Quartz.NET hosted in the server (Hangfire is not available, see docs/adr/0001). Jobs keep no state of their own:
-/// each is a thin shell that sends a MediatR command whose state lives in the database, so a restart loses nothing
-/// and a job that runs twice changes nothing the second time.
+/// Hangfire runs TapRoom's background jobs (docs/adr/0021). Jobs keep no state of their own: each is a thin shell that
+/// sends a MediatR command whose state lives in TapRoom's database, so a restart loses nothing and a job that runs twice
+/// changes nothing the second time. Nothing durable lives in Hangfire either: the recurring jobs are registered at start.
 /// </summary>
 public static class JobsSetup
 {
+    public const string DashboardPath = "/hangfire";
+
+    /// <summary>The recurring jobs, by id (the id is what the dashboard shows and what <c>Trigger</c> takes).</summary>
+    public static IReadOnlyList<RecurringJobDefinition> RecurringJobs(JobOptions jobs) =>
+    [
+        RecurringJobDefinition.For<HeartbeatSweepJob>("heartbeat-sweep", jobs.HeartbeatSweepSeconds),
+        RecurringJobDefinition.For<LockTimeoutSweepJob>("lock-timeout-sweep", jobs.LockTimeoutSweepSeconds),
+        RecurringJobDefinition.For<KegThresholdSweepJob>("keg-threshold-sweep", jobs.KegThresholdSweepSeconds),
+        RecurringJobDefinition.For<PosOutboxJob>("pos-outbox", jobs.PosOutboxSeconds),
+    ];
+
     public static IServiceCollection AddTapRoomJobs(this IServiceCollection services, TapRoomOptions options)
     {
-        services.AddQuartz(options.SchedulerName, q =>
+        services.AddTapRoomJobStorage(options.Jobs);
+        // Hangfire's defaults are process-wide (JobStorage.Current, JobActivator.Current); registering our own first
+        // keeps every host on its own storage and DI container (AddHangfire only TryAdds these).
+        services.TryAddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            // Hangfire's log provider is process-wide too: the static Serilog logger (the app's logger once Program's
+            // bootstrap logger is reconfigured), not the ILoggerFactory of whichever host configured Hangfire last.
+            .UseSerilogLogProvider());
+        services.AddAntiforgery(); // the dashboard protects its buttons (trigger, delete) with it when it is registered
+        services.AddHostedService<RecurringJobsRegistration>();
+        if (options.Jobs.Enabled)
         {
-            q.ConfigureScheduler(s =>
+            services.AddHangfireServer((_, o) =>
             {
-                s.InstanceName = options.SchedulerName;
-                s.InstanceId = options.SchedulerName;
+                o.WorkerCount = Math.Max(1, options.Jobs.Workers);
+                o.SchedulePollingInterval = SchedulePollingInterval(options.Jobs);
             });
-            // The scheduler fires on real time; what a job finds due is decided by the injected TimeProvider
-            // (tests move that by hand), so Quartz must not pick the application's TimeProvider up.
-            q.UseTimeProvider(TimeProvider.System);
-            if (!options.Jobs.Enabled) return;
-            Every<HeartbeatSweepJob>(q, options.Jobs.HeartbeatSweepSeconds);
-            Every<LockTimeoutSweepJob>(q, options.Jobs.LockTimeoutSweepSeconds);
-            Every<Features.Kegs.KegThresholdSweepJob>(q, options.Jobs.KegThresholdSweepSeconds);
-            Every<PosOutboxJob>(q, options.Jobs.PosOutboxSeconds);
-        });
-        services.AddQuartzHostedService(options.SchedulerName, o => o.WaitForJobsToComplete = true);
+        }
         return services;
     }
 
-    public static void Every<TJob>(IQuartzBuilder q, int seconds) where TJob : class, IJob
+    /// <summary>
+    /// The storage seam: <c>TapRoom:Jobs:Storage</c> picks it. Only the in-memory storage exists today (the single box);
+    /// a storage for several instances registers its <see cref="JobStorage"/> before this runs, or adds a case here.
+    /// </summary>
+    public static IServiceCollection AddTapRoomJobStorage(this IServiceCollection services, JobOptions jobs)
     {
-        var interval = TimeSpan.FromSeconds(Math.Max(1, seconds));
-        q.ScheduleJob<TJob>(
-            t => t.WithIdentity(typeof(TJob).Name + ".trigger")
-                .StartAt(DateTimeOffset.UtcNow.Add(interval))
-                .WithSimpleSchedule(interval),
-            j => j.WithIdentity(typeof(TJob).Name).DisallowConcurrentExecution());
+        services.TryAddSingleton<JobStorage>(_ => jobs.Storage.Trim().ToLowerInvariant() switch
+        {
+            "inmemory" => new InMemoryStorage(new InMemoryStorageOptions
+            {
+                // Finished runs of the recurring jobs are kept for the dashboard for an hour, not a day.
+                MaxExpirationTime = TimeSpan.FromHours(1),
+            }),
+            _ => throw new InvalidOperationException(
+                $"TapRoom:Jobs:Storage '{jobs.Storage}' is not known; the storages are: InMemory."),
+        });
+        return services;
     }
+
+    /// <summary>How often Hangfire looks for a due recurring job: as often as the most frequent job runs (at least every
+    /// second, at most every 15 s, Hangfire's default). A 6-field cron fires late by up to this interval.</summary>
+    public static TimeSpan SchedulePollingInterval(JobOptions jobs)
+    {
+        var seconds = new[] { jobs.HeartbeatSweepSeconds, jobs.LockTimeoutSweepSeconds, jobs.KegThresholdSweepSeconds, jobs.PosOutboxSeconds }
+            .Where(s => s > 0).DefaultIfEmpty(15).Min();
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 15));
+    }
+
+    /// <summary>
+    /// A cron expression for "every N seconds": 6 fields (seconds first) below a minute, which Hangfire supports since 1.7.
+    /// N should divide 60 (5, 10, 15, 30) or a minute count divide 60, else the last gap of each minute/hour is shorter.
+    /// 0 or less: never on a schedule (the job can still be triggered, from the dashboard or by a test).
+    /// </summary>
+    public static string CronEvery(int seconds)
+    {
+        if (seconds <= 0) return Cron.Never();
+        if (seconds < 60) return $"*/{seconds} * * * * *";
+        var minutes = seconds / 60;
+        if (minutes < 60) return $"0 */{minutes} * * * *";
+        return $"0 0 */{Math.Min(minutes / 60, 23)} * * *";
+    }
+
+    public static IEndpointConventionBuilder MapTapRoomJobsDashboard(this IEndpointRouteBuilder endpoints) =>
+        // The policy replaces Hangfire's default LocalRequestsOnly filter: signed out → 401, staff or manager → 403.
+        endpoints.MapHangfireDashboardWithAuthorizationPolicy(Policies.Admin, DashboardPath, new DashboardOptions
+        {
+            AppPath = "/",
+            DashboardTitle = "TapRoom jobs",
+            DisplayStorageConnectionString = false,
+        });
 }
 
-/// <summary>Base of every job: a fresh DI scope per run (Quartz provides it), the system as actor, one command.</summary>
-public abstract class CommandJob<TResult>(IMediator mediator, ILogger logger) : IJob
+public sealed record RecurringJobDefinition(string Id, int Seconds, Action<IRecurringJobManager, string, string> AddOrUpdate)
+{
+    public static RecurringJobDefinition For<TJob>(string id, int seconds) where TJob : ICommandJob =>
+        new(id, seconds, (manager, jobId, cron) => manager.AddOrUpdate<TJob>(
+            jobId, job => job.RunAsync(CancellationToken.None), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc }));
+}
+
+/// <summary>Registers the recurring jobs when the server starts (or removes them when jobs are turned off).</summary>
+internal sealed class RecurringJobsRegistration(IRecurringJobManager manager, IOptions<TapRoomOptions> options, ILogger<RecurringJobsRegistration> log)
+    : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var jobs = options.Value.Jobs;
+        foreach (var job in JobsSetup.RecurringJobs(jobs))
+        {
+            if (!jobs.Enabled) { manager.RemoveIfExists(job.Id); continue; }
+            var cron = JobsSetup.CronEvery(job.Seconds);
+            job.AddOrUpdate(manager, job.Id, cron);
+            log.LogDebug("Recurring job {JobId} scheduled as {Cron}", job.Id, cron);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+public interface ICommandJob
+{
+    Task RunAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Base of every job: Hangfire gives it a fresh DI scope per run (the system is the actor there), it sends one command.
+/// Hangfire does not retry a failed run (the next run is the retry: what is due is read from the database). A run that
+/// finds the previous one still going skips, through Hangfire's storage lock (so it holds across instances too).
+/// </summary>
+public abstract class CommandJob<TResult>(IMediator mediator, JobStorage storage, ILogger logger) : ICommandJob
 {
     protected abstract IRequest<TResult> CreateCommand();
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    [AutomaticRetry(Attempts = 0)]
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var name = GetType().Name;
+        using var connection = storage.GetConnection();
+        IDisposable held;
         try
         {
-            await mediator.Send(CreateCommand(), cancellationToken);
+            held = connection.AcquireDistributedLock("taproom:job:" + name, TimeSpan.Zero);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (DistributedLockTimeoutException)
         {
-            logger.LogError(ex, "Job {Job} failed", GetType().Name);
+            logger.LogDebug("Job {Job} skipped: its previous run is still going", name);
+            return;
+        }
+        using (held)
+        {
+            try
+            {
+                await mediator.Send(CreateCommand(), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // A stop mid-run: each command commits in its own transactions, the next start finds what is left to do.
+                logger.LogInformation("Job {Job} interrupted by shutdown; the next run picks up what is still due", name);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Job {Job} failed", name);
+                throw;
+            }
         }
     }
 }
 
-public sealed class HeartbeatSweepJob(IMediator mediator, ILogger<HeartbeatSweepJob> logger)
-    : CommandJob<SweepControllerHeartbeats.Result>(mediator, logger)
+public sealed class HeartbeatSweepJob(IMediator mediator, JobStorage storage, ILogger<HeartbeatSweepJob> logger)
+    : CommandJob<SweepControllerHeartbeats.Result>(mediator, storage, logger)
 {
     protected override IRequest<SweepControllerHeartbeats.Result> CreateCommand() => new SweepControllerHeartbeats.Command();
+}
+
+public sealed class LockTimeoutSweepJob(IMediator mediator, JobStorage storage, ILogger<LockTimeoutSweepJob> logger)
+    : CommandJob<SweepLockTimeouts.Result>(mediator, storage, logger)
+{
+    protected override IRequest<SweepLockTimeouts.Result> CreateCommand() => new SweepLockTimeouts.Command();
+}
+
+/// <summary>
+/// Delivers due POS outbox entries. A stop cancels a delivery in flight: an entry cut off this way has no recorded result
+/// and is delivered again, with the same idempotency key, after its lease.
+/// </summary>
+public sealed class PosOutboxJob(IMediator mediator, JobStorage storage, ILogger<PosOutboxJob> logger)
+    : CommandJob<DeliverPosOutbox.Result>(mediator, storage, logger)
+{
+    protected override IRequest<DeliverPosOutbox.Result> CreateCommand() => new DeliverPosOutbox.Command();
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hangfire;
+using Hangfire.States;
 using MediatR;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -56,7 +58,6 @@ public sealed class TapRoomHost : IAsyncDisposable
         {
             ["TapRoom:DataDirectory"] = DataDirectory,
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
-            ["TapRoom:SchedulerName"] = "test-" + Guid.NewGuid().ToString("N"),
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -121,6 +122,34 @@ public sealed class TapRoomHost : IAsyncDisposable
     {
         using var scope = _app.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
+    }
+
+    /// <summary>Settings for a host whose recurring jobs are registered with Hangfire but never fire on their own: the test
+    /// triggers them (<see cref="RunJobAsync"/>), the way the dashboard's "Trigger now" does.</summary>
+    public static void TriggeredJobsOnly(Dictionary<string, string?> s)
+    {
+        s["TapRoom:Jobs:Enabled"] = "true";
+        foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds" })
+            s["TapRoom:Jobs:" + key] = "0";
+    }
+
+    /// <summary>Triggers a recurring job through Hangfire and waits until a Hangfire worker has finished it; returns the final state.</summary>
+    public async Task<string> RunJobAsync(string recurringJobId)
+    {
+        var jobId = ((IRecurringJobManagerV2)Services.GetRequiredService<IRecurringJobManager>()).TriggerJob(recurringJobId);
+        Assert.False(string.IsNullOrEmpty(jobId), $"recurring job {recurringJobId} is not registered");
+        var storage = Services.GetRequiredService<JobStorage>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using (var connection = storage.GetConnection())
+            {
+                var state = connection.GetStateData(jobId)?.Name;
+                if (state == SucceededState.StateName || state == FailedState.StateName || state == DeletedState.StateName) return state;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"job {recurringJobId} ({jobId}) still {state ?? "unknown"} after 30 s");
+            }
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Reads or writes the database directly (for arranging and asserting), in its own scope.</summary>

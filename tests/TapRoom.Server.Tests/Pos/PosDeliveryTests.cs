@@ -310,7 +310,7 @@ public sealed class PosDeliveryTests
         }
         var lines = Directory.GetFiles(Path.Combine(dataDir, "logs")).SelectMany(File.ReadAllLines).Where(l => l.Contains(key.ToString())).ToList();
         var line = JsonDocument.Parse(Assert.Single(lines)).RootElement;
-        Assert.Equal("refund", line.GetProperty("Properties").GetProperty("PosEvent").GetString());
+        Assert.Equal("refund", line.GetProperty("PosEvent").GetString());
         Directory.Delete(dataDir, recursive: true);
     }
 

@@ -9,6 +9,7 @@ import AlertsView from '../views/AlertsView.vue'
 import SyncView from '../views/SyncView.vue'
 import TapsView from '../views/TapsView.vue'
 import VisitsView from '../views/VisitsView.vue'
+import AdminLinks from './AdminLinks.vue'
 import AsyncState from './AsyncState.vue'
 import CriticalBanner from './CriticalBanner.vue'
 import TapCard from './TapCard.vue'
@@ -130,6 +131,20 @@ describe('views', () => {
       await flushPromises()
       expect(w.text()).toContain('Card locked on')
       expect(w.find('[data-testid=force-unlock]').exists()).toBe(offered)
+    }
+  })
+})
+
+describe('AdminLinks', () => {
+  beforeEach(() => setActivePinia(createPinia()))
+
+  it('links the Hangfire dashboard for an admin only', () => {
+    for (const [role, shown] of [['staff', false], ['manager', false], ['admin', true]] as const) {
+      setActivePinia(createPinia())
+      useSessionStore().$patch({ status: 'signed_in', user: { id: 'u', login: role, name: role, role } })
+      const w = mount(AdminLinks)
+      expect(w.find('[data-testid=jobs-dashboard]').exists()).toBe(shown)
+      if (shown) expect(w.get('[data-testid=jobs-dashboard]').attributes('href')).toBe('/hangfire')
     }
   })
 })

@@ -77,8 +77,8 @@ public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator) : INotifi
 }
 
 /// <summary>The safety net: every connected keg, every <c>TapRoom:Jobs:KegThresholdSweepSeconds</c>.</summary>
-public sealed class KegThresholdSweepJob(IMediator mediator, ILogger<KegThresholdSweepJob> logger)
-    : CommandJob<CheckKegThresholds.Result>(mediator, logger)
+public sealed class KegThresholdSweepJob(IMediator mediator, Hangfire.JobStorage storage, ILogger<KegThresholdSweepJob> logger)
+    : CommandJob<CheckKegThresholds.Result>(mediator, storage, logger)
 {
     protected override IRequest<CheckKegThresholds.Result> CreateCommand() => new CheckKegThresholds.Command();
 }

@@ -1,9 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
-using TapRoom.Server.Data;
 
-namespace TapRoom.Server.DesignTime;
+namespace TapRoom.Server.Data;
 
+/// <summary>
+/// What <c>dotnet ef</c> uses to create the context (docs/adr/0023): a throw-away SQLite file, so the tool never builds
+/// the web host (no jobs, no logging setup, no data directory). Only the interface comes from EF Core itself; the
+/// design-time package is a private reference of this project.
+/// </summary>
 public sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<TapRoomDbContext>
 {
     public TapRoomDbContext CreateDbContext(string[] args)
