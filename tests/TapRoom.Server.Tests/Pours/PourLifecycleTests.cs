@@ -188,6 +188,9 @@ public sealed class PourLifecycleTests
 
         await PourWorld.EventuallyAsync(() => recorder.Seen.OfType<CardRemovedNotification>().Any(), "card removed");
         Assert.Contains(recorder.Seen.OfType<CardReadNotification>(), n => n.Message.CardUid == "04A1B2C3" && n.Message.ReaderId == "desk-1");
+        // A controller's invocations may run side by side (MaximumParallelInvocationsPerClient): the card messages need
+        // not wait for the alert's commit.
+        await PourWorld.EventuallyAsync(() => world.DbAsync(db => db.Alerts.AnyAsync(a => a.Type == AlertTypes.FlowWithoutPour)).Result, "flow alert");
         var alert = await world.DbAsync(db => db.Alerts.SingleAsync(a => a.Type == AlertTypes.FlowWithoutPour));
         Assert.Equal((AlertSeverity.Critical, "tap", tap.TapId), (alert.Severity, alert.SubjectType, alert.SubjectId));
         Assert.Contains(tap.Name, alert.Message);
