@@ -1,3 +1,4 @@
+using TapRoom.ControllerAgent.Hardware.Gpio;
 using TapRoom.ControllerAgent.Pouring;
 
 namespace TapRoom.ControllerAgent;
@@ -35,25 +36,81 @@ public sealed class AgentSettings
     public override string ToString() => $"AgentSettings {{ ServerUrl = {ServerUrl}, Mode = {Mode}, Hardware = {Hardware}, DataDirectory = {DataDirectory} }}";
 }
 
-/// <summary>Pins and devices of a real tap (BCM numbering on a Raspberry Pi's gpiochip0).</summary>
+/// <summary>Pins and devices of a real controller: one <c>GpioController</c> over the configured libgpiod driver.</summary>
 public sealed class LinuxHardwareSettings
 {
-    public string GpioChip { get; set; } = "gpiochip0";
+    /// <summary>
+    /// <c>LibGpiodV2</c> (libgpiod v2: Debian 13 / Raspberry Pi OS Trixie) or <c>LibGpiodV1</c> (Debian 12 / Bookworm).
+    /// Always set explicitly: the library's default picks v1 even on a Pi 5.
+    /// </summary>
+    public GpioDriverKind GpioDriver { get; set; } = GpioDriverKind.LibGpiodV2;
+    /// <summary>The GPIO chip number (<c>/dev/gpiochipN</c>): 0 on a Pi 5 with a current kernel and on a Pi 4 (older Pi 5 kernels: 4).</summary>
+    public int GpioChip { get; set; }
     /// <summary>One entry per tap this controller drives, in the order of the server's taps (by number).</summary>
     public List<LinuxTapPins> Taps { get; set; } = [];
-    /// <summary>The desk reader (desk mode). Taps name their own reader in <see cref="LinuxTapPins.ReaderDevice"/>.</summary>
-    public string ReaderDevice { get; set; } = "";
-    /// <summary>The reader repeats the UID while the card is in the field; this long without a read is a removal.</summary>
+    /// <summary>The desk reader (desk mode). Taps name their own reader in <see cref="LinuxTapPins.Reader"/>.</summary>
+    public CardReaderSettings Reader { get; set; } = new();
+    /// <summary>No read of the card for this long is a removal (keyboard readers repeat the UID; NFC readers are polled).</summary>
     public int ReaderPresenceTimeoutMs { get; set; } = 800;
 }
 
 public sealed class LinuxTapPins
 {
+    /// <summary>The flow meter's pulse input (line number on the chip; on a Pi the BCM GPIO number).</summary>
     public int MeterLine { get; set; } = 17;
+    /// <summary>Enable the pin's internal pull-up for an open-collector meter output.</summary>
+    public bool MeterPullUp { get; set; } = true;
+    /// <summary>The valve driver's output.</summary>
     public int ValveLine { get; set; } = 27;
     /// <summary>True when a high output opens the valve (relay or MOSFET driver); false for active-low relay boards.</summary>
     public bool ValveActiveHigh { get; set; } = true;
-    public string ReaderDevice { get; set; } = "/dev/input/event0";
+    public CardReaderSettings Reader { get; set; } = new();
+}
+
+public enum CardReaderKind
+{
+    /// <summary>A USB reader that types the UID as a keyboard (<c>/dev/input/eventN</c>).</summary>
+    Keyboard,
+    /// <summary>NXP PN532 over I2C, SPI or UART (Iot.Device.Pn532).</summary>
+    Pn532,
+    /// <summary>NXP MFRC522 (RC522 modules) over SPI (Iot.Device.Mfrc522).</summary>
+    Mfrc522,
+}
+
+public enum ReaderBus { I2c, Spi, Uart }
+
+/// <summary>One card reader. Only the keys of the chosen <see cref="Kind"/> (and <see cref="Bus"/>) matter.</summary>
+public sealed class CardReaderSettings
+{
+    public CardReaderKind Kind { get; set; } = CardReaderKind.Keyboard;
+    /// <summary>Keyboard: the input device, best a stable <c>/dev/input/by-id/...-event-kbd</c> link.</summary>
+    public string Device { get; set; } = "/dev/input/event0";
+    /// <summary>PN532: I2c, Spi or Uart (set the board's jumpers/switches to match). MFRC522: Spi.</summary>
+    public ReaderBus Bus { get; set; } = ReaderBus.I2c;
+    /// <summary>I2C bus number (<c>/dev/i2c-N</c>).</summary>
+    public int I2cBus { get; set; } = 1;
+    /// <summary>The PN532's 7-bit I2C address (0x24 = 36).</summary>
+    public int I2cAddress { get; set; } = 0x24;
+    /// <summary>SPI bus number and chip select (<c>/dev/spidevBUS.CS</c>).</summary>
+    public int SpiBus { get; set; }
+    public int SpiChipSelect { get; set; }
+    /// <summary>PN532 over SPI (required there): the GPIO line wired to SS, which the binding drives as chip select.</summary>
+    public int ChipSelectLine { get; set; } = -1;
+    /// <summary>MFRC522: the GPIO line wired to RST (hardware reset at start); -1 when not wired.</summary>
+    public int ResetLine { get; set; } = -1;
+    /// <summary>PN532 over UART: the serial port (115200 baud).</summary>
+    public string SerialPort { get; set; } = "/dev/serial0";
+    /// <summary>NFC readers: how often the field is polled.</summary>
+    public int PollIntervalMs { get; set; } = 100;
+
+    public override string ToString() => Kind switch
+    {
+        CardReaderKind.Keyboard => $"keyboard {Device}",
+        CardReaderKind.Pn532 when Bus == ReaderBus.I2c => $"PN532 I2C bus {I2cBus} address 0x{I2cAddress:X2}",
+        CardReaderKind.Pn532 when Bus == ReaderBus.Uart => $"PN532 UART {SerialPort}",
+        CardReaderKind.Pn532 => $"PN532 SPI {SpiBus}.{SpiChipSelect}",
+        _ => $"MFRC522 SPI {SpiBus}.{SpiChipSelect}",
+    };
 }
 
 public sealed class SimulationSettings

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TapRoom.ControllerAgent.Hardware;
-using TapRoom.ControllerAgent.Hardware.Linux;
+using System.Device.Gpio;
+using TapRoom.ControllerAgent.Hardware.Gpio;
+using TapRoom.ControllerAgent.Hardware.Nfc;
 using TapRoom.ControllerAgent.Hardware.Simulated;
 
 namespace TapRoom.ControllerAgent;
@@ -28,23 +30,44 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
         var taps = new List<TapHardware>();
         var rigs = new List<SimulatedTapRig>();
         ICardReader? desk = null;
+        GpioController? gpio = null;
         try
         {
+            var linux = settings.Linux;
+            var presence = TimeSpan.FromMilliseconds(linux.ReaderPresenceTimeoutMs);
+            if (settings.Hardware == HardwareMode.Linux && (settings.Mode == AgentMode.Tap || linux.Reader.Kind != CardReaderKind.Keyboard))
+            {
+                _logger.LogInformation("GPIO: {Driver} on gpiochip{Chip}", linux.GpioDriver, linux.GpioChip);
+                gpio = GpioControllers.Create(linux.GpioDriver, linux.GpioChip);
+            }
             if (settings.Mode == AgentMode.Desk)
             {
                 desk = settings.Hardware == HardwareMode.Linux
-                    ? new LinuxInputCardReader(settings.ReaderId, settings.Linux.ReaderDevice, TimeSpan.FromMilliseconds(settings.Linux.ReaderPresenceTimeoutMs))
+                    ? CardReaders.Create(settings.ReaderId, linux.Reader, presence, gpio!, loggers)
                     : new SimulatedCardReader(settings.ReaderId);
             }
             else if (settings.Hardware == HardwareMode.Linux)
             {
                 var i = 0;
-                foreach (var pins in settings.Linux.Taps)
+                foreach (var pins in linux.Taps)
                 {
                     i++;
-                    taps.Add(new TapHardware(new GpiodValve(settings.Linux.GpioChip, pins.ValveLine, pins.ValveActiveHigh),
-                        new GpiodFlowMeter(settings.Linux.GpioChip, pins.MeterLine),
-                        new LinuxInputCardReader($"{settings.ReaderId}-{i}", pins.ReaderDevice, TimeSpan.FromMilliseconds(settings.Linux.ReaderPresenceTimeoutMs))));
+                    _logger.LogInformation("Tap {Slot}: meter line {Meter}, valve line {Valve} (active {Level}), reader {Reader}",
+                        i, pins.MeterLine, pins.ValveLine, pins.ValveActiveHigh ? "high" : "low", pins.Reader);
+                    // Each part is owned by the list as soon as it exists, so a failure half-way still closes the valve.
+                    var valve = new GpioValve(gpio!, pins.ValveLine, pins.ValveActiveHigh);
+                    IFlowMeter? meter = null;
+                    try
+                    {
+                        meter = new GpioFlowMeter(gpio!, pins.MeterLine, pins.MeterPullUp);
+                        taps.Add(new TapHardware(valve, meter, CardReaders.Create($"{settings.ReaderId}-{i}", pins.Reader, presence, gpio!, loggers)));
+                    }
+                    catch
+                    {
+                        valve.Dispose();
+                        meter?.Dispose();
+                        throw;
+                    }
                 }
             }
             else
@@ -63,6 +86,7 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
             foreach (var t in taps) t.Dispose();
             foreach (var r in rigs) r.Dispose();
             desk?.Dispose();
+            gpio?.Dispose();
         }
     }
 }

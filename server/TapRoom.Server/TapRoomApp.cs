@@ -30,7 +30,11 @@ public static class TapRoomApp
         builder.Services.AddKestrelServerOptions();
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddSingleton<HashingPasswordHasher>();
-        builder.Services.Configure<JsonOptions>(o => TapRoomJson.Configure(o.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            TapRoomJson.Configure(o.SerializerOptions);
+            SecuritySetup.ConfigureStrictJson(o.SerializerOptions);
+        });
         builder.Services.AddTapRoomProblemDetails();
         builder.Services.AddTapRoomDatabase(options);
         builder.Services.AddTapRoomMediator();
@@ -43,16 +47,20 @@ public static class TapRoomApp
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
 
         var app = builder.Build();
+        app.UseTapRoomForwardedHeaders(options.ReverseProxy);
+        app.UseTapRoomSecurityHeaders();
         app.UseTapRoomRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseTapRoomCrossSiteRequestGuard();
         app.UseTapRoomWebApp();
         app.UseTapRoomSpaFallback();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ActorMiddleware>();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        var openApi = app.MapOpenApi("/openapi/{documentName}.json");
+        if (!options.OpenApi.AllowAnonymous) openApi.RequireAuthorization(Policies.Staff);
         app.MapTapRoomFeatures();
         app.MapTapRoomJobsDashboard();
         return app;

@@ -19,7 +19,8 @@ public sealed record LocationPoliciesDto(
 
 public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies);
 
-public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role);
+/// <summary>A staff user. <c>IsActive</c> is false once an admin deactivated the user (who can then no longer sign in).</summary>
+public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role, bool IsActive = true);
 
 public sealed record TapDto(
     Guid Id,

@@ -1,5 +1,4 @@
-using System.Net;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -56,18 +55,36 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
 
 public static class HubConnections
 {
-    /// <summary>A hub connection over <see cref="WebSocketConnectionFactory"/> with TapRoom's JSON conventions.</summary>
+    /// <summary>Default server timeout: the connection counts as lost after this long without a message from the server.</summary>
+    public static readonly TimeSpan DefaultServerTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default keep-alive: the client pings this often (the server's timeout must be at least twice this).</summary>
+    public static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A hub connection built the way the SignalR client's documentation shows: WebSockets only with
+    /// <c>SkipNegotiation</c> (no negotiate round trip, so no sticky sessions behind a load balancer; this also turns off
+    /// stateful reconnect, which TapRoom does not need because every request carries an idempotent id), the key through
+    /// <c>AccessTokenProvider</c> (sent as <c>Authorization: Bearer</c>), automatic reconnect on
+    /// <paramref name="retryPolicy"/>, explicit server timeout and keep-alive, and TapRoom's JSON conventions.
+    /// <paramref name="configureSocket"/> adds what a caller needs on the upgrade request, e.g. the staff sign-in cookie.
+    /// </summary>
     public static HubConnection Build(Uri hubUrl, Func<string?> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
         TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null, Action<System.Net.WebSockets.ClientWebSocketOptions>? configureSocket = null)
     {
-        var builder = new HubConnectionBuilder();
-        builder.Services.AddSingleton<IConnectionFactory>(new WebSocketConnectionFactory(apiKey, configureSocket: configureSocket));
-        builder.Services.AddSingleton<EndPoint>(new UriEndPoint(hubUrl));
-        builder.AddJsonProtocol(o => TapRoomJson.Configure(o.PayloadSerializerOptions));
+        var builder = new HubConnectionBuilder()
+            .WithUrl(hubUrl, o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = () => Task.FromResult(apiKey());
+                if (configureSocket is not null) o.WebSocketConfiguration = configureSocket;
+            })
+            .AddJsonProtocol(o => TapRoomJson.Configure(o.PayloadSerializerOptions))
+            .WithAutomaticReconnect(retryPolicy ?? new DeterministicRetryPolicy())
+            .WithServerTimeout(serverTimeout ?? DefaultServerTimeout)
+            .WithKeepAliveInterval(keepAlive ?? DefaultKeepAlive);
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
-        builder.WithAutomaticReconnect(retryPolicy ?? new DeterministicRetryPolicy());
-        builder.WithServerTimeout(serverTimeout ?? TimeSpan.FromSeconds(30));
-        builder.WithKeepAliveInterval(keepAlive ?? TimeSpan.FromSeconds(10));
         return builder.Build();
     }
 }

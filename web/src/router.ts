@@ -8,6 +8,7 @@ import KegsView from './views/KegsView.vue'
 import LostCardsView from './views/LostCardsView.vue'
 import PosView from './views/PosView.vue'
 import ShiftView from './views/ShiftView.vue'
+import StaffView from './views/StaffView.vue'
 import SyncView from './views/SyncView.vue'
 import TapsView from './views/TapsView.vue'
 import VisitsView from './views/VisitsView.vue'
@@ -34,6 +35,7 @@ export const routes: AppRoute[] = [
   { path: '/pos', title: 'POS', key: '9', minRole: 'staff', component: PosView },
   { path: '/controllers', title: 'Controllers', key: '0', minRole: 'staff', component: ControllersView },
   { path: '/audit', title: 'Audit', key: 'a', minRole: 'manager', component: AuditView },
+  { path: '/staff', title: 'Staff', key: 's', minRole: 'admin', component: StaffView },
 ]
 
 const path = ref(typeof window === 'undefined' ? '/taps' : window.location.pathname)

@@ -7,9 +7,17 @@ namespace TapRoom.ControllerAgent.Connection;
 
 /// <summary>
 /// The one persistent connection to <c>/hubs/controller</c>. The first connect is retried forever on the deterministic
-/// schedule; later drops are reconnected by SignalR with the same schedule. After every (re)connect the agent says
-/// Hello with its journal's pending count and applies the configuration it gets back. The link counts as up only
-/// between a successful Hello and the next drop.
+/// schedule; later drops are reconnected by SignalR with the same schedule (<c>WithAutomaticReconnect</c>). After every
+/// (re)connect the agent says Hello exactly once with its journal's pending count and applies the configuration it
+/// gets back. The link counts as up only between a successful Hello and the next drop.
+/// <para>
+/// One Hello per connection: each connection (the first start, every reconnect, every restart after a close) gets a
+/// generation number, and Hello runs under a gate only while its generation is still the live one. A Hello that fails
+/// never stops the connection: if the connection dropped, SignalR's reconnect brings a new generation with its own
+/// Hello; if the server refused it, it is retried on the same connection. (Stopping the connection from a failed
+/// Hello used to race SignalR's own reconnect: the stop could hit the newer connection after it had said Hello, and
+/// the agent's loop then connected and said Hello a second time after a server restart.)
+/// </para>
 /// </summary>
 public sealed class AgentConnection : IAsyncDisposable
 {
@@ -19,8 +27,13 @@ public sealed class AgentConnection : IAsyncDisposable
     private readonly string _agentVersion;
     private readonly ILogger _logger;
     private readonly Uri _server;
+    private readonly SemaphoreSlim _helloGate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _generation;
+    private long _helloGeneration;
     private volatile bool _up;
+    private int _helloCount;
 
     public AgentConnection(Uri server, string apiKey, string agentVersion, Func<int> pendingCount, DeterministicRetryPolicy policy,
         ILoggerFactory loggers)
@@ -42,7 +55,8 @@ public sealed class AgentConnection : IAsyncDisposable
 
     public IControllerHub Hub => _client;
     public bool IsUp => _up;
-    public int HelloCount { get; private set; }
+    /// <summary>Successful Hellos since the agent started (one per connection).</summary>
+    public int HelloCount => Volatile.Read(ref _helloCount);
     public HelloResult? LastHello { get; private set; }
     public HubConnectionState State => _client.Connection.State;
 
@@ -52,7 +66,11 @@ public sealed class AgentConnection : IAsyncDisposable
     public event Action<bool>? LinkChanged;
     public event Action<HelloResult>? HelloCompleted;
 
-    /// <summary>Connects (forever), says Hello, and keeps the connection until <paramref name="ct"/> is cancelled.</summary>
+    /// <summary>
+    /// Connects (forever), says Hello, and keeps the connection until <paramref name="ct"/> is cancelled. This loop only
+    /// starts the connection: at first, and again if it closed for good (the server refused a reconnect). Drops in
+    /// between are SignalR's automatic reconnect, never this loop.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -74,35 +92,46 @@ public sealed class AgentConnection : IAsyncDisposable
                 }
             }
             if (ct.IsCancellationRequested) break;
-            if (!await HelloAsync())
-            {
-                await _client.Connection.StopAsync(CancellationToken.None);
-                await Task.Delay(_policy.Delay(1), ct).ContinueWith(_ => { }, CancellationToken.None);
-                continue;
-            }
+            await HelloAsync(Interlocked.Increment(ref _generation), ct);
             await Task.WhenAny(_closed.Task, Task.Delay(Timeout.Infinite, ct));
         }
     }
 
-    private async Task<bool> HelloAsync()
+    /// <summary>
+    /// Says Hello on connection <paramref name="generation"/> until it succeeds, or the connection is replaced or gone
+    /// (the next connection says its own Hello). Never two Hellos on one connection.
+    /// </summary>
+    private async Task HelloAsync(long generation, CancellationToken ct)
     {
-        try
+        for (var attempt = 1L; !ct.IsCancellationRequested && !_disposing.IsCancellationRequested; attempt++)
         {
-            var pending = _pendingCount();
-            var hello = await _client.Hello(new HelloRequest(_agentVersion, pending));
-            HelloCount++;
-            LastHello = hello;
-            _logger.LogInformation("Connected to {Server} as controller {ControllerId}: {TapCount} tap(s), {Pending} pour(s) pending sync",
-                _server, hello.ControllerId, hello.Taps.Count, pending);
-            await Apply(hello);
-            SetUp(true);
-            HelloCompleted?.Invoke(hello);
-            return true;
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError("Hello failed: {Error}", ex.Message);
-            return false;
+            await _helloGate.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (Interlocked.Read(ref _generation) != generation || Interlocked.Read(ref _helloGeneration) >= generation) return;
+                if (_client.Connection.State != HubConnectionState.Connected) return;
+                var pending = _pendingCount();
+                var hello = await _client.Hello(new HelloRequest(_agentVersion, pending));
+                Interlocked.Exchange(ref _helloGeneration, generation);
+                Interlocked.Increment(ref _helloCount);
+                LastHello = hello;
+                _logger.LogInformation("Connected to {Server} as controller {ControllerId}: {TapCount} tap(s), {Pending} pour(s) pending sync",
+                    _server, hello.ControllerId, hello.Taps.Count, pending);
+                await Apply(hello);
+                SetUp(true);
+                HelloCompleted?.Invoke(hello);
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError("Hello failed: {Error}", ex.Message);
+            }
+            finally
+            {
+                _helloGate.Release();
+            }
+            // Refused while the connection stays up (say the server is still starting): ask again on the same connection.
+            await Task.Delay(_policy.Delay(attempt), ct).ContinueWith(_ => { }, CancellationToken.None);
         }
     }
 
@@ -117,18 +146,22 @@ public sealed class AgentConnection : IAsyncDisposable
 
     private Task OnReconnecting(Exception? error)
     {
+        Interlocked.Increment(ref _generation);
         _logger.LogWarning("Connection to {Server} lost ({Error}); reconnecting", _server, error?.Message);
         SetUp(false);
         return Task.CompletedTask;
     }
 
-    private async Task OnReconnected(string? connectionId)
+    private Task OnReconnected(string? connectionId)
     {
-        if (!await HelloAsync()) await _client.Connection.StopAsync();
+        // SignalR runs this handler on its own; the Hello loop may wait for retries, so it is not awaited here.
+        _ = HelloAsync(Interlocked.Increment(ref _generation), _disposing.Token);
+        return Task.CompletedTask;
     }
 
     private Task OnClosed(Exception? error)
     {
+        Interlocked.Increment(ref _generation);
         SetUp(false);
         _closed.TrySetResult();
         return Task.CompletedTask;
@@ -136,6 +169,8 @@ public sealed class AgentConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposing.IsCancellationRequested) return;
+        await _disposing.CancelAsync();
         SetUp(false);
         await _client.DisposeAsync();
     }

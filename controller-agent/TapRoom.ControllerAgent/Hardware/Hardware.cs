@@ -48,7 +48,7 @@ public static class ValveGuard
         if (Interlocked.Exchange(ref _hooked, 1) == 0)
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseAll();
-            AppDomain.CurrentDomain.UnhandledException += (_, _) => CloseAll();
+            AppDomain.CurrentDomain.UnhandledException += OnUnhandledException;
         }
         lock (Valves) Valves.Add(valve);
     }
@@ -57,6 +57,9 @@ public static class ValveGuard
     {
         lock (Valves) Valves.Remove(valve);
     }
+
+    /// <summary>The handler on <see cref="AppDomain.UnhandledException"/> (internal so that tests can raise it without crashing).</summary>
+    internal static void OnUnhandledException(object? sender, UnhandledExceptionEventArgs e) => CloseAll();
 
     public static void CloseAll()
     {

@@ -56,6 +56,7 @@ public class TapRoomDbContext(DbContextOptions<TapRoomDbContext> options) : DbCo
             e.Property(x => x.Login).HasMaxLength(64).UseCollation("NOCASE");
             e.HasIndex(x => x.Login).IsUnique();
             e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.SecurityStamp).HasMaxLength(64).HasDefaultValue("");
         });
 
         b.Entity<Guest>(e =>

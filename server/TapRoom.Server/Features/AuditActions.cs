@@ -57,4 +57,8 @@ public static class AuditActions
     public const string PosDeadLettered = "pos.dead_lettered";
     public const string PosRetried = "pos.retried";
     public const string PosMarkedDone = "pos.marked_done";
+    public const string StaffSignedOut = "staff_user.signed_out";
+    public const string StaffPasswordChanged = "staff_user.password_changed";
+    public const string StaffRoleChanged = "staff_user.role_changed";
+    public const string StaffDeactivated = "staff_user.deactivated";
 }

@@ -18,6 +18,8 @@ namespace TapRoom.Server.Features;
 /// <summary>Each capability adds its services and maps its routes here: one line per capability.</summary>
 public static class FeaturesSetup
 {
+    public const string HubDispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
+
     public static IServiceCollection AddTapRoomFeatures(this IServiceCollection services, TapRoomOptions options)
     {
         services.AddScoped<AlertRaiser>();
@@ -27,6 +29,10 @@ public static class FeaturesSetup
         services.AddTapRoomPos();
         services.AddSingleton<Dashboard.DashboardPushQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardPushQueue>());
+        services.AddSingleton<Hubs.HubRefusalLog>();
+        // SignalR logs every HubException a method throws at Error with its stack trace. Hubs.HubErrorFilter already
+        // logs each refusal once at Warning (rate-limited) and each unexpected failure at Error with its stack trace.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubDispatcherCategory, LogLevel.Critical));
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
@@ -35,7 +41,13 @@ public static class FeaturesSetup
         // A controller's invocations may overlap (ADR 0035): a CompletePour of one tap never waits behind the
         // Authorize of its other tap. Each invocation has its own scope; the rules rest on conditional updates.
         .AddHubOptions<Hubs.ControllerHub>(o => o.MaximumParallelInvocationsPerClient = 4)
-        .AddJsonProtocol(o => Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions));
+        .AddJsonProtocol(o =>
+        {
+            Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions);
+            // A controller's text (agent version, messages) reaches the dashboard and the log: no control characters.
+            o.PayloadSerializerOptions.Converters.Insert(0, new NoControlCharactersConverter());
+            o.PayloadSerializerOptions.AllowDuplicateProperties = false;
+        });
         services.AddPours();
         if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;

@@ -28,6 +28,8 @@ public static class AuthSetup
 
     public static IServiceCollection AddTapRoomAuth(this IServiceCollection services, TapRoomOptions options)
     {
+        services.AddSingleton<StaffSessionCache>();
+        services.AddSingleton<StaffConnections>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
@@ -39,7 +41,7 @@ public static class AuthSetup
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = 401; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = 403; return Task.CompletedTask; };
-                o.Events.OnValidatePrincipal = ValidateStaffStillActive;
+                o.Events.OnValidatePrincipal = StaffSessions.ValidateAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, ControllerKeyHandler>(ControllerKeyHandler.Scheme, _ => { });
 
@@ -68,26 +70,6 @@ public static class AuthSetup
                 }));
         });
         return services;
-    }
-
-    public static ClaimsPrincipal StaffPrincipal(Guid id, string login, string name, StaffRole role) =>
-        new(new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, id.ToString()),
-            new Claim(ClaimTypes.Name, name),
-            new Claim("login", login),
-            new Claim(ClaimTypes.Role, role.ToString()),
-        ], CookieAuthenticationDefaults.AuthenticationScheme));
-
-    /// <summary>A deactivated user or a changed role takes effect on the next request, not when the cookie expires.</summary>
-    private static async Task ValidateStaffStillActive(CookieValidatePrincipalContext ctx)
-    {
-        var idText = ctx.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
-        if (!Guid.TryParse(idText, out var id)) { ctx.RejectPrincipal(); return; }
-        var db = ctx.HttpContext.RequestServices.GetRequiredService<TapRoomDbContext>();
-        var user = await db.StaffUsers.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.IsActive, u.Role }).FirstOrDefaultAsync();
-        var role = ctx.Principal!.FindFirstValue(ClaimTypes.Role);
-        if (user is null || !user.IsActive || user.Role.ToString() != role) ctx.RejectPrincipal();
     }
 }
 

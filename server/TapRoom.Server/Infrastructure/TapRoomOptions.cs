@@ -12,6 +12,9 @@ public sealed class TapRoomOptions
     public DemoBarOptions DemoBar { get; set; } = new();
     public JobOptions Jobs { get; set; } = new();
     public LoginOptions Login { get; set; } = new();
+    /// <summary>Proxies whose forwarded headers are believed (docs/OPERATIONS.md, HTTPS).</summary>
+    public ReverseProxyOptions ReverseProxy { get; set; } = new();
+    public OpenApiDocumentOptions OpenApi { get; set; } = new();
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "taproom.db");
 }

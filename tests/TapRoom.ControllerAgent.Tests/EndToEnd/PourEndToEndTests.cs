@@ -153,6 +153,14 @@ public sealed class PourEndToEndTests
         Assert.Equal(Venue.KegNominalMl - 400, (await venue.TapAsync(0)).KegRemainingMl);
         await Eventually.TrueAsync(() => agent.Journal.PendingCount() == 0, Deadline, "journal emptied");
         Assert.Equal(1, await venue.AuditCountAsync(AuditActions.PourSynced));
+        // One Hello per connection, on both ends (the first start's Hello came before the queue), and never two connections
+        // at once: the restart does not make two connect attempts race. (A loaded machine may time a connection out and
+        // reconnect once more; that is a new connection with its own single Hello, which these counts allow.)
+        Assert.NotEmpty(hellos);
+        Assert.Equal(1, server.Calls.MostHellosOnOneConnection);
+        Assert.Equal(server.HelloCalls, server.Calls.HelloConnections);
+        Assert.Equal(hellos.Count + 1, server.HelloCalls);
+        Assert.Equal(1, server.Calls.MaxOpenConnections);
     }
 
     [Fact]

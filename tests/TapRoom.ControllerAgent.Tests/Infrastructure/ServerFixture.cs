@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -24,11 +25,18 @@ public sealed class ServerFixture : IAsyncDisposable
     public const string AdminPassword = "admin-password-for-tests";
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
     private WebApplication? _app;
+    private readonly HubCallCounter _calls = new();
 
     public string DataDirectory { get; } = TempDir.New();
     public int Port { get; } = FreePort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public bool IsRunning => _app is not null;
+
+    /// <summary>Hello invocations that reached this server's controller hub, over all its starts (failed ones too).</summary>
+    public int HelloCalls => _calls.Count(nameof(IControllerHub.Hello));
+
+    /// <summary>The controller-hub connections and their Hellos as the server saw them (see <see cref="HubCallCounter"/>).</summary>
+    public HubCallCounter Calls => _calls;
 
     /// <summary>Extra configuration for every start of this server (say <c>TapRoom:Demo</c>).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -43,18 +51,22 @@ public sealed class ServerFixture : IAsyncDisposable
 
     public async Task StartServerAsync()
     {
+        _calls.ServerStarted();
         Directory.CreateDirectory(DataDirectory);
         var values = new Dictionary<string, string?>
         {
             ["TapRoom:DataDirectory"] = DataDirectory,
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
-            ["TapRoom:SchedulerName"] = "agent-test-" + Guid.NewGuid().ToString("N"),
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in Settings) values[key] = value;
-        _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b => b.Configuration.AddInMemoryCollection(values));
+        _app = TapRoomApp.Build(["--urls", $"http://127.0.0.1:{Port}"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(values);
+            b.Services.Configure<HubOptions>(o => o.AddFilter(_calls));
+        });
         await _app.Services.InitializeDatabaseAsync();
         await _app.StartAsync();
     }
@@ -109,6 +121,59 @@ public sealed class ServerFixture : IAsyncDisposable
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// Counts hub method invocations by name, as a global SignalR hub filter, and watches the controller connections: which
+/// of them said Hello and how many were open at once (a reconnect race shows as two open connections).
+/// </summary>
+public sealed class HubCallCounter : IHubFilter
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counts = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _hellosByConnection = new();
+    private readonly HashSet<string> _open = [];
+    private int _maxOpen;
+
+    public int Count(string method) => _counts.GetValueOrDefault(method);
+
+    /// <summary>Connections that said Hello at least once.</summary>
+    public int HelloConnections => _hellosByConnection.Count;
+
+    /// <summary>The most Hellos any one connection said.</summary>
+    public int MostHellosOnOneConnection => _hellosByConnection.Values.DefaultIfEmpty(0).Max();
+
+    /// <summary>The most connections open at the same time since the server last started.</summary>
+    public int MaxOpenConnections { get { lock (_open) return _maxOpen; } }
+
+    /// <summary>A restarted server starts with no connections (a stopped host may not report every disconnect).</summary>
+    public void ServerStarted()
+    {
+        lock (_open) _open.Clear();
+    }
+
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        _counts.AddOrUpdate(invocationContext.HubMethodName, 1, (_, n) => n + 1);
+        if (invocationContext.HubMethodName == nameof(IControllerHub.Hello))
+            _hellosByConnection.AddOrUpdate(invocationContext.Context.ConnectionId, 1, (_, n) => n + 1);
+        return next(invocationContext);
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        lock (_open)
+        {
+            _open.Add(context.Context.ConnectionId);
+            _maxOpen = Math.Max(_maxOpen, _open.Count);
+        }
+        return next(context);
+    }
+
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        lock (_open) _open.Remove(context.Context.ConnectionId);
+        return next(context, exception);
     }
 }
 

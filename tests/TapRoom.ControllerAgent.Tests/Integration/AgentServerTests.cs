@@ -56,6 +56,7 @@ public sealed class AgentServerTests
         });
         await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.Config is { PulsesPerLiter: 520, MaxPourMl: 400 }), Deadline, "ConfigChanged applied");
 
+        Assert.Equal(1, server.HelloCalls);
         await server.StopServerAsync();
         await Eventually.TrueAsync(() => !agent.Connection.IsUp, Deadline, "the agent notices the server is gone");
         rig1.Reader.Present("04A1B2C3");
@@ -68,13 +69,22 @@ public sealed class AgentServerTests
         // Reconnect attempts are 10 s apart by now (the deterministic schedule), so allow two of them.
         var helloDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(35);
         while (!(agent.Connection.IsUp && agent.Connection.HelloCount >= 2) && DateTime.UtcNow < helloDeadline) await Task.Delay(25);
-        // At least one new Hello: a connect attempt that races the restarting server may add one more.
+        // Exactly one new Hello: one per connection, and the restart costs one connection (counted by the agent and by a
+        // hub filter in the server, which also sees Hellos that failed or reached the stopping server).
         Assert.True(agent.Connection.IsUp && agent.Connection.HelloCount >= 2, $"hello after the restart (hellos: {agent.Connection.HelloCount}, state {agent.Connection.State}, up {agent.Connection.IsUp})");
         await Eventually.TrueAsync(() => agent.Taps.All(t => t.Machine.LinkUp), Deadline, "taps see the link");
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == controllerId).Select(c => c.IsOnline).SingleAsync()));
         Assert.Equal(0, rig1.Valve.OpenCount);
         Assert.Equal(0, rig2.Valve.OpenCount);
         Assert.Contains(logs.Lines, l => l.Contains("Cannot reach") || l.Contains("Connection to"));
+        // Still one: no second connect attempt raced in after the first one succeeded.
+        Assert.Equal("still one connection", await agent.Connection.Hub.Echo("still one connection"));
+        // One Hello per connection on both ends and never two connections open at once (a loaded machine may still time
+        // a connection out and reconnect: a new connection with its own single Hello).
+        Assert.Equal(server.HelloCalls, agent.Connection.HelloCount);
+        Assert.Equal(server.HelloCalls, server.Calls.HelloConnections);
+        Assert.Equal(1, server.Calls.MostHellosOnOneConnection);
+        Assert.Equal(1, server.Calls.MaxOpenConnections);
         Assert.DoesNotContain(logs.Lines, l => l.Contains(apiKey) || l.Contains(apiKey[4..]));
     }
 

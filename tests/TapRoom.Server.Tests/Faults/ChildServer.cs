@@ -75,7 +75,7 @@ public sealed class ChildServer : IAsyncDisposable
 
     public async Task<HttpClient> SignInAsync()
     {
-        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = BaseAddress };
+        var http = new HttpClient(new AppLikeRequests { InnerHandler = new HttpClientHandler { CookieContainer = new CookieContainer() } }) { BaseAddress = BaseAddress };
         await FaultVenue.PostAsync(http, "/api/auth/login", new { login = "admin", password = TapRoomHost.AdminPassword });
         return http;
     }

@@ -136,10 +136,10 @@ public sealed class HostTests
     }
 
     [Fact]
-    public async Task The_openapi_document_is_served_and_lists_the_routes()
+    public async Task The_openapi_document_is_served_to_staff_and_lists_the_routes()
     {
         await using var host = await TapRoomHost.StartAsync();
-        using var client = host.CreateClient();
+        using var client = await host.SignInAsAsync(StaffRole.Staff);
         var doc = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var paths = doc.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/api/auth/login", out _));

@@ -84,11 +84,16 @@ public sealed class TapRoomHost : IAsyncDisposable
         await StartAppAsync(settings, null);
     }
 
-    public HttpClient CreateClient()
-    {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true };
-        return new HttpClient(handler) { BaseAddress = BaseAddress };
-    }
+    /// <summary>A client that sends what the web app sends: a bodiless POST/PUT/PATCH/DELETE goes out as JSON <c>{}</c>.</summary>
+    public HttpClient CreateClient(CookieContainer? cookies = null) =>
+        new(new AppLikeRequests { InnerHandler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true } })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    /// <summary>A client that sends exactly what the test gives it (for the cross-site request tests).</summary>
+    public HttpClient CreateRawClient(CookieContainer? cookies = null) =>
+        new(new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), UseCookies = true }) { BaseAddress = BaseAddress };
 
     public async Task<HttpClient> SignInAsync(string login = "admin", string password = AdminPassword)
     {
@@ -175,6 +180,17 @@ public sealed class TapRoomHost : IAsyncDisposable
         {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+}
+
+/// <summary>The web app (web/src/api/http.ts) sends <c>{}</c> as JSON when an unsafe request has nothing to say; so do the tests' clients.</summary>
+public sealed class AppLikeRequests : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Content is null && request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && request.Method != HttpMethod.Options)
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        return base.SendAsync(request, cancellationToken);
     }
 }
 

@@ -21,6 +21,20 @@ describe('http', () => {
     expect([error.status, error.code, error.text]).toEqual([400, 'validation_failed', 'amount: Must be positive.'])
   })
 
+  it('sends every unsafe request as JSON, {} when it has no body, and a GET without a body', async () => {
+    const { fn } = fakeFetch({ 'POST /api/kegs/k/empty': {}, 'DELETE /api/x': {}, 'GET /api/taps': [] })
+    await http.post('/api/kegs/k/empty')
+    await http.delete('/api/x')
+    await http.get('/api/taps')
+    const [post, del, get] = fn.mock.calls.map((c) => c[1] as RequestInit)
+    for (const init of [post!, del!]) {
+      expect((init.headers as Record<string, string>)['Content-Type']).toBe('application/json')
+      expect(init.body).toBe('{}')
+    }
+    expect((get!.headers as Record<string, string>)['Content-Type']).toBeUndefined()
+    expect(get!.body).toBeUndefined()
+  })
+
   it('a 401 on any request ends the session, so the sign-in page comes back', async () => {
     fakeFetch({ 'GET /api/taps': problem(401, 'unauthenticated') })
     const session = useSessionStore()

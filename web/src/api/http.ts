@@ -40,14 +40,20 @@ export function onUnauthenticated(listener: UnauthenticatedListener): () => void
   return () => unauthenticatedListeners.delete(listener)
 }
 
+/**
+ * The server refuses a POST, PUT, PATCH or DELETE under /api that is not `Content-Type: application/json` (its
+ * cross-site request rule, docs/SECURITY.md), so every such request here is JSON, `{}` when it has nothing to say.
+ */
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const unsafe = method !== 'GET' && method !== 'HEAD'
+  const payload = body === undefined && unsafe ? {} : body
   let response: Response
   try {
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
     })
   } catch (e) {
     throw toApiError(e)
@@ -75,6 +81,7 @@ export const http = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
+  delete: <T>(path: string) => request<T>('DELETE', path),
 }
 
 export function query(params: Record<string, string | number | undefined | null>): string {

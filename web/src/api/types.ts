@@ -16,6 +16,8 @@ export interface StaffUserDto {
   login: string
   name: string
   role: StaffRole
+  /** False once an admin deactivated the user. */
+  isActive?: boolean
 }
 
 export interface ActivePourDto {

@@ -20,7 +20,7 @@ public static class CreateStaffUser
         public Validator()
         {
             RuleFor(x => x.Login).NotEmpty().MaximumLength(64).Matches("^[A-Za-z0-9._-]+$");
-            RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+            RuleFor(x => x.Name).NotEmpty().MaximumLength(200).SingleLine();
             RuleFor(x => x.Password).NotEmpty().MinimumLength(8).MaximumLength(256);
             RuleFor(x => x.Role).IsInEnum();
         }
@@ -57,6 +57,6 @@ public static class ListStaffUsers
     {
         public async Task<IReadOnlyList<StaffUserDto>> Handle(Query request, CancellationToken cancellationToken) =>
             await db.StaffUsers.AsNoTracking().OrderBy(u => u.Login)
-                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role)).ToListAsync(cancellationToken);
+                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role, u.IsActive)).ToListAsync(cancellationToken);
     }
 }

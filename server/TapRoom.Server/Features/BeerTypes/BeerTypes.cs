@@ -34,7 +34,7 @@ public static class CreateBeerType
     {
         public Validator()
         {
-            RuleFor(x => x.Name).NotEmpty().MaximumLength(200);
+            RuleFor(x => x.Name).NotEmpty().MaximumLength(200).SingleLine();
             RuleFor(x => x.Style).MaximumLength(100);
             RuleFor(x => x.Abv).InclusiveBetween(0m, 70m).Must(a => decimal.Round(a, 2) == a).WithMessage("'Abv' has at most 2 decimals.");
             RuleFor(x => x.PricePerLiter).ValidPrice();

@@ -22,7 +22,7 @@ public static class RegisterController
     {
         public Validator()
         {
-            RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
+            RuleFor(x => x.Name).NotEmpty().MaximumLength(100).SingleLine();
             RuleFor(x => x.TapIds).Must(t => t is null || t.Count <= 64).WithMessage("At most 64 taps per controller.");
         }
     }

@@ -42,7 +42,7 @@ public sealed class GuestFieldsValidator : AbstractValidator<IGuestFields>
     public GuestFieldsValidator(TimeProvider time)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-        RuleFor(x => x.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("A name is required.").MaximumLength(200);
+        RuleFor(x => x.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("A name is required.").MaximumLength(200).SingleLine();
         RuleFor(x => x.Phone).MaximumLength(40).Matches(@"^\+?[0-9 ()\-./]{3,40}$").WithMessage("A phone number holds digits, spaces and + ( ) - . / only.")
             .When(x => !string.IsNullOrEmpty(x.Phone));
         RuleFor(x => x.Email).MaximumLength(200).EmailAddress().When(x => !string.IsNullOrEmpty(x.Email));

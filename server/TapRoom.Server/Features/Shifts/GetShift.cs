@@ -1,3 +1,4 @@
+using FluentValidation;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
@@ -39,14 +40,21 @@ public static class GetCurrentShift
 /// <summary>The latest shifts, newest first, to find the reports of closed ones.</summary>
 public static class ListShifts
 {
+    public const int MaxTake = 200;
+
     public sealed record Query(int Take = 50) : IQuery<IReadOnlyList<ShiftDto>>;
+
+    /// <summary>A negative or absurd <c>take</c> is refused, not clamped.</summary>
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator() => RuleFor(x => x.Take).InclusiveBetween(1, MaxTake);
+    }
 
     public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<ShiftDto>>
     {
         public async Task<IReadOnlyList<ShiftDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            var take = Math.Clamp(request.Take, 1, 200);
-            var ids = await db.Shifts.AsNoTracking().OrderByDescending(s => s.OpenedAt).Take(take).Select(s => s.Id).ToListAsync(cancellationToken);
+            var ids = await db.Shifts.AsNoTracking().OrderByDescending(s => s.OpenedAt).Take(request.Take).Select(s => s.Id).ToListAsync(cancellationToken);
             var result = new List<ShiftDto>(ids.Count);
             foreach (var id in ids)
                 if (await ReadModels.ShiftAsync(db, id, cancellationToken) is { } dto) result.Add(dto);

@@ -40,7 +40,7 @@ public static class CreateTap
     {
         public Validator()
         {
-            RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
+            RuleFor(x => x.Name).NotEmpty().MaximumLength(100).SingleLine();
             RuleFor(x => x.Number).InclusiveBetween(1, 999);
         }
     }
