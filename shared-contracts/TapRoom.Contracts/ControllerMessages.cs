@@ -38,6 +38,19 @@ public sealed record CompletePourRequest(Guid PourSessionId, Guid TapId, int Vol
 
 public sealed record CompletePourResult(CompletePourOutcome Outcome, decimal ChargedAmount, decimal? Balance, string? Message = null);
 
+/// <summary>Up to <see cref="MaxPours"/> completions at once (a journal replay), handled in the order given.</summary>
+public sealed record SyncPoursRequest(IReadOnlyList<CompletePourRequest> Pours)
+{
+    /// <summary>100 completions are about 22 KB of JSON, within the hub's 32 KB message limit.</summary>
+    public const int MaxPours = 100;
+}
+
+/// <summary>One result per completion of the request, in its order.</summary>
+public sealed record SyncPoursResult(IReadOnlyList<SyncedPour> Results);
+
+/// <summary>What <c>CompletePour</c> would have answered for this pour, or an <c>error</c> (try it again later).</summary>
+public sealed record SyncedPour(Guid PourSessionId, CompletePourResult? Result, string? Error = null);
+
 // ---- Controller -> server, fire and forget ----
 
 public sealed record PourProgressMessage(Guid PourSessionId, int VolumeMl, DateTime At);

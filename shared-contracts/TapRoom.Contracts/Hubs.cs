@@ -12,6 +12,8 @@ public interface IControllerHub
     Task<HelloResult> Hello(HelloRequest request);
     Task<AuthorizeResult> Authorize(AuthorizeRequest request);
     Task<CompletePourResult> CompletePour(CompletePourRequest request);
+    /// <summary>A batch of completions (journal replay): each exactly as <c>CompletePour</c>, idempotent per pour, one commit.</summary>
+    Task<SyncPoursResult> SyncPours(SyncPoursRequest request);
     Task PourProgress(PourProgressMessage message);
     Task CardPresented(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
@@ -45,7 +47,21 @@ public interface IDashboardClient
     Task CardRemoved(CardRemovedMessage message);
     /// <summary>A tap refused a card: shown on that tap's card for a few seconds with what to do.</summary>
     Task PourDenied(PourDeniedPush denial);
+
+    // Coalesced pushes (CONTRACT.md): the latest state per subject changed within one window of at most 100 ms, each item
+    // exactly what the single push would carry. Clients apply a batch item by item; a lone change comes as the single push.
+    Task TapUpdatedBatch(PushBatch<TapDto> batch);
+    Task PourProgressBatch(PushBatch<PourProgressPush> batch);
+    Task AlertRaisedBatch(PushBatch<AlertDto> batch);
+    Task AlertUpdatedBatch(PushBatch<AlertDto> batch);
+    Task VisitUpdatedBatch(PushBatch<VisitSummaryDto> batch);
+    Task KegUpdatedBatch(PushBatch<KegDto> batch);
+    Task ShiftUpdatedBatch(PushBatch<ShiftDto> batch);
+    Task ControllerStatusChangedBatch(PushBatch<ControllerStatusDto> batch);
 }
+
+/// <summary>Several pushes of one kind sent as one message: <c>{ items: [ … ] }</c>.</summary>
+public sealed record PushBatch<T>(IReadOnlyList<T> Items);
 
 public sealed record SyncQueueChangedMessage(int PendingSyncCount);
 

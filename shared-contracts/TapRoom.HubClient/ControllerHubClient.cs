@@ -43,6 +43,7 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public Task<HelloResult> Hello(HelloRequest request) => Connection.InvokeAsync<HelloResult>(nameof(Hello), request);
     public Task<AuthorizeResult> Authorize(AuthorizeRequest request) => Connection.InvokeAsync<AuthorizeResult>(nameof(Authorize), request);
     public Task<CompletePourResult> CompletePour(CompletePourRequest request) => Connection.InvokeAsync<CompletePourResult>(nameof(CompletePour), request);
+    public Task<SyncPoursResult> SyncPours(SyncPoursRequest request) => Connection.InvokeAsync<SyncPoursResult>(nameof(SyncPours), request);
     public Task PourProgress(PourProgressMessage message) => Connection.SendAsync(nameof(PourProgress), message);
     public Task CardPresented(CardPresentedMessage message) => Connection.SendAsync(nameof(CardPresented), message);
     public Task CardRemoved(CardRemovedMessage message) => Connection.SendAsync(nameof(CardRemoved), message);

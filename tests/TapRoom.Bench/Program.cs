@@ -15,8 +15,11 @@ using TapRoom.Server.Features.Controllers;
 
 // Controller agent figures for docs/PERFORMANCE.md: authorise-to-valve-open latency on loopback (the real server, the
 // real agent on simulated hardware) and the idle agent process's memory and CPU. Usage: dotnet run -c Release [pours] [idleSeconds]
-var pours = args.Length > 0 ? int.Parse(args[0]) : 50;
-var idleSeconds = args.Length > 1 ? int.Parse(args[1]) : 30;
+// The agent's own journal replay: dotnet run -c Release -- replay [pours, default 10000]
+var replayMode = args.Length > 0 && args[0] == "replay";
+var pours = replayMode ? 0 : args.Length > 0 ? int.Parse(args[0]) : 50;
+var idleSeconds = args.Length > 1 && !replayMode ? int.Parse(args[1]) : 30;
+var replayPours = replayMode && args.Length > 1 ? int.Parse(args[1]) : 10_000;
 var json = TapRoomJson.CreateOptions();
 var dir = Path.Combine(Path.GetTempPath(), "taproom-bench", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(dir);
@@ -59,6 +62,12 @@ try
     const string card = "04BE0C01";
     var visit = await Post<OpenAndAssignCardResult>("/api/visits/open-and-assign-card", new { guestId = guest.Id, cardUid = card, idempotencyKey = "bench" });
     await Post<MoneyMovementResult>($"/api/visits/{visit.VisitId}/top-up", new { amount = 500m });
+
+    if (replayMode)
+    {
+        await AgentReplay.RunAsync(app.Services, url, dir, pi, tapIds[0], visit.VisitId, replayPours);
+        return;
+    }
 
     // 1. Authorise-to-valve-open: present, wait for the valve, take the card away at once (a few ml), wait for the sync.
     using var rig = new SimulatedTapRig("bench", flowRateMlPerSecond: 60, pulsesPerLiter: 5600);

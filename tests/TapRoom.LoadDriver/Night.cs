@@ -17,7 +17,7 @@ public sealed class NightStats
     public Histogram Echo { get; } = new();
     public Histogram Complete { get; } = new();
     public Histogram ProgressToDashboard { get; } = new();
-    public long Allowed, Denied, PoursStarted, NoFreeTap, ProgressSent, ProgressUnsent, Synced, Duplicates, OtherOutcomes, CompletionRetries,
+    public long Answered, Allowed, Denied, PoursStarted, NoFreeTap, ProgressSent, ProgressUnsent, Synced, Duplicates, OtherOutcomes, CompletionRetries,
         Races, RacesOneAllowed, RacesBothAllowed, RacesNoneAllowed, Disconnects, LinkDownAtPresentation, Errors;
     public ConcurrentDictionary<string, long> DenyReasons { get; } = new();
     public TimeSpan Elapsed;
@@ -64,6 +64,10 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
             var connection = HubConnections.Build(new Uri(baseAddress, HubRoutes.Dashboard), () => null,
                 serverTimeout: TimeSpan.FromSeconds(60), keepAlive: TimeSpan.FromSeconds(15), configureSocket: o => o.Cookies = cookies);
             connection.On<PourProgressPush>(nameof(IDashboardClient.PourProgress), OnProgressPush);
+            connection.On<PushBatch<PourProgressPush>>(nameof(IDashboardClient.PourProgressBatch), batch =>
+            {
+                foreach (var push in batch.Items) OnProgressPush(push);
+            });
             await connection.StartAsync();
             _dashboards.Add(connection);
         }
@@ -155,6 +159,7 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
             var attempts = new List<(SimTap Tap, Task<AuthorizeResult?> Result)> { (tap, AuthorizeAsync(tap, guest)) };
             if (rival is not null) attempts.Add((rival, AuthorizeAsync(rival, guest)));
             await Task.WhenAll(attempts.Select(a => a.Result));
+            if (attempts.Any(a => a.Result.Result is not null)) Interlocked.Increment(ref Stats.Answered);
             var allowed = attempts.Where(a => a.Result.Result?.Allowed == true).ToList();
             if (rival is not null)
             {

@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using TapRoom.LoadDriver;
 
 // Usage (docs/PERFORMANCE.md):
-//   dotnet run -c Release --project tests/TapRoom.LoadDriver -- --controllers 500 --dashboards 20 --rate 80 --duration 60
+//   dotnet run -c Release --project tests/TapRoom.LoadDriver -- --controllers 500 --dashboards 20 --rate 80 --duration 60 --json result.json
 // Options: --taps-per-controller 2 --pour-seconds 10 --flow 40 (ml/s) --race 0.05 --disconnect 0.02 --echo-rate <rate>
-//          --guests <auto> --replay 10000 --log-level Information --server-dll <path> --seed 1
+//          --guests <auto> --replay 10000 --replay-batch 100 --log-level Information --server-dll <path> --seed 1
+// Against a server that is already running (nothing is started or killed):
+//          --url http://host:port --admin-password <password> [--server-pid <pid>] [--database <path of its taproom.db>]
+//          (--server-pid: its CPU and memory from /proc; --database: the replay writes its pre-authorised pours there;
+//          without it the replay is skipped.)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var args2 = ParseArgs(args);
 int Int(string name, int fallback) => args2.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
@@ -19,16 +24,24 @@ var options = new NightOptions(
     RaceShare: Dbl("race", 0.05), DisconnectShare: Dbl("disconnect", 0.02), EchoRate: Dbl("echo-rate", rate), Seed: Int("seed", 1));
 var guests = Int("guests", (int)Math.Ceiling(rate * pourSeconds * 1.3) + 50);
 var replayPours = Int("replay", 10_000);
+var replayBatch = Int("replay-batch", TapRoom.Contracts.SyncPoursRequest.MaxPours);
 var logLevel = args2.GetValueOrDefault("log-level", "Information");
-var serverDll = args2.GetValueOrDefault("server-dll") ?? FindServerDll();
+var jsonPath = args2.GetValueOrDefault("json");
+var url = args2.GetValueOrDefault("url");
+if (args2.GetValueOrDefault("admin-password") is { } adminPassword) Venue.AdminPassword = adminPassword;
+var loadBefore = LoadAverage();
 
 var clock = Stopwatch.StartNew();
 void Say(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}");
 
-Say($"server: {serverDll}");
-Say($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
-await using var server = await ServerProcess.StartAsync(serverDll, logLevel);
-Say($"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}");
+Say($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {loadBefore}");
+await using var server = url is null
+    ? await ServerProcess.StartAsync(args2.GetValueOrDefault("server-dll") ?? FindServerDll(), logLevel)
+    : ServerProcess.Existing(new Uri(url), args2.TryGetValue("server-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+        args2.GetValueOrDefault("database"));
+Say(url is null
+    ? $"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}"
+    : $"running server at {server.BaseAddress} (pid {server.Pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown: no CPU or memory figures"})");
 try
 {
     var arrange = Stopwatch.StartNew();
@@ -58,12 +71,18 @@ try
     sampling.Cancel();
     await sampler;
     var s = night.Stats;
-    var violations = await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(server.DatabasePath);
-    Say($"invariants after the night: {(violations.Count == 0 ? "all hold" : $"{violations.Count} violations")}");
-    foreach (var v in violations.Take(10)) Say("  " + v);
+    var violations = server.DatabasePath is { } databasePath ? await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(databasePath) : null;
+    Say(violations is null ? "invariants after the night: not checked (no --database)"
+        : $"invariants after the night: {(violations.Count == 0 ? "all hold" : $"{violations.Count} violations")}");
+    foreach (var v in violations?.Take(10) ?? []) Say("  " + v);
 
-    Say($"replay: {replayPours} journalled pours from one controller");
-    var replay = replayPours > 0 ? await Replay.RunAsync(server, venue, replayPours, Say) : null;
+    ReplayResult? replay = null;
+    if (replayPours > 0 && server.DatabasePath is { } replayDatabase)
+    {
+        Say($"replay: {replayPours} journalled pours from one controller, {(replayBatch <= 1 ? "one CompletePour at a time" : $"SyncPours batches of {replayBatch}")}");
+        replay = await Replay.RunAsync(server.BaseAddress, replayDatabase, server.CpuTime, venue, replayPours, replayBatch, Say);
+    }
+    else if (replayPours > 0) Say("replay skipped: it needs --database (the running server's taproom.db)");
     var (peakMb, rssEnd) = server.Memory();
 
     var completionSpan = (s.LastCompletion - s.FirstCompletion).TotalSeconds;
@@ -76,6 +95,9 @@ try
     Console.WriteLine($"authorise p99 / echo p99 {s.Authorize.Percentile(99) / s.Echo.Percentile(99):F1}x");
     Console.WriteLine($"complete round trip      {s.Complete.Summary()}");
     Console.WriteLine($"progress → dashboard     p50 {s.ProgressToDashboard.Percentile(50):F2} ms  p99 {s.ProgressToDashboard.Percentile(99):F2} ms  max {s.ProgressToDashboard.Max:F2} ms  (n={s.ProgressToDashboard.Count} pushes received)");
+    var offeredPerSecond = s.PoursStarted / (double)options.DurationSeconds;
+    var servedPerSecond = s.Answered / (double)options.DurationSeconds;
+    Console.WriteLine($"presentations            offered {s.PoursStarted} ({offeredPerSecond:F1}/s), answered {s.Answered} ({servedPerSecond:F1}/s over the {options.DurationSeconds} s night; a race is one presentation)");
     Console.WriteLine($"authorisations           {s.Allowed + s.Denied} ({(s.Allowed + s.Denied) / s.Elapsed.TotalSeconds:F1}/s): allowed {s.Allowed}, denied {s.Denied} " +
                       $"[{string.Join(", ", s.DenyReasons.Select(kv => $"{kv.Key} {kv.Value}"))}]; no free tap/guest {s.NoFreeTap}; link down at presentation {s.LinkDownAtPresentation}");
     Console.WriteLine($"progress messages        {s.ProgressSent} sent ({s.ProgressSent / s.Elapsed.TotalSeconds:F0}/s over the night), {s.ProgressUnsent} not sent (link down)");
@@ -89,8 +111,44 @@ try
     Console.WriteLine($"server memory            peak (VmHWM) {peakMb:F0} MB over the whole run; night RSS {rssBefore:F0} → peak {peakRss:F0} MB; end RSS {rssEnd:F0} MB");
     Console.WriteLine($"server CPU (night)       {serverCpu.TotalSeconds:F1} s over {s.Elapsed.TotalSeconds:F1} s = {serverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core ({Environment.ProcessorCount} cores)");
     Console.WriteLine($"driver CPU (night)       {driverCpu.TotalSeconds:F1} s = {driverCpu.TotalSeconds / s.Elapsed.TotalSeconds:P0} of one core (same machine)");
-    Console.WriteLine($"invariants (night)       {(violations.Count == 0 ? "all hold (InvariantChecker)" : $"{violations.Count} VIOLATIONS")}");
-    return s.RacesBothAllowed == 0 && s.Errors == 0 && violations.Count == 0 ? 0 : 1;
+    Console.WriteLine($"invariants (night)       {(violations is null ? "not checked" : violations.Count == 0 ? "all hold (InvariantChecker)" : $"{violations.Count} VIOLATIONS")}");
+    var loadAfter = LoadAverage();
+    Console.WriteLine($"machine load average     {loadBefore} before, {loadAfter} after (1, 5, 15 min)");
+    if (jsonPath is not null)
+    {
+        double? Round(double? v) => v is { } x && double.IsFinite(x) ? Math.Round(x, 2) : null;
+        var summary = new Dictionary<string, object?>
+        {
+            ["authorizeP50Ms"] = Round(s.Authorize.Percentile(50)),
+            ["authorizeP99Ms"] = Round(s.Authorize.Percentile(99)),
+            ["echoP99Ms"] = Round(s.Echo.Percentile(99)),
+            ["authorizeP99OverEchoP99"] = Round(s.Authorize.Percentile(99) / s.Echo.Percentile(99)),
+            ["completeP99Ms"] = Round(s.Complete.Percentile(99)),
+            ["progressToDashboardP99Ms"] = Round(s.ProgressToDashboard.Percentile(99)),
+            ["authorizationsPerSecond"] = Round(servedPerSecond),
+            ["offeredPerSecond"] = Round(offeredPerSecond),
+            ["replayPerSecond"] = Round(replay?.PerSecond),
+            ["serverPeakRssMb"] = server.Pid is null ? null : Round(peakMb),
+            ["serverCpuShareOfOneCore"] = server.Pid is null ? null : Round(serverCpu.TotalSeconds / s.Elapsed.TotalSeconds),
+            ["bothAllowed"] = s.RacesBothAllowed,
+            ["invariantsHold"] = violations is null ? null : violations.Count == 0,
+            ["echoP50Ms"] = Round(s.Echo.Percentile(50)),
+            ["completeP50Ms"] = Round(s.Complete.Percentile(50)),
+            ["progressToDashboardP50Ms"] = Round(s.ProgressToDashboard.Percentile(50)),
+            ["replayPours"] = replay?.Pours,
+            ["replaySeconds"] = Round(replay?.Elapsed.TotalSeconds),
+            ["errors"] = s.Errors,
+            ["driverCpuShareOfOneCore"] = Round(driverCpu.TotalSeconds / s.Elapsed.TotalSeconds),
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}",
+            ["loadAverageBefore"] = loadBefore,
+            ["loadAverageAfter"] = loadAfter,
+            ["options"] = options,
+            ["replayBatch"] = replayBatch,
+        };
+        await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        Say($"summary written to {jsonPath}");
+    }
+    return s.RacesBothAllowed == 0 && s.Errors == 0 && violations is not { Count: > 0 } ? 0 : 1;
 }
 catch (Exception ex)
 {
@@ -98,6 +156,12 @@ catch (Exception ex)
     Console.Error.WriteLine("---- last server output ----");
     Console.Error.WriteLine(server.LastLines());
     return 2;
+}
+
+static string LoadAverage()
+{
+    try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+    catch (IOException) { return "unknown"; }
 }
 
 static Dictionary<string, string> ParseArgs(string[] args)

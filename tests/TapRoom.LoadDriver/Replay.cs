@@ -15,14 +15,15 @@ public sealed record ReplayResult(int Pours, TimeSpan Elapsed, int Synced, int O
 /// <summary>
 /// One controller replays a journal of pre-authorised pours: its sessions (pending_sync, on its own tap and keg, spread
 /// over the night's visits) are written straight into the server's SQLite file, because the product cannot hold 10,000
-/// open authorisations on one tap; then it sends every CompletePour one after the other, each as soon as the previous
-/// one is acknowledged, as the agent's journal replayer does.
+/// open authorisations on one tap; then it replays them in order, each batch as soon as the previous one is
+/// acknowledged, as the agent's journal replayer does: batches of <c>--replay-batch</c> completions with <c>SyncPours</c>
+/// (default 100, what the agent sends), or <c>--replay-batch 1</c>: one <c>CompletePour</c> at a time (the old way).
 /// </summary>
 public static class Replay
 {
-    public static async Task<ReplayResult> RunAsync(ServerProcess server, Venue venue, int pours, Action<string> say)
+    public static async Task<ReplayResult> RunAsync(Uri baseAddress, string databasePath, Func<TimeSpan> serverCpu, Venue venue, int pours, int batchSize, Action<string> say)
     {
-        using var http = Venue.Client(server.BaseAddress, venue.AdminCookies);
+        using var http = Venue.Client(baseAddress, venue.AdminCookies);
         var tap = (await Venue.PostAsync(http, "/api/taps", new { name = "Replay tap" })).GetProperty("id").GetGuid();
         var keg = (await Venue.PostAsync(http, "/api/kegs", new { beerTypeId = venue.BeerTypeId, nominalVolumeMl = 200_000 })).GetProperty("id").GetGuid();
         await Venue.PostAsync(http, $"/api/taps/{tap}/connect-keg", new { kegId = keg });
@@ -32,7 +33,7 @@ public static class Replay
         const int volumeMl = 15;
         var sessions = new List<PourSession>(pours);
         var options = new DbContextOptionsBuilder<TapRoomDbContext>();
-        DatabaseSetup.ConfigureSqlite(options, server.DatabasePath);
+        DatabaseSetup.ConfigureSqlite(options, databasePath);
         await using (var db = new TapRoomDbContext(options.Options))
         {
             var authorizedAt = DateTime.UtcNow;
@@ -50,21 +51,24 @@ public static class Replay
         }
         say($"{pours} pre-authorised pours written to the journal's controller");
 
-        await using var client = new ControllerHubClient(server.BaseAddress, controller.GetProperty("apiKey").GetString()!);
+        await using var client = new ControllerHubClient(baseAddress, controller.GetProperty("apiKey").GetString()!);
         await client.StartAsync();
         await client.Hello(new HelloRequest("load-driver", pours));
         var roundTrip = new Histogram();
         int synced = 0, other = 0;
-        var cpuBefore = server.CpuTime();
+        var cpuBefore = serverCpu();
         var clock = Stopwatch.StartNew();
         var at = DateTime.UtcNow;
-        foreach (var s in sessions)
+        foreach (var chunk in sessions.Chunk(Math.Clamp(batchSize, 1, SyncPoursRequest.MaxPours)))
         {
+            var requests = chunk.Select(s => new CompletePourRequest(s.Id, tap, volumeMl, at, at.AddSeconds(5))).ToList();
             var start = Stopwatch.GetTimestamp();
-            var result = await client.CompletePour(new CompletePourRequest(s.Id, tap, volumeMl, at, at.AddSeconds(5)));
+            var outcomes = batchSize <= 1
+                ? [await client.CompletePour(requests[0])]
+                : (await client.SyncPours(new SyncPoursRequest(requests))).Results.Select(r => r.Result).ToList();
             roundTrip.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (result.Outcome == CompletePourOutcome.Synced) synced++;
-            else other++;
+            synced += outcomes.Count(o => o?.Outcome == CompletePourOutcome.Synced);
+            other += outcomes.Count(o => o?.Outcome != CompletePourOutcome.Synced);
             if (clock.Elapsed > TimeSpan.FromMinutes(3))
             {
                 say("replay stopped after 3 minutes");
@@ -72,6 +76,6 @@ public static class Replay
             }
         }
         clock.Stop();
-        return new ReplayResult(synced + other, clock.Elapsed, synced, other, roundTrip, server.CpuTime() - cpuBefore);
+        return new ReplayResult(synced + other, clock.Elapsed, synced, other, roundTrip, serverCpu() - cpuBefore);
     }
 }

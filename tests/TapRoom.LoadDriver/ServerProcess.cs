@@ -6,25 +6,31 @@ namespace TapRoom.LoadDriver;
 
 /// <summary>
 /// The real server as a child process (<c>dotnet TapRoom.Server.dll</c>) on a free loopback port with its own temporary
-/// data directory, and its resource use read from <c>/proc/&lt;pid&gt;</c>.
+/// data directory, or one that is already running (<c>--url</c>; never stopped by the driver), and its resource use
+/// read from <c>/proc/&lt;pid&gt;</c> when its pid is known.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string AdminPassword = "load-driver-admin-password";
-    private readonly Process _process;
+    private readonly Process? _process;
     private readonly Queue<string> _lastLines = new();
 
     public Uri BaseAddress { get; }
-    public string DataDirectory { get; }
-    public string DatabasePath => Path.Combine(DataDirectory, "taproom.db");
-    public int Pid => _process.Id;
+    public string? DataDirectory { get; }
+    public string? DatabasePath { get; }
+    public int? Pid { get; }
 
-    private ServerProcess(Process process, Uri baseAddress, string dataDirectory)
+    private ServerProcess(Process? process, Uri baseAddress, string? dataDirectory, string? databasePath, int? pid)
     {
         _process = process;
         BaseAddress = baseAddress;
         DataDirectory = dataDirectory;
+        DatabasePath = databasePath;
+        Pid = pid;
     }
+
+    /// <summary>A server somebody else started: measured if its pid is given, its database used if its path is given.</summary>
+    public static ServerProcess Existing(Uri baseAddress, int? pid, string? databasePath) => new(null, baseAddress, null, databasePath, pid);
 
     public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel)
     {
@@ -47,7 +53,7 @@ public sealed class ServerProcess : IAsyncDisposable
         info.Environment["Serilog__MinimumLevel__Default"] = logLevel;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir);
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir, Path.Combine(dir, "taproom.db"), process.Id);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -77,7 +83,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException("The server exited at start:\n" + LastLines());
+            if (_process!.HasExited) throw new InvalidOperationException("The server exited at start:\n" + LastLines());
             try
             {
                 if ((await http.GetAsync("/healthz")).StatusCode == HttpStatusCode.OK) return;
@@ -92,6 +98,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>User + system CPU time the server has used so far (from /proc/&lt;pid&gt;/stat, in clock ticks of 10 ms).</summary>
     public TimeSpan CpuTime()
     {
+        if (Pid is null) return TimeSpan.Zero;
         var stat = File.ReadAllText($"/proc/{Pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
@@ -102,6 +109,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public (double PeakMb, double RssMb) Memory()
     {
         double peak = 0, rss = 0;
+        if (Pid is null) return (0, 0);
         foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
         {
             if (line.StartsWith("VmHWM:")) peak = Kb(line) / 1024.0;
@@ -120,6 +128,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_process is null) return;
         try
         {
             if (!_process.HasExited)
@@ -132,6 +141,6 @@ public sealed class ServerProcess : IAsyncDisposable
         catch (TimeoutException) { }
         _process.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(DataDirectory!, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

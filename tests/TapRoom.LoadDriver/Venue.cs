@@ -25,11 +25,14 @@ public sealed class Venue
     public static HttpClient Client(Uri baseAddress, CookieContainer cookies) =>
         new(new HttpClientHandler { CookieContainer = cookies, UseCookies = true, MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>The admin's password: the one the driver gives the server it starts, or <c>--admin-password</c>.</summary>
+    public static string AdminPassword { get; set; } = ServerProcess.AdminPassword;
+
     public static async Task<CookieContainer> SignInAsync(Uri baseAddress)
     {
         var cookies = new CookieContainer();
         using var http = Client(baseAddress, cookies);
-        (await http.PostAsJsonAsync("/api/auth/login", new { login = "admin", password = ServerProcess.AdminPassword }, Json)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/auth/login", new { login = "admin", password = AdminPassword }, Json)).EnsureSuccessStatusCode();
         return cookies;
     }
 
@@ -37,14 +40,18 @@ public sealed class Venue
     {
         var cookies = await SignInAsync(baseAddress);
         using var http = Client(baseAddress, cookies);
-        var beer = await PostAsync(http, "/api/beer-types", new { name = "Load Lager", style = "lager", abv = 5.0m, pricePerLiter = PricePerLiter });
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var beer = await PostAsync(http, "/api/beer-types", new { name = $"Load Lager {run}", style = "lager", abv = 5.0m, pricePerLiter = PricePerLiter });
         var beerId = beer.GetProperty("id").GetGuid();
-        await PostAsync(http, "/api/shifts", new { });
+        // A server that is already running (--url) may have its shift open already.
+        var shift = await http.PostAsJsonAsync("/api/shifts", new { }, Json);
+        if (!shift.IsSuccessStatusCode && shift.StatusCode != HttpStatusCode.Conflict)
+            throw new InvalidOperationException($"POST /api/shifts → {(int)shift.StatusCode}: {await shift.Content.ReadAsStringAsync()}");
 
         var taps = new Guid[controllers * tapsPerController];
         await ParallelAsync(taps.Length, 8, async i =>
         {
-            var tap = await PostAsync(http, "/api/taps", new { name = $"Load tap {i + 1}" });
+            var tap = await PostAsync(http, "/api/taps", new { name = $"Load tap {run}-{i + 1}" });
             var keg = await PostAsync(http, "/api/kegs", new { beerTypeId = beerId, nominalVolumeMl = kegMl });
             taps[i] = tap.GetProperty("id").GetGuid();
             await PostAsync(http, $"/api/taps/{taps[i]}/connect-keg", new { kegId = keg.GetProperty("id").GetGuid() });
@@ -55,7 +62,7 @@ public sealed class Venue
         await ParallelAsync(controllers, 8, async i =>
         {
             var tapIds = taps.Skip(i * tapsPerController).Take(tapsPerController).ToArray();
-            var c = await PostAsync(http, "/api/controllers", new { name = $"load-pi-{i + 1}", tapIds });
+            var c = await PostAsync(http, "/api/controllers", new { name = $"load-pi-{run}-{i + 1}", tapIds });
             sims[i] = new SimController(c.GetProperty("id").GetGuid(), c.GetProperty("apiKey").GetString()!, tapIds);
         });
         progress($"{controllers} controllers");

@@ -107,7 +107,32 @@ public sealed class PourJournal : IDisposable
     /// <summary>The oldest finished session not accepted yet. Replay is strictly in this order; a pour still running is not due.</summary>
     public JournalEntry? OldestUnsynced() => Query("WHERE state = 'finished' ORDER BY seq LIMIT 1").FirstOrDefault();
 
+    /// <summary>Up to <paramref name="max"/> finished sessions due at <paramref name="now"/>, oldest first, stopping at the first one not due.</summary>
+    public IReadOnlyList<JournalEntry> DueUnsynced(DateTime now, int max) =>
+        Query("WHERE state = 'finished' ORDER BY seq LIMIT $max", ("$max", max))
+            .TakeWhile(e => e.NextAttemptAt is not { } due || due <= now).ToList();
+
     public void Accepted(Guid sessionId) => Exec("DELETE FROM pour_sessions WHERE session_id = $id;", ("$id", Id(sessionId)));
+
+    /// <summary>Many accepted sessions dropped in one transaction (one fsync instead of one per session).</summary>
+    public void Accepted(IReadOnlyCollection<Guid> sessionIds)
+    {
+        if (sessionIds.Count == 0) return;
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction();
+            using var cmd = _db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM pour_sessions WHERE session_id = $id;";
+            var id = cmd.Parameters.Add("$id", SqliteType.Text);
+            foreach (var sessionId in sessionIds)
+            {
+                id.Value = Id(sessionId);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
 
     public void Rejected(Guid sessionId, string message) =>
         Exec("UPDATE pour_sessions SET state = 'dead', outcome = 'rejected', last_error = $e WHERE session_id = $id;",

@@ -28,7 +28,8 @@ public static class FeaturesSetup
         services.AddScoped<Visits.VisitLedger>();
         services.AddScoped<Shifts.ShiftReportBuilder>();
         services.AddTapRoomPos();
-        services.AddSingleton<Dashboard.DashboardPushGate>();
+        services.AddSingleton<Dashboard.DashboardPushQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardPushQueue>());
         services.AddSingleton<Hubs.HubRefusalLog>();
         // SignalR logs every HubException a method throws at Error with its stack trace. Hubs.HubErrorFilter already
         // logs each refusal once at Warning (rate-limited) and each unexpected failure at Error with its stack trace.
@@ -37,7 +38,11 @@ public static class FeaturesSetup
         {
             o.AddFilter<Hubs.HubErrorFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
-        }).AddJsonProtocol(o =>
+        })
+        // A controller's invocations may overlap (ADR 0035): a CompletePour of one tap never waits behind the
+        // Authorize of its other tap. Each invocation has its own scope; the rules rest on conditional updates.
+        .AddHubOptions<Hubs.ControllerHub>(o => o.MaximumParallelInvocationsPerClient = 4)
+        .AddJsonProtocol(o =>
         {
             Contracts.TapRoomJson.Configure(o.PayloadSerializerOptions);
             // A controller's text (agent version, messages) reaches the dashboard and the log: no control characters.

@@ -35,6 +35,8 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task<CompletePourResult> CompletePour(CompletePourRequest request) => mediator.Send(new Features.Pours.CompletePour.Command(ControllerId, request));
 
+    public Task<SyncPoursResult> SyncPours(SyncPoursRequest request) => mediator.Send(new Features.Pours.SyncPours.Command(ControllerId, request));
+
     public Task PourProgress(PourProgressMessage message) => mediator.Send(new ReportPourProgress.Request(ControllerId, message));
 
     public Task CardPresented(CardPresentedMessage message) => mediator.Send(new ReportCardReader.Presented(message));

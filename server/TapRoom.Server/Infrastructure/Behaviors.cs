@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FluentValidation;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TapRoom.Server.Data;
 using TapRoom.Server.Domain;
 
@@ -62,15 +63,17 @@ public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidat
 }
 
 /// <summary>
-/// The one place that commits: a command runs in one transaction together with its audit events, so a rule never
-/// half-applies. A refused command is rolled back and its refusal audited. Notifications go out after the commit.
+/// The one place that commits: a command runs all-or-nothing together with its audit events, inside its own savepoint
+/// of a transaction it shares with the commands queued next to it (<see cref="CommitBatcher"/>, ADR 0034); its caller
+/// is answered only once that transaction committed. A refused command is rolled back and its refusal audited.
+/// Notifications go out after the commit.
 /// </summary>
 public sealed class TransactionBehavior<TRequest, TResponse>(
     TapRoomDbContext db,
     DomainEvents events,
     IMediator mediator,
     AuditTrail audit,
-    WriteGate gate,
+    CommitBatcher batcher,
     ILogger<TransactionBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
 {
@@ -79,32 +82,39 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
         if (request is not ICommandMarker || db.Database.CurrentTransaction is not null)
             return await next();
 
-        TResponse response;
-        using (await gate.EnterAsync(cancellationToken))
-        // Microsoft.Data.Sqlite begins IMMEDIATE transactions: the write lock is held from the first read.
-        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
+        (TResponse Response, DomainException? Refusal) outcome;
+        try
         {
-            try
+            outcome = await batcher.RunAsync(db, async () =>
             {
-                response = await next();
-                await db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-            }
-            catch (DomainException ex) when (request is not INoRejectionAudit)
-            {
-                await tx.RollbackAsync(CancellationToken.None);
-                db.ChangeTracker.Clear();
-                events.Clear();
-                await AuditRejectionAsync(request!, ex);
-                throw;
-            }
-            catch
-            {
-                db.ChangeTracker.Clear();
-                events.Clear();
-                throw;
-            }
+                var tx = (Microsoft.Data.Sqlite.SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+                await tx.SaveAsync("command", cancellationToken);
+                try
+                {
+                    var response = await next();
+                    await db.SaveChangesAsync(cancellationToken);
+                    await tx.ReleaseAsync("command", CancellationToken.None);
+                    return (response, (DomainException?)null);
+                }
+                catch (DomainException ex) when (request is not INoRejectionAudit)
+                {
+                    // The command's changes go; its refusal is recorded and committed with the batch.
+                    await tx.RollbackAsync("command", CancellationToken.None);
+                    await tx.ReleaseAsync("command", CancellationToken.None);
+                    db.ChangeTracker.Clear();
+                    events.Clear();
+                    await AuditRejectionAsync(request!, ex);
+                    return (default(TResponse)!, ex);
+                }
+            });
         }
+        catch
+        {
+            db.ChangeTracker.Clear();
+            events.Clear();
+            throw;
+        }
+        if (outcome.Refusal is { } refusal) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refusal);
 
         foreach (var notification in events.Drain())
         {
@@ -118,7 +128,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                 log.LogWarning(ex, "Publishing {Notification} failed", notification.GetType().Name);
             }
         }
-        return response;
+        return outcome.Response;
     }
 
     private async Task AuditRejectionAsync(TRequest request, DomainException ex)

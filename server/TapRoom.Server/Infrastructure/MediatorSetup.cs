@@ -12,6 +12,7 @@ public static class MediatorSetup
         services.AddScoped<IMediator, Mediator>();
         services.AddScoped<CurrentActor>();
         services.AddSingleton<WriteGate>();
+        services.AddSingleton<CommitBatcher>();
         services.AddScoped<DomainEvents>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<LocationContext>();

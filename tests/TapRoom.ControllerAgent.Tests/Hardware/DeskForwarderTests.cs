@@ -52,6 +52,7 @@ public sealed class DeskForwarderTests
         public Task<Contracts.HelloResult> Hello(Contracts.HelloRequest request) => throw new NotSupportedException();
         public Task<Contracts.AuthorizeResult> Authorize(Contracts.AuthorizeRequest request) => throw new NotSupportedException();
         public Task<Contracts.CompletePourResult> CompletePour(Contracts.CompletePourRequest request) => throw new NotSupportedException();
+        public Task<Contracts.SyncPoursResult> SyncPours(Contracts.SyncPoursRequest request) => throw new NotSupportedException();
         public Task PourProgress(Contracts.PourProgressMessage message) => throw new NotSupportedException();
         public Task FlowWithoutPour(Contracts.FlowWithoutPourMessage message) => throw new NotSupportedException();
         public Task<string> Echo(string text) => throw new NotSupportedException();

@@ -93,6 +93,25 @@ public sealed class ScriptedHub : IControllerHub
         return Task.FromResult(OnComplete(request));
     }
 
+    /// <summary>Each completion through <see cref="OnComplete"/>, in order. A throw on the first fails the call (the
+    /// link); a throw on a later one ends the answer there (the server answered a prefix), as the replayer allows.</summary>
+    public Task<SyncPoursResult> SyncPours(SyncPoursRequest request)
+    {
+        var results = new List<SyncedPour>();
+        foreach (var pour in request.Pours)
+        {
+            try
+            {
+                results.Add(new SyncedPour(pour.PourSessionId, CompletePour(pour).Result));
+            }
+            catch (Exception) when (results.Count > 0)
+            {
+                break;
+            }
+        }
+        return Task.FromResult(new SyncPoursResult(results));
+    }
+
     public Task PourProgress(PourProgressMessage message)
     {
         Progress.Enqueue(message);

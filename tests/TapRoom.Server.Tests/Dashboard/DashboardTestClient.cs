@@ -10,7 +10,8 @@ namespace TapRoom.Server.Tests.Dashboard;
 /// <summary>
 /// A signed-in dashboard: the SignalR .NET client (<see cref="HubConnections.Build"/>, WebSockets, the sign-in cookie on
 /// the upgrade) subscribed to every <see cref="IDashboardClient"/> push. Collects every push it receives, in order, as
-/// JSON, so tests read them the way the web app does.
+/// JSON, so tests read them the way the web app does; a coalesced batch (<c>TapUpdatedBatch { items }</c>) is collected
+/// as itself and then as each of its items under the single push's name, as the web app applies it.
 /// </summary>
 public sealed class DashboardTestClient : IAsyncDisposable
 {
@@ -24,7 +25,10 @@ public sealed class DashboardTestClient : IAsyncDisposable
         {
             _connection.On(push, [typeof(JsonElement)], args =>
             {
-                _pushes.Enqueue((push, ((JsonElement)args[0]!).Clone()));
+                var argument = ((JsonElement)args[0]!).Clone();
+                _pushes.Enqueue((push, argument));
+                if (push.EndsWith("Batch", StringComparison.Ordinal))
+                    foreach (var item in argument.GetProperty("items").EnumerateArray()) _pushes.Enqueue((push[..^"Batch".Length], item.Clone()));
                 return Task.CompletedTask;
             });
         }

@@ -33,12 +33,14 @@ public sealed class PourLifecycleTests
 
         await client.PourProgress(new PourProgressMessage(sessionId, 120, world.Now));
         await PourWorld.EventuallyAsync(() => recorder.Seen.OfType<PourProgressNotification>().Any(p => p.VolumeMl == 120), "progress pushed");
-        Assert.Equal(120, await world.DbAsync(db => db.PourSessions.Where(p => p.Id == sessionId).Select(p => p.LastProgressMl).SingleAsync()));
+        // Progress is written in the background (OpenPours), not on its way in.
+        await PourWorld.EventuallyAsync(() => world.DbAsync(db => db.PourSessions.AnyAsync(p => p.Id == sessionId && p.LastProgressMl == 120)).Result, "progress stored");
         world.Host.Time.Advance(TimeSpan.FromSeconds(2));
         await client.PourProgress(new PourProgressMessage(sessionId, 90, world.Now)); // backwards: ignored
         await client.PourProgress(new PourProgressMessage(sessionId, 250, world.Now));
         await PourWorld.EventuallyAsync(() => recorder.Seen.OfType<PourProgressNotification>().Any(p => p.VolumeMl == 250), "second progress pushed");
         Assert.DoesNotContain(recorder.Seen.OfType<PourProgressNotification>(), p => p.VolumeMl == 90);
+        await PourWorld.EventuallyAsync(() => world.DbAsync(db => db.PourSessions.AnyAsync(p => p.Id == sessionId && p.LastProgressMl == 250)).Result, "second progress stored");
         var progressed = await world.DbAsync(db => db.PourSessions.AsNoTracking().SingleAsync(p => p.Id == sessionId));
         Assert.Equal((250, (DateTime?)world.Now), (progressed.LastProgressMl, progressed.LastProgressAt));
 
@@ -186,6 +188,9 @@ public sealed class PourLifecycleTests
 
         await PourWorld.EventuallyAsync(() => recorder.Seen.OfType<CardRemovedNotification>().Any(), "card removed");
         Assert.Contains(recorder.Seen.OfType<CardReadNotification>(), n => n.Message.CardUid == "04A1B2C3" && n.Message.ReaderId == "desk-1");
+        // A controller's invocations may run side by side (MaximumParallelInvocationsPerClient): the card messages need
+        // not wait for the alert's commit.
+        await PourWorld.EventuallyAsync(() => world.DbAsync(db => db.Alerts.AnyAsync(a => a.Type == AlertTypes.FlowWithoutPour)).Result, "flow alert");
         var alert = await world.DbAsync(db => db.Alerts.SingleAsync(a => a.Type == AlertTypes.FlowWithoutPour));
         Assert.Equal((AlertSeverity.Critical, "tap", tap.TapId), (alert.Severity, alert.SubjectType, alert.SubjectId));
         Assert.Contains(tap.Name, alert.Message);

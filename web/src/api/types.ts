@@ -474,11 +474,32 @@ export interface DashboardPushes {
   CardRead: CardPresentedMessage
   CardRemoved: CardRemovedMessage
   PourDenied: PourDeniedPush
+  TapUpdatedBatch: PushBatch<TapDto>
+  PourProgressBatch: PushBatch<PourProgressPush>
+  AlertRaisedBatch: PushBatch<AlertDto>
+  AlertUpdatedBatch: PushBatch<AlertDto>
+  VisitUpdatedBatch: PushBatch<VisitSummaryDto>
+  KegUpdatedBatch: PushBatch<KegDto>
+  ShiftUpdatedBatch: PushBatch<ShiftDto>
+  ControllerStatusChangedBatch: PushBatch<ControllerStatusDto>
 }
+
+/** Several pushes of one kind coalesced by the server (at most one per subject per window); applied item by item. */
+export interface PushBatch<T> {
+  items: T[]
+}
+
+/** The pushes the server may also send as `<Name>Batch`. */
+export const batchedPushNames = [
+  'TapUpdated', 'PourProgress', 'AlertRaised', 'AlertUpdated', 'VisitUpdated', 'KegUpdated', 'ShiftUpdated', 'ControllerStatusChanged',
+] as const
+
+export type BatchedPushName = (typeof batchedPushNames)[number]
 
 export const dashboardPushNames: (keyof DashboardPushes)[] = [
   'TapUpdated', 'PourProgress', 'AlertRaised', 'AlertUpdated', 'VisitUpdated', 'KegUpdated', 'ShiftUpdated',
   'ControllerStatusChanged', 'SyncQueueChanged', 'CardRead', 'CardRemoved', 'PourDenied',
+  ...batchedPushNames.map((name) => `${name}Batch` as const),
 ]
 
 export interface ProblemDetails {

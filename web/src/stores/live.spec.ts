@@ -41,6 +41,30 @@ describe('live store (dashboard hub)', () => {
     expect(useDeskStore().lastRead?.cardUid).toBe('04AA')
   })
 
+  it('applies coalesced batches item by item, late and repeated items too', async () => {
+    const pour = (volumeMl: number) => ({ pourSessionId: 'pour-1', visitId: 'visit-1', guestName: 'Ada', volumeMl, maxVolumeMl: 500, startedAt: '2026-11-21T18:00:00Z' })
+    const progress = (volumeMl: number, at: string) => ({ pourSessionId: 'pour-1', tapId: 'tap-1', visitId: 'visit-1', volumeMl, at })
+    fakeFetch(restRoutes(() => [tap({ activePour: pour(0) }), tap({ id: 'tap-2', number: 2, name: 'Tap 2' })]))
+    const conn = new FakeConnection()
+    const live = useLiveStore()
+    await live.start(() => conn)
+    await flush()
+
+    conn.push('TapUpdatedBatch', { items: [tap({ activePour: pour(40), status: 'active' }), tap({ id: 'tap-2', number: 2, name: 'Tap 2', status: 'cleaning' })] })
+    conn.push('PourProgressBatch', { items: [progress(250, '2026-11-21T18:00:02Z')] })
+    // A late batch (older volume) and a repeated one change nothing; an empty one is harmless.
+    conn.push('PourProgressBatch', { items: [progress(120, '2026-11-21T18:00:01Z')] })
+    conn.push('PourProgressBatch', { items: [progress(250, '2026-11-21T18:00:02Z'), progress(250, '2026-11-21T18:00:02Z')] })
+    conn.push('TapUpdatedBatch', { items: [] })
+    conn.push('AlertRaisedBatch', { items: [alert(), alert({ id: 'alert-2', severity: 'warning', type: 'keg_low' })] })
+    conn.push('AlertRaisedBatch', { items: [alert()] })
+
+    const taps = useTapsStore()
+    expect(taps.list.map((t) => [t.id, t.status])).toEqual([['tap-1', 'active'], ['tap-2', 'cleaning']])
+    expect(taps.list[0]!.activePour!.volumeMl).toBe(250)
+    expect(useAlertsStore().criticalOpen).toHaveLength(1)
+  })
+
   it('on reconnect shows the banner state, reloads, and applies pushes that came during the reload after it', async () => {
     let answer = deferred<unknown>()
     const { calls } = fakeFetch(restRoutes(() => answer.promise))

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { createDashboardConnection, isUnauthorized, retryDelayMs, type DashboardConnection } from '../api/hub'
-import type { DashboardPushes } from '../api/types'
+import { batchedPushNames, type DashboardPushes, type PushBatch } from '../api/types'
 import { useAlertsStore } from './alerts'
 import { useControllersStore } from './controllers'
 import { useDeskStore } from './desk'
@@ -36,7 +36,8 @@ export const useLiveStore = defineStore('live', () => {
     const desk = useDeskStore()
     const shift = useShiftStore()
     const kegs = useKegsStore()
-    const handlers: { [K in keyof DashboardPushes]: (payload: DashboardPushes[K]) => void } = {
+    type Single = Exclude<keyof DashboardPushes, `${string}Batch`>
+    const handlers: { [K in Single]: (payload: DashboardPushes[K]) => void } = {
       TapUpdated: taps.onTapUpdated,
       PourProgress: (p) => {
         taps.onPourProgress(p)
@@ -59,8 +60,16 @@ export const useLiveStore = defineStore('live', () => {
       CardRemoved: desk.onCardRemoved,
       PourDenied: taps.onPourDenied,
     }
-    for (const name of Object.keys(handlers) as (keyof DashboardPushes)[]) {
+    for (const name of Object.keys(handlers) as Single[]) {
       conn.on(name, handlers[name] as (payload: unknown) => void)
+    }
+    // A coalesced batch is applied item by item with the single push's rule, so a late or repeated item is handled
+    // exactly as the same push sent alone would be.
+    for (const name of batchedPushNames) {
+      const apply = handlers[name] as (payload: unknown) => void
+      conn.on(`${name}Batch`, ((batch: PushBatch<unknown> | null | undefined) => {
+        for (const item of batch?.items ?? []) apply(item)
+      }) as (payload: unknown) => void)
     }
   }
 

@@ -1,8 +1,6 @@
 using MediatR;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
-using TapRoom.Server.Data;
 using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Hubs;
@@ -10,10 +8,12 @@ using TapRoom.Server.Hubs;
 namespace TapRoom.Server.Features.Dashboard;
 
 /// <summary>
-/// Turns the committed-state notifications into dashboard pushes. Each handler reads the state it pushes through
-/// <see cref="ReadModels"/> (the same projection REST returns), so a late or repeated push is never stale.
+/// Turns the committed-state notifications into dashboard pushes. State changes only mark their subject in the
+/// <see cref="DashboardPushQueue"/>, which reads the committed state through <see cref="ReadModels"/> (the same
+/// projection REST returns) after the caller was answered and sends the latest per subject, coalesced: a late or
+/// repeated push is never stale. Card reader events are sent as they come.
 /// </summary>
-public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHub, IDashboardClient> hub, DashboardPushGate gate, TimeProvider time)
+public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> hub, DashboardPushQueue queue)
     : INotificationHandler<TapChangedNotification>,
       INotificationHandler<VisitChangedNotification>,
       INotificationHandler<KegChangedNotification>,
@@ -27,68 +27,32 @@ public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHu
 {
     private IDashboardClient All => hub.Clients.All;
 
-    public Task Handle(TapChangedNotification n, CancellationToken ct) => PushTapsAsync([n.TapId], ct);
+    public Task Handle(TapChangedNotification n, CancellationToken ct) => Done(() => queue.Tap(n.TapId));
 
-    public Task Handle(VisitChangedNotification n, CancellationToken ct) =>
-        gate.RunAsync("visit", n.VisitId, async () =>
-        {
-            foreach (var visit in await ReadModels.VisitsAsync(db, [n.VisitId], ct)) await All.VisitUpdated(visit);
-        }, ct);
+    public Task Handle(VisitChangedNotification n, CancellationToken ct) => Done(() => queue.Visit(n.VisitId));
 
-    public Task Handle(KegChangedNotification n, CancellationToken ct) =>
-        gate.RunAsync("keg", n.KegId, async () =>
-        {
-            var keg = await ReadModels.Kegs(db.Kegs.Where(k => k.Id == n.KegId)).FirstOrDefaultAsync(ct);
-            if (keg is not null) await All.KegUpdated(keg);
-        }, ct);
+    public Task Handle(KegChangedNotification n, CancellationToken ct) => Done(() => queue.Keg(n.KegId));
 
-    public Task Handle(ShiftChangedNotification n, CancellationToken ct) =>
-        gate.RunAsync("shift", n.ShiftId, async () =>
-        {
-            var shift = await ReadModels.ShiftAsync(db, n.ShiftId, ct);
-            if (shift is not null) await All.ShiftUpdated(shift);
-        }, ct);
+    public Task Handle(ShiftChangedNotification n, CancellationToken ct) => Done(() => queue.Shift(n.ShiftId));
 
-    public Task Handle(SyncQueueChangedNotification n, CancellationToken ct) =>
-        gate.RunAsync("sync", Guid.Empty, async () =>
-            await All.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct))), ct);
+    public Task Handle(SyncQueueChangedNotification n, CancellationToken ct) => Done(queue.SyncQueue);
 
-    /// <summary>Progress is a value, not a read of state: sent as it came. Browsers keep the highest volume per pour.</summary>
+    /// <summary>Progress is a value, not a read of state: the highest volume per pour in the window is sent.</summary>
     public Task Handle(PourProgressNotification n, CancellationToken ct) =>
-        All.PourProgress(new PourProgressPush(n.PourSessionId, n.TapId, n.VisitId, n.VolumeMl, n.At));
+        Done(() => queue.Progress(new PourProgressPush(n.PourSessionId, n.TapId, n.VisitId, n.VolumeMl, n.At)));
 
     public Task Handle(CardReadNotification n, CancellationToken ct) => All.CardRead(n.Message);
 
     public Task Handle(CardRemovedNotification n, CancellationToken ct) => All.CardRemoved(n.Message);
 
-    public Task Handle(AlertChangedNotification n, CancellationToken ct) =>
-        gate.RunAsync("alert", n.AlertId, async () =>
-        {
-            var alert = await ReadModels.Alerts(db, db.Alerts.Where(a => a.Id == n.AlertId), time.GetUtcNow().UtcDateTime).FirstOrDefaultAsync(ct);
-            if (alert is null) return;
-            if (n.IsNew) await All.AlertRaised(alert);
-            else await All.AlertUpdated(alert);
-        }, ct);
+    public Task Handle(AlertChangedNotification n, CancellationToken ct) => Done(() => queue.Alert(n.AlertId, n.IsNew));
 
     /// <summary>A controller going on- or offline changes the online flag of every tap it serves: those are pushed too.</summary>
-    public async Task Handle(ControllerStatusChangedNotification n, CancellationToken ct)
-    {
-        await gate.RunAsync("controller", n.ControllerId, async () =>
-        {
-            foreach (var controller in await ReadModels.ControllersAsync(db, [n.ControllerId], ct)) await All.ControllerStatusChanged(controller);
-        }, ct);
-        var tapIds = await db.Taps.AsNoTracking().Where(t => t.ControllerId == n.ControllerId).Select(t => t.Id).ToListAsync(ct);
-        await PushTapsAsync(tapIds, ct);
-    }
+    public Task Handle(ControllerStatusChangedNotification n, CancellationToken ct) => Done(() => queue.Controller(n.ControllerId));
 
-    private async Task PushTapsAsync(IReadOnlyCollection<Guid> tapIds, CancellationToken ct)
+    private static Task Done(Action mark)
     {
-        foreach (var tapId in tapIds)
-        {
-            await gate.RunAsync("tap", tapId, async () =>
-            {
-                foreach (var tap in await ReadModels.TapsAsync(db, [tapId], ct)) await All.TapUpdated(tap);
-            }, ct);
-        }
+        mark();
+        return Task.CompletedTask;
     }
 }

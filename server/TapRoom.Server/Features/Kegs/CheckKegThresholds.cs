@@ -69,11 +69,22 @@ public static class CheckKegThresholds
     }
 }
 
-/// <summary>Keg thresholds right after the change that drained a keg (a pour, a flush), once it is committed.</summary>
-public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator) : INotificationHandler<KegChangedNotification>
+/// <summary>
+/// Keg thresholds right after the change that drained a keg (a pour, a flush), once it is committed. A keg still above
+/// the warning threshold cannot cross anything, so that (most pours) is decided with one read and no write command: the
+/// completion that triggered it is not held up by another commit (docs/PERFORMANCE.md).
+/// </summary>
+public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator, TapRoomDbContext db, LocationContext location) : INotificationHandler<KegChangedNotification>
 {
-    public Task Handle(KegChangedNotification notification, CancellationToken cancellationToken) =>
-        mediator.Send(new CheckKegThresholds.Command(notification.KegId), cancellationToken);
+    public async Task Handle(KegChangedNotification notification, CancellationToken cancellationToken)
+    {
+        var keg = await db.Kegs.AsNoTracking().Where(k => k.Id == notification.KegId)
+            .Select(k => new { k.Status, k.RemainingVolumeMl, k.NominalVolumeMl }).FirstOrDefaultAsync(cancellationToken);
+        var policies = await location.PoliciesAsync(cancellationToken);
+        if (keg is null || keg.Status != KegStatus.Connected) return;
+        if (keg.RemainingVolumeMl > 0 && keg.RemainingVolumeMl * 100L >= (long)keg.NominalVolumeMl * Math.Max(policies.KegWarningPercent, policies.KegCriticalPercent)) return;
+        await mediator.Send(new CheckKegThresholds.Command(notification.KegId), cancellationToken);
+    }
 }
 
 /// <summary>The safety net: every connected keg, every <c>TapRoom:Jobs:KegThresholdSweepSeconds</c>.</summary>

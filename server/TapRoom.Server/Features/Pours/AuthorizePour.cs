@@ -10,7 +10,8 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
-/// A card presented at a tap: allow (a pending_sync pour session and a maximum volume) or deny with a reason.
+/// A card presented at a tap: allow (a pending_sync pour session and a maximum volume) or deny with a reason. The rules
+/// are the pure <see cref="AuthorizationDecision.Decide"/> over a snapshot the handler reads with prepared queries.
 /// Denies are results, audited as <see cref="AuditActions.PourDenied"/> and committed. The visit's lock is taken with
 /// one conditional UPDATE (only while no tap holds it), so racing controllers get exactly one allow on any database;
 /// the unique index on <c>Visit.ActiveTapId</c> keeps one tap from serving two visits.
@@ -40,9 +41,43 @@ public static class AuthorizePour
         AuditTrail audit,
         AlertRaiser alerts,
         DomainEvents events,
+        OpenPours openPours,
         TimeProvider time)
         : IRequestHandler<Command, AuthorizeResult>
     {
+        // The hot reads, prepared once (EF compiled queries: no expression-tree work per call).
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<TapFacts?>> TapQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId)
+                .Select(t => new TapFacts(t.Id, t.Name, t.ControllerId, t.Status, t.Keg == null ? null
+                    : new KegFacts(t.Keg.Id, t.Keg.Status, t.Keg.RemainingVolumeMl, t.Keg.BeerType!.Name, t.Keg.BeerType.Abv, t.Keg.BeerType.PricePerLiter)))
+                .FirstOrDefault());
+
+        private static readonly Func<TapRoomDbContext, Guid, Guid, CancellationToken, Task<PourSession?>> EarlierQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid controllerId, Guid requestId, CancellationToken _) =>
+                db.PourSessions.AsNoTracking().FirstOrDefault(p => p.ControllerId == controllerId && p.RequestId == requestId));
+
+        private static readonly Func<TapRoomDbContext, string, CancellationToken, Task<Card?>> CardQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, string uid, CancellationToken _) => db.Cards.AsNoTracking().FirstOrDefault(c => c.Uid == uid));
+
+        private static readonly Func<TapRoomDbContext, string, CancellationToken, Task<LostCard?>> LostQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, string uid, CancellationToken _) => db.LostCards.AsNoTracking().FirstOrDefault(l => l.Uid == uid && l.ClearedAt == null));
+
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<VisitFacts?>> VisitQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid cardId, CancellationToken _) => db.Visits.AsNoTracking()
+                .Where(v => v.CardId == cardId && v.Status == VisitStatus.Active)
+                .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl))
+                .FirstOrDefault());
+
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> TapHeldQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Visits.Any(v => v.ActiveTapId == tapId));
+
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> ShiftOpenQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid locationId, CancellationToken _) => db.Shifts.Any(s => s.LocationId == locationId && s.Status == ShiftStatus.Open));
+
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<string?>> TapNameQuery = EF.CompileAsyncQuery(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
+
+        /// <summary>Loads the snapshot, asks <see cref="AuthorizationDecision.Decide"/>, applies the answer.</summary>
         public async Task<AuthorizeResult> Handle(Command command, CancellationToken ct)
         {
             var request = command.Request;
@@ -50,64 +85,40 @@ public static class AuthorizePour
             var now = time.GetUtcNow().UtcDateTime;
             await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
 
-            var tap = await db.Taps.AsNoTracking().Include(t => t.Keg).ThenInclude(k => k!.BeerType)
-                .FirstOrDefaultAsync(t => t.Id == request.TapId, ct);
+            var tap = await TapQuery(db, request.TapId, ct);
+            var policies = await location.PoliciesAsync(ct);
             if (tap is null || tap.ControllerId != command.ControllerId)
-                return Deny(DenyReason.TapNotAssigned, "This controller is not assigned to that tap.");
+                return Apply(AuthorizationDecision.Decide(new AuthorizationSnapshot(command.ControllerId, tap, null, false, null, null, false, false, policies, 0m)), null);
 
-            var earlier = await db.PourSessions.AsNoTracking()
-                .FirstOrDefaultAsync(p => p.ControllerId == command.ControllerId && p.RequestId == request.RequestId, ct);
-            if (earlier is not null) return await ReplayAsync(earlier, tap, uid, ct);
+            if (await EarlierQuery(db, command.ControllerId, request.RequestId, ct) is { } earlier) return await ReplayAsync(earlier, tap.Id, uid, ct);
 
-            var card = await db.Cards.AsNoTracking().FirstOrDefaultAsync(c => c.Uid == uid, ct);
-            var lost = await db.LostCards.AsNoTracking().FirstOrDefaultAsync(l => l.Uid == uid && l.ClearedAt == null, ct);
-            if (lost is not null || card?.Status == CardStatus.Lost)
+            var card = await CardQuery(db, uid, ct);
+            var lost = await LostQuery(db, uid, ct);
+            var visit = card is null ? null : await VisitQuery(db, card.Id, ct);
+            var snapshot = new AuthorizationSnapshot(
+                command.ControllerId, tap, card?.Status, lost is not null, visit,
+                HolderTapName: visit?.ActiveTapId is { } holder ? await TapNameQuery(db, holder, ct) : null,
+                TapServesAnotherVisit: await TapHeldQuery(db, tap.Id, ct),
+                ShiftOpen: await ShiftOpenQuery(db, (await location.GetAsync(ct)).Id, ct),
+                policies,
+                Balance: visit is null ? 0m : await ReadModels.BalanceAsync(db, visit.Id, ct));
+            var decision = AuthorizationDecision.Decide(snapshot);
+
+            if (decision is AuthorizationDecision.Deny { Reason: DenyReason.CardLost })
             {
                 var (subjectType, subjectId) = card is not null ? ("card", card.Id) : lost?.CardId is { } id ? ("card", id) : ("tap", tap.Id);
                 await alerts.RaiseAsync(AlertTypes.LostCardAttempt, AlertSeverity.Critical, subjectType, subjectId,
                     $"Lost card {uid} was presented at {tap.Name}.", ct);
-                return Deny(DenyReason.CardLost, "This card was reported lost. Please see the staff.");
             }
-            if (card is null) return Deny(DenyReason.UnknownCard, "Unknown card.");
-            if (card.Status != CardStatus.Active) return Deny(DenyReason.CardInactive, "This card is not active.");
+            if (decision is not AuthorizationDecision.Allow allow) return Apply(decision, visit, snapshot.Balance);
 
-            var visit = await db.Visits.AsNoTracking().Include(v => v.Guest)
-                .FirstOrDefaultAsync(v => v.CardId == card.Id && v.Status == VisitStatus.Active, ct);
-            if (visit is null) return Deny(DenyReason.NoActiveVisit, "No open visit for this card.");
-            if (visit.Guest!.Status == GuestStatus.Blocked) return Deny(DenyReason.GuestBlocked, "This guest is blocked. Please see the staff.", visit);
-            if (visit.ActiveTapId is { } holder) return await CardInUseAsync(holder, visit);
-
-            if (tap.Status is TapStatus.Locked or TapStatus.Cleaning or TapStatus.ProcessingSync)
-                return Deny(DenyReason.TapNotActive, $"{tap.Name} is not available ({TapRoomJson.EnumValue(tap.Status)}).", visit);
-            var keg = tap.Keg;
-            if (tap.Status == TapStatus.OutOfKeg || keg is null || keg.Status != KegStatus.Connected || keg.RemainingVolumeMl <= 0)
-                return Deny(DenyReason.OutOfKeg, $"{tap.Name} is out of beer.", visit);
-            if (await db.Visits.AnyAsync(v => v.ActiveTapId == tap.Id, ct))
-                return Deny(DenyReason.TapNotActive, $"{tap.Name} is serving another pour.", visit);
-
-            var policies = await location.PoliciesAsync(ct);
-            if (policies.PouringRequiresOpenShift && !await db.Shifts.AnyAsync(s => s.LocationId == tap.LocationId && s.Status == ShiftStatus.Open, ct))
-                return Deny(DenyReason.NoOpenShift, "No shift is open; pouring is paused.", visit);
-            var beer = keg.BeerType!;
-            if (visit.IsMinor && !beer.IsNonAlcoholic)
-                return Deny(DenyReason.AgeRestricted, $"{beer.Name} is alcoholic; this visit may pour only non-alcoholic beer.", visit);
-
-            var limit = visit.VolumeLimitMl > 0 ? visit.VolumeLimitMl : policies.VisitVolumeLimitMl;
-            var volumeLeft = limit - visit.PouredVolumeMl;
-            if (volumeLeft <= 0) return Deny(DenyReason.VisitLimitReached, $"The visit's limit of {limit} ml is reached.", visit);
-
-            var balance = await ReadModels.BalanceAsync(db, visit.Id, ct);
-            var affordable = Money.VolumeAffordable(beer.PricePerLiter, balance);
-            if (balance < Money.PriceOf(beer.PricePerLiter, policies.MinimumBalanceVolumeMl) || affordable <= 0)
-                return Deny(DenyReason.InsufficientBalance, $"Balance {balance:0.00} is too low; please top up.", visit, balance);
-
-            var maxVolume = new[] { policies.PerPourCapMl, keg.RemainingVolumeMl, volumeLeft, affordable }.Min();
+            // The lock: one conditional UPDATE, only while no tap holds this visit (racing controllers: exactly one wins).
             var sessionId = Guid.NewGuid();
             int locked;
             try
             {
                 locked = await db.Visits
-                    .Where(v => v.Id == visit.Id && v.ActiveTapId == null && v.Status == VisitStatus.Active)
+                    .Where(v => v.Id == visit!.Id && v.ActiveTapId == null && v.Status == VisitStatus.Active)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(v => v.ActiveTapId, tap.Id)
                         .SetProperty(v => v.LockSetAt, now)
@@ -120,51 +131,54 @@ public static class AuthorizePour
             }
             if (locked == 0)
             {
-                var now2 = await db.Visits.AsNoTracking().Where(v => v.Id == visit.Id).Select(v => new { v.ActiveTapId, v.Status }).FirstAsync(ct);
-                if (now2.Status != VisitStatus.Active) return Deny(DenyReason.NoActiveVisit, "No open visit for this card.", visit);
-                return await CardInUseAsync(now2.ActiveTapId!.Value, visit);
+                var now2 = await db.Visits.AsNoTracking().Where(v => v.Id == visit!.Id).Select(v => new { v.ActiveTapId, v.Status }).FirstAsync(ct);
+                if (now2.Status != VisitStatus.Active) return Apply(new AuthorizationDecision.Deny(DenyReason.NoActiveVisit, "No open visit for this card."), visit);
+                var name = await TapNameQuery(db, now2.ActiveTapId!.Value, ct) ?? "another tap";
+                return Apply(new AuthorizationDecision.Deny(DenyReason.CardInUse, $"Card already in use on {name}."), visit);
             }
 
+            var keg = tap.Keg!;
+            var maxVolume = allow.MaxVolumeMl;
             db.PourSessions.Add(new PourSession
             {
                 Id = sessionId,
-                VisitId = visit.Id,
+                VisitId = visit!.Id,
                 TapId = tap.Id,
                 KegId = keg.Id,
                 ControllerId = command.ControllerId,
                 RequestId = request.RequestId,
                 CardUid = uid,
                 MaxVolumeMl = maxVolume,
-                PricePerLiter = beer.PricePerLiter,
+                PricePerLiter = keg.PricePerLiter,
                 AuthorizedAt = now,
                 SyncStatus = SyncStatus.PendingSync,
             });
+            // Known to the progress path before the controller can report on it (harmless if this command rolls back:
+            // no controller ever hears of the session, and the background write finds nothing pending).
+            openPours.Add(sessionId, command.ControllerId, tap.Id, visit.Id);
+            var balance = snapshot.Balance;
             audit.Record(AuditActions.PourAuthorized, "pour_session", sessionId,
-                new { visitId = visit.Id, tapId = tap.Id, cardUid = uid, requestId = request.RequestId, maxVolumeMl = maxVolume, pricePerLiter = beer.PricePerLiter, balance });
+                new { visitId = visit.Id, tapId = tap.Id, cardUid = uid, requestId = request.RequestId, maxVolumeMl = maxVolume, pricePerLiter = keg.PricePerLiter, balance });
             events.Add(new TapChangedNotification(tap.Id));
             events.Add(new VisitChangedNotification(visit.Id));
             events.Add(new SyncQueueChangedNotification());
-            return new AuthorizeResult(true, sessionId, maxVolume, null, $"Enjoy your {beer.Name}.", visit.Guest.Name, balance);
+            return new AuthorizeResult(true, sessionId, maxVolume, null, $"Enjoy your {keg.BeerName}.", visit.GuestName, balance);
 
-            async Task<AuthorizeResult> CardInUseAsync(Guid otherTapId, Visit v)
+            AuthorizeResult Apply(AuthorizationDecision d, VisitFacts? v, decimal balanceNow = 0m)
             {
-                var name = await db.Taps.AsNoTracking().Where(t => t.Id == otherTapId).Select(t => t.Name).FirstOrDefaultAsync(ct) ?? "another tap";
-                return Deny(DenyReason.CardInUse, $"Card already in use on {name}.", v);
-            }
-
-            AuthorizeResult Deny(DenyReason reason, string message, Visit? v = null, decimal? balanceNow = null)
-            {
+                var deny = (AuthorizationDecision.Deny)d;
+                var named = deny.NamesVisit ? v : null;
                 audit.Record(AuditActions.PourDenied, "tap", request.TapId,
-                    new { reason, message, cardUid = uid, requestId = request.RequestId, visitId = v?.Id });
-                events.Add(new PourDeniedNotification(request.TapId, reason, message, uid, v?.Id, v?.Guest?.Name, now));
-                return new AuthorizeResult(false, null, null, reason, message, v?.Guest?.Name, balanceNow);
+                    new { reason = deny.Reason, message = deny.Message, cardUid = uid, requestId = request.RequestId, visitId = named?.Id });
+                events.Add(new PourDeniedNotification(request.TapId, deny.Reason, deny.Message, uid, v?.Id, v?.GuestName, now));
+                return new AuthorizeResult(false, null, null, deny.Reason, deny.Message, named?.GuestName, deny.ShowsBalance ? balanceNow : null);
             }
         }
 
         /// <summary>A retry of the same presentation gets the same allow while that pour is still open.</summary>
-        private async Task<AuthorizeResult> ReplayAsync(PourSession earlier, Tap tap, string uid, CancellationToken ct)
+        private async Task<AuthorizeResult> ReplayAsync(PourSession earlier, Guid tapId, string uid, CancellationToken ct)
         {
-            if (earlier.TapId != tap.Id || earlier.CardUid != uid)
+            if (earlier.TapId != tapId || earlier.CardUid != uid)
                 throw new DomainException("request_id_reused", "This requestId was used for another tap or card.");
             var visit = await db.Visits.AsNoTracking().Include(v => v.Guest).FirstAsync(v => v.Id == earlier.VisitId, ct);
             if (earlier.SyncStatus != SyncStatus.PendingSync || visit.ActivePourSessionId != earlier.Id)

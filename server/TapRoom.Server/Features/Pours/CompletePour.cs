@@ -42,7 +42,7 @@ public static class CompletePour
         AuditTrail audit,
         AlertRaiser alerts,
         DomainEvents events,
-        ReportPourProgress.Throttle progressThrottle,
+        OpenPours openPours,
         TimeProvider time)
         : IRequestHandler<Command, CompletePourResult>
     {
@@ -99,7 +99,7 @@ public static class CompletePour
 
         private async Task<CompletePourResult> SyncAsync(Guid sessionId, CompletePourRequest r, CancellationToken ct)
         {
-            progressThrottle.Forget(sessionId);
+            openPours.Remove(sessionId);
             var session = await db.PourSessions.FirstAsync(p => p.Id == sessionId, ct);
             session.StartedAt = r.StartedAt;
             session.EndedAt = r.EndedAt;

@@ -13,8 +13,9 @@ public static class PoursSetup
     public static IServiceCollection AddPours(this IServiceCollection services)
     {
         services.AddScoped<PourSettlement>();
-        services.AddSingleton<ReportPourProgress.Throttle>();
         services.AddSingleton<ProgressWriter>();
+        services.AddSingleton<OpenPours>();
+        services.AddHostedService(sp => sp.GetRequiredService<OpenPours>());
         services.AddSingleton<ControllerConnections>();
 
         services.RemoveAll<IHubProtocol>();

@@ -6,75 +6,35 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
-/// Group commit for pours' last known volume. Each caller waits until its value is committed (as a direct write would),
-/// but every value that arrives while one transaction is being written goes into the next one together: under load
-/// hundreds of pours share one transaction and one fsync instead of each paying for its own behind the
-/// <see cref="WriteGate"/> (docs/PERFORMANCE.md). Each UPDATE only moves a still pending pour forward.
+/// Writes pours' last known volume, many pours in one statement list inside one group-committed transaction
+/// (<see cref="CommitBatcher"/>). Each UPDATE only moves a still pending pour forward, so a late or repeated value never
+/// wins over a newer one and never touches a finished pour. <see cref="OpenPours"/> calls it once a second in the
+/// background; progress reports themselves never wait for it.
 /// </summary>
-public sealed class ProgressWriter(IServiceScopeFactory scopes, WriteGate gate)
+public sealed class ProgressWriter(IServiceScopeFactory scopes, CommitBatcher batcher)
 {
-    private readonly object _lock = new();
-    private Dictionary<Guid, (int VolumeMl, DateTime At)> _pending = [];
-    private TaskCompletionSource? _next;
-    private bool _writing;
+    /// <summary>Writes one pour's volume; true while the pour is still pending.</summary>
+    public async Task<bool> WriteAsync(Guid pourSessionId, int volumeMl, DateTime at) =>
+        (await WriteManyAsync([(pourSessionId, volumeMl, at)])).Contains(pourSessionId);
 
-    public Task WriteAsync(Guid pourSessionId, int volumeMl, DateTime at)
-    {
-        lock (_lock)
-        {
-            if (!_pending.TryGetValue(pourSessionId, out var queued) || queued.VolumeMl <= volumeMl)
-                _pending[pourSessionId] = (volumeMl, at);
-            _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var committed = _next.Task;
-            if (!_writing)
-            {
-                _writing = true;
-                _ = Task.Run(WriteLoopAsync);
-            }
-            return committed;
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        while (true)
-        {
-            Dictionary<Guid, (int VolumeMl, DateTime At)> batch;
-            TaskCompletionSource done;
-            lock (_lock)
-            {
-                if (_pending.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                (batch, _pending) = (_pending, []);
-                (done, _next) = (_next!, null);
-            }
-            try
-            {
-                await WriteBatchAsync(batch);
-                done.SetResult();
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        }
-    }
-
-    private async Task WriteBatchAsync(Dictionary<Guid, (int VolumeMl, DateTime At)> batch)
+    /// <summary>Writes the volumes in one transaction and returns the pours the database still has pending.</summary>
+    public async Task<IReadOnlySet<Guid>> WriteManyAsync(IReadOnlyCollection<(Guid Id, int VolumeMl, DateTime At)> volumes)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
-        using var _ = await gate.EnterAsync(CancellationToken.None);
-        await using var tx = await db.Database.BeginTransactionAsync();
-        foreach (var (id, (volume, at)) in batch)
+        return await batcher.RunAsync(db, async () =>
         {
-            await db.PourSessions
-                .Where(p => p.Id == id && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= volume)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, volume).SetProperty(p => p.LastProgressAt, at));
-        }
-        await tx.CommitAsync();
+            var pending = new HashSet<Guid>();
+            foreach (var (id, volume, at) in volumes)
+            {
+                await db.PourSessions
+                    .Where(p => p.Id == id && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= volume)
+                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, volume).SetProperty(p => p.LastProgressAt, at));
+            }
+            var ids = volumes.Select(v => v.Id).ToList();
+            foreach (var id in await db.PourSessions.Where(p => ids.Contains(p.Id) && p.SyncStatus == SyncStatus.PendingSync).Select(p => p.Id).ToListAsync())
+                pending.Add(id);
+            return (IReadOnlySet<Guid>)pending;
+        });
     }
 }

@@ -35,7 +35,7 @@ public static class ReconcilePour
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, PourSettlement settlement, AuditTrail audit, CurrentActor actor, DomainEvents events, TimeProvider time)
+    public sealed class Handler(TapRoomDbContext db, PourSettlement settlement, AuditTrail audit, CurrentActor actor, DomainEvents events, OpenPours openPours, TimeProvider time)
         : IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command command, CancellationToken ct)
@@ -54,6 +54,9 @@ public static class ReconcilePour
             if (claimed == 0) throw new DomainException("pour_not_pending", "This pour is already synced or reconciled.");
 
             var session = await db.PourSessions.FirstAsync(p => p.Id == command.PourSessionId, ct);
+            // The last volume the controller reported may not be written yet (OpenPours writes it in the background).
+            if (openPours.Find(session.Id) is { } open && open.LastProgressMl > session.LastProgressMl) session.LastProgressMl = open.LastProgressMl;
+            openPours.Remove(session.Id);
             var settled = await settlement.SettleAsync(session, command.VolumeMl, ct);
             audit.Record(AuditActions.PourReconciled, "pour_session", session.Id, new
             {

@@ -19,7 +19,7 @@ public static class SweepLockTimeouts
 
     public sealed record Result(IReadOnlyList<Guid> TimedOut);
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, AuditTrail audit, AlertRaiser alerts, DomainEvents events, TimeProvider time)
+    public sealed class Handler(TapRoomDbContext db, LocationContext location, AuditTrail audit, AlertRaiser alerts, DomainEvents events, OpenPours openPours, TimeProvider time)
         : IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command request, CancellationToken ct)
@@ -31,6 +31,12 @@ public static class SweepLockTimeouts
             var open = await db.PourSessions
                 .Where(p => p.SyncStatus == SyncStatus.PendingSync && p.TimedOutAt == null && db.Visits.Any(v => v.ActivePourSessionId == p.Id))
                 .ToListAsync(ct);
+            foreach (var p in open)
+            {
+                // Progress reached the server but may not be written yet (OpenPours writes it in the background).
+                if (openPours.Find(p.Id) is { LastProgressAt: { } at } live && (p.LastProgressAt is null || at > p.LastProgressAt))
+                    (p.LastProgressMl, p.LastProgressAt) = (Math.Max(p.LastProgressMl, live.LastProgressMl), at);
+            }
             var stale = open.Where(p => (p.LastProgressAt ?? p.AuthorizedAt) < cutoff).ToList();
             foreach (var session in stale)
             {

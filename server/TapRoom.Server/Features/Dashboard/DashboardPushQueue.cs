@@ -1,0 +1,153 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using TapRoom.Contracts;
+using TapRoom.Server.Data;
+using TapRoom.Server.Hubs;
+
+namespace TapRoom.Server.Features.Dashboard;
+
+/// <summary>
+/// Dashboard pushes, coalesced and off the caller's path (ADR 0036). A committed change only marks its subject (tap,
+/// visit, keg, …) dirty here and returns, so the controller gets its answer before any push is prepared. One loop
+/// wakes at the first mark, waits <see cref="Window"/> for more, then reads the committed state of every dirty subject
+/// with one query per kind and sends it to every dashboard: one subject as the single push (<c>TapUpdated</c>), several as
+/// a batch (<c>TapUpdatedBatch { items }</c>), always the latest state of each subject changed in the window. Progress
+/// is a value, not state: the highest volume per pour in the window is sent. Because one loop sends everything, a later
+/// send always carries state at least as new as an earlier one (SignalR keeps the order on a connection).
+/// </summary>
+public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<DashboardHub, IDashboardClient> hub, TimeProvider time, ILogger<DashboardPushQueue> log)
+    : BackgroundService
+{
+    /// <summary>How long the loop collects marks after the first one (CONTRACT.md allows at most 100 ms).</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(40);
+
+    private readonly object _lock = new();
+    private Dirty _dirty = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _sending = new(1, 1);
+
+    private sealed class Dirty
+    {
+        public readonly HashSet<Guid> Taps = [], Visits = [], Kegs = [], Shifts = [], Controllers = [];
+        public readonly Dictionary<Guid, bool> Alerts = [];
+        public readonly Dictionary<Guid, PourProgressPush> Progress = [];
+        public bool SyncQueue;
+        public bool Any;
+    }
+
+    public void Tap(Guid id) => Mark(d => d.Taps.Add(id));
+    public void Visit(Guid id) => Mark(d => d.Visits.Add(id));
+    public void Keg(Guid id) => Mark(d => d.Kegs.Add(id));
+    public void Shift(Guid id) => Mark(d => d.Shifts.Add(id));
+    public void Controller(Guid id) => Mark(d => d.Controllers.Add(id));
+    public void SyncQueue() => Mark(d => d.SyncQueue = true);
+    public void Alert(Guid id, bool isNew) => Mark(d => d.Alerts[id] = isNew || d.Alerts.GetValueOrDefault(id));
+
+    public void Progress(PourProgressPush push) => Mark(d =>
+    {
+        if (!d.Progress.TryGetValue(push.PourSessionId, out var queued) || queued.VolumeMl <= push.VolumeMl) d.Progress[push.PourSessionId] = push;
+    });
+
+    private void Mark(Action<Dirty> change)
+    {
+        lock (_lock)
+        {
+            change(_dirty);
+            if (_dirty.Any) return;
+            _dirty.Any = true;
+        }
+        try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    /// <summary>
+    /// Holds every send until the returned handle is disposed; what is marked meanwhile goes out as one window.
+    /// For tests that need one window without depending on timing.
+    /// </summary>
+    public async Task<IAsyncDisposable> HoldAsync()
+    {
+        await _sending.WaitAsync();
+        return new Release(_sending);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            gate.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _wake.WaitAsync(stoppingToken);
+                await Task.Delay(Window, stoppingToken);
+                await _sending.WaitAsync(stoppingToken);
+                try
+                {
+                    Dirty batch;
+                    lock (_lock) (batch, _dirty) = (_dirty, new Dirty());
+                    await SendAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed push is not retried: every dashboard reloads state over REST when it reconnects.
+                    log.LogWarning(ex, "Sending dashboard pushes failed");
+                }
+                finally
+                {
+                    _sending.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task SendAsync(Dirty d, CancellationToken ct)
+    {
+        var all = hub.Clients.All;
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
+
+        if (d.Controllers.Count > 0)
+        {
+            await SendAsync(await ReadModels.ControllersAsync(db, d.Controllers, ct), all.ControllerStatusChanged, all.ControllerStatusChangedBatch);
+            // A controller going on- or offline changes the online flag of every tap it serves.
+            var ids = d.Controllers.ToList();
+            d.Taps.UnionWith(await db.Taps.AsNoTracking().Where(t => t.ControllerId != null && ids.Contains(t.ControllerId.Value)).Select(t => t.Id).ToListAsync(ct));
+        }
+        if (d.Alerts.Count > 0)
+        {
+            var ids = d.Alerts.Keys.ToList();
+            var alerts = await ReadModels.Alerts(db, db.Alerts.Where(a => ids.Contains(a.Id)), time.GetUtcNow().UtcDateTime).ToListAsync(ct);
+            await SendAsync(alerts.Where(a => d.Alerts[a.Id]).ToList(), all.AlertRaised, all.AlertRaisedBatch);
+            await SendAsync(alerts.Where(a => !d.Alerts[a.Id]).ToList(), all.AlertUpdated, all.AlertUpdatedBatch);
+        }
+        if (d.Kegs.Count > 0)
+        {
+            var ids = d.Kegs.ToList();
+            await SendAsync(await ReadModels.Kegs(db.Kegs.Where(k => ids.Contains(k.Id))).ToListAsync(ct), all.KegUpdated, all.KegUpdatedBatch);
+        }
+        if (d.Visits.Count > 0) await SendAsync(await ReadModels.VisitsAsync(db, d.Visits, ct), all.VisitUpdated, all.VisitUpdatedBatch);
+        if (d.Taps.Count > 0) await SendAsync(await ReadModels.TapsAsync(db, d.Taps, ct), all.TapUpdated, all.TapUpdatedBatch);
+        if (d.Shifts.Count > 0)
+        {
+            var shifts = new List<ShiftDto>();
+            foreach (var id in d.Shifts)
+                if (await ReadModels.ShiftAsync(db, id, ct) is { } shift) shifts.Add(shift);
+            await SendAsync(shifts, all.ShiftUpdated, all.ShiftUpdatedBatch);
+        }
+        if (d.SyncQueue) await all.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct)));
+        if (d.Progress.Count > 0) await SendAsync(d.Progress.Values.ToList(), all.PourProgress, all.PourProgressBatch);
+    }
+
+    private static async Task SendAsync<T>(List<T> items, Func<T, Task> single, Func<PushBatch<T>, Task> batch)
+    {
+        if (items.Count == 1) await single(items[0]);
+        else if (items.Count > 1) await batch(new PushBatch<T>(items));
+    }
+}

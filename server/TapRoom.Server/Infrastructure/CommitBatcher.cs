@@ -1,0 +1,179 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace TapRoom.Server.Infrastructure;
+
+/// <summary>
+/// Group commit for commands (ADR 0034). SQLite has one writer and, with <c>synchronous=FULL</c>, pays one fsync per
+/// commit. Commands queue here; the writer takes every queued command (up to <see cref="MaxBatch"/>), runs them one
+/// after the other inside ONE transaction on its own connection, each inside its own SAVEPOINT, and commits once:
+/// <list type="bullet">
+/// <item>a command that throws is rolled back to its savepoint (all of it, nothing else) and gets its exception;</item>
+/// <item>its neighbours stay in the transaction and commit;</item>
+/// <item>nobody is answered before the COMMIT returned, so an acknowledged command is as durable as before.</item>
+/// </list>
+/// If the COMMIT itself fails, every command of the batch fails. The batch holds the <see cref="WriteGate"/>, so the
+/// other writers of this process (migrations, tests' direct writes) still queue behind it.
+/// </summary>
+public sealed class CommitBatcher : IAsyncDisposable
+{
+    public const int MaxBatch = 128;
+
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly string _connectionString;
+    private readonly WriteGate _gate;
+    private readonly ILogger<CommitBatcher> _log;
+    private readonly Task _loop;
+    private SqliteConnection? _connection;
+    private long _batches, _commands;
+    private int _queued;
+
+    public CommitBatcher(IOptions<TapRoomOptions> options, WriteGate gate, ILogger<CommitBatcher> log)
+    {
+        _connectionString = Data.DatabaseSetup.ConnectionString(options.Value.DatabasePath);
+        _gate = gate;
+        _log = log;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Commands waiting for the next batch.</summary>
+    public int QueueLength => Volatile.Read(ref _queued);
+
+    /// <summary>Batches committed so far and commands in them (for tests and the load driver's profile).</summary>
+    public (long Batches, long Commands) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _commands));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> inside the next shared transaction and returns once that transaction committed.
+    /// The work gets the shared connection and transaction; it must not start its own transaction.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work)
+    {
+        var item = new WorkItem<T>(work);
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ObjectDisposedException(nameof(CommitBatcher));
+        }
+        // Not cancelled while queued: once queued, a command's outcome is decided by its batch, and its caller hears it.
+        return await item.Result.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with <paramref name="db"/> enlisted in the shared transaction: the context uses the
+    /// writer's connection only while the work runs and gets its own connection back before it returns.
+    /// </summary>
+    public Task<T> RunAsync<T>(DbContext db, Func<Task<T>> work) =>
+        RunAsync(async (connection, transaction) =>
+        {
+            var connectionString = db.Database.GetConnectionString();
+            db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            try
+            {
+                await db.Database.UseTransactionAsync(transaction);
+                return await work();
+            }
+            finally
+            {
+                await db.Database.UseTransactionAsync(null);
+                db.Database.SetDbConnection(null, contextOwnsConnection: false);
+                db.Database.SetConnectionString(connectionString);
+            }
+        });
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<WorkItem>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            // Everything queued while the previous batch (or another writer) held the gate goes into this batch.
+            using var _ = await _gate.EnterAsync(CancellationToken.None);
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
+            Interlocked.Add(ref _queued, -batch.Count);
+            if (batch.Count == 0) continue;
+            await RunBatchAsync(batch);
+        }
+    }
+
+    private async Task RunBatchAsync(List<WorkItem> batch)
+    {
+        var outcomes = new Exception?[batch.Count];
+        try
+        {
+            _connection ??= await OpenAsync();
+            // Microsoft.Data.Sqlite begins IMMEDIATE transactions: the write lock is held from the start.
+            await using var tx = (SqliteTransaction)await _connection.BeginTransactionAsync();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var savepoint = $"cmd{i}";
+                await tx.SaveAsync(savepoint);
+                try
+                {
+                    await batch[i].RunAsync(_connection, tx);
+                    await tx.ReleaseAsync(savepoint);
+                }
+                catch (Exception ex)
+                {
+                    outcomes[i] = ex;
+                    await tx.RollbackAsync(savepoint);
+                    await tx.ReleaseAsync(savepoint);
+                }
+            }
+            await tx.CommitAsync();
+        }
+        catch (Exception ex)
+        {
+            // BEGIN or COMMIT failed: nothing of this batch is stored. Start over on a fresh connection.
+            _log.LogError(ex, "A batch of {Count} commands could not be committed", batch.Count);
+            if (_connection is not null) await _connection.DisposeAsync();
+            _connection = null;
+            foreach (var item in batch) item.Fail(ex);
+            return;
+        }
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _commands, batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i] is { } failed) batch[i].Fail(failed);
+            else batch[i].Succeed();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
+        if (_connection is not null) await _connection.DisposeAsync();
+    }
+
+    private abstract class WorkItem
+    {
+        public abstract Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+        public abstract void Succeed();
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WorkItem<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work) : WorkItem
+    {
+        private T _value = default!;
+        public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) =>
+            _value = await work(connection, transaction);
+
+        public override void Succeed() => Result.TrySetResult(_value);
+
+        public override void Fail(Exception ex) => Result.TrySetException(ex);
+    }
+}
