@@ -87,7 +87,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
         {
             outcome = await batcher.RunAsync(db, async () =>
             {
-                var tx = (Microsoft.Data.Sqlite.SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+                var tx = db.Database.CurrentTransaction!.GetDbTransaction(); // SQLite: the batch's shared transaction; PostgreSQL: its own
                 await tx.SaveAsync("command", cancellationToken);
                 try
                 {

@@ -66,7 +66,22 @@ public sealed class CommitBatcher : IAsyncDisposable
     /// Runs <paramref name="work"/> with <paramref name="db"/> enlisted in the shared transaction: the context uses the
     /// writer's connection only while the work runs and gets its own connection back before it returns.
     /// </summary>
+    /// <remarks>
+    /// Group commit is for SQLite's single writer. On PostgreSQL (several writers, SERIALIZABLE transactions retried by
+    /// <c>ConcurrencyRetryBehavior</c>) the work runs in a transaction of its own on the context's own connection.
+    /// </remarks>
     public Task<T> RunAsync<T>(DbContext db, Func<Task<T>> work) =>
+        db.Database.IsSqlite() ? RunSharedAsync(db, work) : RunAloneAsync(db, work);
+
+    private static async Task<T> RunAloneAsync<T>(DbContext db, Func<Task<T>> work)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var result = await work();
+        await transaction.CommitAsync();
+        return result;
+    }
+
+    private Task<T> RunSharedAsync<T>(DbContext db, Func<Task<T>> work) =>
         RunAsync(async (connection, transaction) =>
         {
             var connectionString = db.Database.GetConnectionString();

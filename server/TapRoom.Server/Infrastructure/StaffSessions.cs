@@ -15,9 +15,13 @@ namespace TapRoom.Server.Infrastructure;
 /// (<see cref="Invalidate"/>); a read racing with that change is not stored (the generation check), so a stale stamp
 /// can never be cached after the change. Entries also expire after <see cref="MaxAge"/> in case the database is edited
 /// by hand. See docs/adr/0029-security-stamp-sessions.md.
+/// With several instances (a Redis backplane is configured) another instance may change a user, and this cache would not
+/// hear of it: there every request reads the stamp (one primary-key lookup) and nothing is cached.
 /// </summary>
-public sealed class StaffSessionCache(TimeProvider time)
+public sealed class StaffSessionCache(TimeProvider time, IConfiguration configuration)
 {
+    private readonly bool _severalInstances = !string.IsNullOrWhiteSpace(configuration.GetConnectionString("Redis"));
+
     public sealed record State(bool IsActive, StaffRole Role, string Stamp);
 
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
@@ -27,13 +31,13 @@ public sealed class StaffSessionCache(TimeProvider time)
     public async ValueTask<State?> GetAsync(Guid staffUserId, TapRoomDbContext db, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_entries.TryGetValue(staffUserId, out var hit) && now - hit.LoadedAt < MaxAge) return hit.State;
+        if (!_severalInstances && _entries.TryGetValue(staffUserId, out var hit) && now - hit.LoadedAt < MaxAge) return hit.State;
 
         var generation = Interlocked.Read(ref _generation);
         var state = await db.StaffUsers.AsNoTracking().Where(u => u.Id == staffUserId)
             .Select(u => new State(u.IsActive, u.Role, u.SecurityStamp)).FirstOrDefaultAsync(ct);
         // Store only when no invalidation happened while reading: that read may hold the state from before the change.
-        if (Interlocked.Read(ref _generation) == generation) _entries[staffUserId] = (state, now);
+        if (!_severalInstances && Interlocked.Read(ref _generation) == generation) _entries[staffUserId] = (state, now);
         return state;
     }
 

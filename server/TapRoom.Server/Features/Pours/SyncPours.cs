@@ -1,6 +1,5 @@
 using FluentValidation;
 using MediatR;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TapRoom.Contracts;
@@ -45,7 +44,7 @@ public static class SyncPours
         public async Task<SyncPoursResult> Handle(Command command, CancellationToken ct)
         {
             await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
-            var tx = (SqliteTransaction)db.Database.CurrentTransaction!.GetDbTransaction();
+            var tx = db.Database.CurrentTransaction!.GetDbTransaction();
             var results = new List<SyncedPour>(command.Request.Pours.Count);
             foreach (var pour in command.Request.Pours)
             {
