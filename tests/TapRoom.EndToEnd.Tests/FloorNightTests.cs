@@ -253,6 +253,8 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         // The pour ends: it lands in the recent-pours feed on Taps, live.
         var at = Host.Time.GetUtcNow().UtcDateTime;
         await Host.PublishAsync(new PourProgressNotification(arranged.PourSessionId!.Value, arranged.TapId, arranged.VisitId, 330, at));
+        // Progress and tap pushes travel in separate coalescing windows: let the last progress land before the pour ends.
+        await Expect(TapCard(page, 70).GetByTestId("pour")).ToContainTextAsync("330");
         await Host.DbAsync(async db =>
         {
             var visit = await db.Visits.SingleAsync(v => v.Id == arranged.VisitId);
