@@ -2,6 +2,19 @@ namespace TapRoom.Server.Domain;
 
 public class Location
 {
+    /// <summary>The venue's time zone by its id; UTC when the id is unknown here (times are still shown, labelled UTC).</summary>
+    public static TimeZoneInfo FindTimeZone(string id)
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return TimeZoneInfo.Utc;
+        }
+    }
+
     public Guid Id { get; set; }
     public required string Name { get; set; }
     public required string Currency { get; set; }

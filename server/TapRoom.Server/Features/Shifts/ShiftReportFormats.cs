@@ -30,7 +30,7 @@ public static class ShiftReportFormats
 
     public static string ToCsv(ShiftReportDto r)
     {
-        var zone = FindZone(r.TimeZone);
+        var zone = Domain.Location.FindTimeZone(r.TimeZone);
         string T(DateTime? at) => ShiftReportFormats.T(at, zone);
         var sb = new StringBuilder();
         void Row(params object?[] cells) => sb.Append(string.Join(',', cells.Select(Cell))).Append("\r\n");
@@ -129,7 +129,7 @@ public static class ShiftReportFormats
     /// <param name="charts">Inline SVG charts (Features/Stats/ReportCharts), placed after the summary.</param>
     public static string ToHtml(ShiftReportDto r, string? charts = null)
     {
-        var zone = FindZone(r.TimeZone);
+        var zone = Domain.Location.FindTimeZone(r.TimeZone);
         string L(DateTime? at) => at is null ? "—" : H(TimeZoneInfo.ConvertTimeFromUtc(at.Value, zone).ToString("yyyy-MM-dd HH:mm", Inv));
         string Money(decimal amount) => H($"{M(amount)} {r.Currency}");
         var sb = new StringBuilder();
@@ -229,15 +229,4 @@ public static class ShiftReportFormats
     /// <summary>A keg as staff name it: its beer and the first digits of its id (what the Kegs view shows).</summary>
     public static string KegName(ShiftReportKegChange k) => $"{k.BeerName} keg #{k.KegId.ToString("N")[..8]}";
 
-    private static TimeZoneInfo FindZone(string id)
-    {
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return TimeZoneInfo.Utc;
-        }
-    }
 }

@@ -24,7 +24,7 @@ public static class GetShiftStats
             var shift = await db.Shifts.AsNoTracking().FirstOrDefaultAsync(s => s.Id == request.ShiftId, cancellationToken)
                 ?? throw new NotFoundException("Shift", request.ShiftId);
             var venue = await location.GetAsync(cancellationToken);
-            var zone = StatsFacts.Zone(venue.TimeZone);
+            var zone = Domain.Location.FindTimeZone(venue.TimeZone);
             var from = shift.OpenedAt;
             var to = shift.ClosedAt ?? time.GetUtcNow().UtcDateTime;
 

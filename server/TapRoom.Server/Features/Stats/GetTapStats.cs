@@ -25,7 +25,7 @@ public static class GetTapStats
         {
             var now = time.GetUtcNow().UtcDateTime;
             var venue = await location.GetAsync(cancellationToken);
-            var zone = StatsFacts.Zone(venue.TimeZone);
+            var zone = Domain.Location.FindTimeZone(venue.TimeZone);
             var since = await StatsFacts.NightStartAsync(db, StatsFacts.DayStart(now, zone), cancellationToken);
             var hourAgo = now.AddMinutes(-SlotMinutes * Slots);
 

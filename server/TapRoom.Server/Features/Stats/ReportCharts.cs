@@ -22,7 +22,7 @@ public static class ReportCharts
 
     public static string Html(ShiftReportDto report, ShiftStatsDto stats)
     {
-        var zone = StatsFacts.Zone(stats.TimeZone);
+        var zone = Domain.Location.FindTimeZone(stats.TimeZone);
         string Hour(DateTime utc) => TimeZoneInfo.ConvertTimeFromUtc(utc, zone).ToString("HH:mm", Inv);
         string Litres(int ml) => (ml / 1000m).ToString("0.0#", Inv) + " L";
         string Cash(decimal amount) => amount.ToString("0.00", Inv) + " " + report.Currency;

@@ -12,18 +12,6 @@ public static class StatsFacts
     /// <summary>A finished pour with a volume: when it ended (or was reconciled), where, how much.</summary>
     public sealed record Pour(Guid Id, Guid TapId, Guid KegId, DateTime At, int VolumeMl);
 
-    public static TimeZoneInfo Zone(string id)
-    {
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return TimeZoneInfo.Utc;
-        }
-    }
-
     /// <summary>The start of the whole hour of the location's time zone that holds <paramref name="utc"/>.</summary>
     public static DateTime HourStart(DateTime utc, TimeZoneInfo zone)
     {
