@@ -47,6 +47,7 @@ public static class TapRoomApp
 
         var app = builder.Build();
         app.UseTapRoomForwardedHeaders(options.ReverseProxy);
+        app.UseTapRoomShutdownGuard();
         app.UseTapRoomSecurityHeaders();
         app.UseTapRoomRequestLogging();
         app.UseExceptionHandler();

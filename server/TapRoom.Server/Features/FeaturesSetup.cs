@@ -37,6 +37,7 @@ public static class FeaturesSetup
         services.AddSignalR(o =>
         {
             o.AddFilter<Hubs.HubErrorFilter>();
+            o.AddFilter<Infrastructure.ShutdownHubFilter>();
             o.MaximumReceiveMessageSize = 32 * 1024;
         })
         // A controller's invocations may overlap (ADR 0035): a CompletePour of one tap never waits behind the

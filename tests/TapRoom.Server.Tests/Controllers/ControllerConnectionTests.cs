@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using TapRoom.Contracts;
 using TapRoom.HubClient;
 using TapRoom.Server.Domain;
@@ -34,6 +35,58 @@ public sealed class ControllerConnectionTests
         var tap = Assert.Single(hello.Taps);
         Assert.Equal((tapId, TapStatus.Active, 1000, 8000), (tap.TapId, tap.Status, tap.MaxPourMl, tap.FlowIdleTimeoutMs));
         Assert.True(await host.DbAsync(db => db.Controllers.Select(c => c.IsOnline).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_stopping_server_closes_controller_connections_and_refuses_new_ones_so_its_stop_does_not_wait_out_a_timeout()
+    {
+        var host = await TapRoomHost.StartAsync();
+        try
+        {
+            using var admin = await host.SignInAsync();
+            var tapId = Guid.NewGuid();
+            await host.DbAsync(async db =>
+            {
+                db.Taps.Add(new Tap { Id = tapId, LocationId = (await db.Locations.FirstAsync()).Id, Number = 1, Name = "Tap 1", Status = TapStatus.Active });
+                await db.SaveChangesAsync();
+            });
+            var registered = await HttpAssert.OkAsync<RegisterController.Result>(await admin.PostAsJsonAsync("/api/controllers", new { name = "pi-stop", tapIds = new[] { tapId } }));
+            await using var connected = new ControllerHubClient(host.BaseAddress, registered.ApiKey);
+            await connected.StartAsync();
+            await connected.Hello(new HelloRequest("1.0.0", 0));
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connected.Connection.Reconnecting += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+            connected.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+            // While the host is stopping (Kestrel still listening), a controller that reconnects at once is turned away.
+            HttpStatusCode? hubRequestWhileStopping = null;
+            Exception? reconnectWhileStopping = null;
+            var lifetime = host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+            lifetime.ApplicationStopping.Register(() =>
+            {
+                using var http = new HttpClient { BaseAddress = host.BaseAddress };
+                hubRequestWhileStopping = http.GetAsync($"/hubs/controller?access_token={registered.ApiKey}").GetAwaiter().GetResult().StatusCode;
+                var again = new ControllerHubClient(host.BaseAddress, registered.ApiKey);
+                try { again.StartAsync().GetAwaiter().GetResult(); }
+                catch (Exception e) { reconnectWhileStopping = e; }
+                finally { again.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+            });
+
+            // A stop that must not be cut short: were a connection left open, it would run into this token and throw.
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var app = host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>();
+            await app.StopAsync(patience.Token);
+            Assert.False(patience.IsCancellationRequested);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, hubRequestWhileStopping);
+            Assert.NotNull(reconnectWhileStopping);
+            Assert.Contains("503", reconnectWhileStopping!.ToString());
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotEqual(HubConnectionState.Connected, connected.Connection.State);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
     }
 
     [Fact]
