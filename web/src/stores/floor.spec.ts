@@ -56,6 +56,20 @@ describe('floor night store logic', () => {
     expect(taps.recentPours[0]).toMatchObject({ pourSessionId: 'p-1', guestName: 'Kim Nowak', volumeMl: 320, tapName: 'Tap 1' })
   })
 
+  it('loads the recent pours on page load, then adds live ones on top without repeating a listed pour', async () => {
+    const loaded = { pourSessionId: 'p-0', tapId: 'tap-1', tapName: 'Tap 1', guestName: 'Ann Lee', visitId: 'visit-0', volumeMl: 410, endedAt: '2026-11-21T19:50:00Z' }
+    const { calls } = fakeFetch({ 'GET /api/taps': [tap({ activePour: pour('p-1', 0) })], 'GET /api/pours/recent?take=20': [loaded] })
+    const taps = useTapsStore()
+    await taps.load()
+    expect(calls).toContain('GET /api/pours/recent?take=20')
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-0'])
+
+    taps.onTapUpdated(tap({ activePour: null }))
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
+    await taps.load() // a reconnect reloads: the live pour is kept, the loaded one not doubled
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
+  })
+
   it('marks a visit near its limit from 80 % and reached at 100 %', () => {
     expect(nearLimit(visit({ pouredVolumeMl: 1500, volumeLimitMl: 2000 }))).toBe(false)
     expect(nearLimit(visit({ pouredVolumeMl: 1600, volumeLimitMl: 2000 }))).toBe(true)
