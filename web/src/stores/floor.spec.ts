@@ -1,8 +1,9 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PourDeniedPush } from '../api/types'
-import { formatMoney, setVenue } from '../format'
+import { formatMoney, setVenue, venueDayRange, venueLocalToUtc } from '../format'
 import { fakeFetch, tap, visit } from '../testing/fakes'
+import { useAuditStore } from './audit'
 import { usePosStore } from './pos'
 import { useSyncStore } from './sync'
 import { denialAdvice, denialShownMs, useTapsStore } from './taps'
@@ -68,6 +69,21 @@ describe('floor night store logic', () => {
     expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
     await taps.load() // a reconnect reloads: the live pour is kept, the loaded one not doubled
     expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
+  })
+
+  it('reads date filters in the venue time zone, not the browser one (across a DST change too)', async () => {
+    setVenue('EUR', 'America/New_York')
+    expect(venueDayRange('2026-11-21')).toEqual({ from: '2026-11-21T05:00:00.000Z', to: '2026-11-22T05:00:00.000Z' })
+    expect(venueDayRange('2026-03-08')).toEqual({ from: '2026-03-08T05:00:00.000Z', to: '2026-03-09T04:00:00.000Z' }) // 23-hour day
+    setVenue('EUR', 'Asia/Tokyo')
+    expect(venueLocalToUtc('2026-11-21T08:30')).toBe('2026-11-20T23:30:00.000Z')
+    expect(venueLocalToUtc('not a date')).toBeUndefined()
+
+    const { calls } = fakeFetch({})
+    const audit = useAuditStore()
+    audit.filter.from = '2026-11-21T08:30'
+    await audit.load()
+    expect(decodeURIComponent(calls[0])).toContain('from=2026-11-20T23:30:00.000Z')
   })
 
   it('marks a visit near its limit from 80 % and reached at 100 %', () => {
