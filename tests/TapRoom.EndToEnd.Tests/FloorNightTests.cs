@@ -463,6 +463,42 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await page.Context.CloseAsync();
     }
 
+    // Gap 6: a manager switches "desk money with no open shift" in the Shift view; staff see no switch.
+    [Fact]
+    public async Task A_manager_switches_desk_money_without_a_shift_in_the_shift_view_and_staff_do_not_see_the_switch()
+    {
+        await EnsureNoShiftAsync(Host);
+        var staffLogin = await StaffUserAsync(StaffRole.Staff, "Sue Staff");
+        var staff = await fx.SignedInPageAsync(staffLogin, "password-123", Phone, PhoneHeight);
+        await staff.GotoAsync("/shift");
+        await Expect(staff.GetByText("No shift is open.")).ToBeVisibleAsync();
+        await Expect(staff.GetByRole(AriaRole.Region, new() { Name = "Venue policies" })).ToHaveCountAsync(0);
+        await staff.Context.CloseAsync();
+
+        var managerLogin = await StaffUserAsync(StaffRole.Manager, "Max Manager");
+        foreach (var (width, height, name) in new[] { (Wide, WideHeight, "1280"), (Phone, PhoneHeight, "390") })
+        {
+            var page = await fx.SignedInPageAsync(managerLogin, "password-123", width, height);
+            await page.GotoAsync("/shift");
+            var policies = page.GetByRole(AriaRole.Region, new() { Name = "Venue policies" });
+            var toggle = policies.GetByRole(AriaRole.Checkbox, new() { Name = "The desk may top up and refund with no shift open" });
+            await Expect(toggle).Not.ToBeCheckedAsync();
+            await toggle.CheckAsync();
+            await Expect(policies).ToContainTextAsync("listed in the next shift’s report");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await Host.DbAsync(db => db.Locations.Select(l => l.Policies.DeskMoneyWithoutOpenShift).SingleAsync()) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            Assert.True(await Host.DbAsync(db => db.Locations.Select(l => l.Policies.DeskMoneyWithoutOpenShift).SingleAsync()));
+            await policies.ScrollIntoViewIfNeededAsync();
+            await fx.ScreenshotAsync(page, $"47-venue-policies-{name}");
+            await toggle.UncheckAsync();
+            await Expect(policies).ToContainTextAsync("wait for an open shift");
+            await page.ReloadAsync();
+            await Expect(policies.GetByRole(AriaRole.Checkbox)).Not.ToBeCheckedAsync();
+            await page.Context.CloseAsync();
+        }
+        await EnsureShiftOpenAsync(Host);
+    }
+
     // 10. Layout: no view overflows or cuts text at 1280 px or on a 390 px phone; a screenshot of each view at both sizes.
     [Theory]
     [InlineData(Wide, WideHeight)]
