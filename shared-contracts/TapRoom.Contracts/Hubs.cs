@@ -45,7 +45,12 @@ public interface IDashboardClient
     Task CardRemoved(CardRemovedMessage message);
     /// <summary>A tap refused a card: shown on that tap's card for a few seconds with what to do.</summary>
     Task PourDenied(PourDeniedPush denial);
+    /// <summary>The POS outbox changed (after commit): the POS view and its nav badge reload.</summary>
+    Task PosOutboxChanged(PosOutboxChangedMessage message);
 }
+
+/// <summary>Pending = waiting for delivery (some may have failed); Failing = pending with a failed attempt, plus dead.</summary>
+public sealed record PosOutboxChangedMessage(int Pending, int Failing);
 
 public sealed record SyncQueueChangedMessage(int PendingSyncCount);
 

@@ -471,7 +471,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         var staffLogin = await StaffUserAsync(StaffRole.Staff, "Sue Staff");
         var staff = await fx.SignedInPageAsync(staffLogin, "password-123", Phone, PhoneHeight);
         await staff.GotoAsync("/shift");
-        await Expect(staff.GetByText("No shift is open.")).ToBeVisibleAsync();
+        await Expect(staff.GetByText("No shift is open.", new() { Exact = true })).ToBeVisibleAsync();
         await Expect(staff.GetByRole(AriaRole.Region, new() { Name = "Venue policies" })).ToHaveCountAsync(0);
         await staff.Context.CloseAsync();
 

@@ -449,6 +449,12 @@ export interface SyncQueueChangedMessage {
   pendingSyncCount: number
 }
 
+/** The POS outbox changed (dashboard push PosOutboxChanged). */
+export interface PosOutboxChangedMessage {
+  pending: number
+  failing: number
+}
+
 export interface CardPresentedMessage {
   readerId: string
   cardUid: string
@@ -474,11 +480,13 @@ export interface DashboardPushes {
   CardRead: CardPresentedMessage
   CardRemoved: CardRemovedMessage
   PourDenied: PourDeniedPush
+  PosOutboxChanged: PosOutboxChangedMessage
 }
 
 export const dashboardPushNames: (keyof DashboardPushes)[] = [
   'TapUpdated', 'PourProgress', 'AlertRaised', 'AlertUpdated', 'VisitUpdated', 'KegUpdated', 'ShiftUpdated',
   'ControllerStatusChanged', 'SyncQueueChanged', 'CardRead', 'CardRemoved', 'PourDenied',
+  'PosOutboxChanged',
 ]
 
 export interface ProblemDetails {

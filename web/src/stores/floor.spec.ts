@@ -86,6 +86,23 @@ describe('floor night store logic', () => {
     expect(decodeURIComponent(calls[0])).toContain('from=2026-11-20T23:30:00.000Z')
   })
 
+  it('reloads the POS outbox on a PosOutboxChanged push, not on a fast poll', async () => {
+    vi.useFakeTimers()
+    const { calls } = fakeFetch({ 'GET /api/pos/outbox?limit=500': [] })
+    const pos = usePosStore()
+    pos.ensureLoaded()
+    await vi.advanceTimersByTimeAsync(10)
+    const loads = () => calls.filter((c) => c.startsWith('GET /api/pos/outbox')).length
+    expect(loads()).toBe(1)
+    await vi.advanceTimersByTimeAsync(15_000) // no 5–10 s poll any more
+    expect(loads()).toBe(1)
+    pos.onPosOutboxChanged()
+    pos.onPosOutboxChanged() // a burst: one reload
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(loads()).toBe(2)
+    pos.stopPolling()
+  })
+
   it('marks a visit near its limit from 80 % and reached at 100 %', () => {
     expect(nearLimit(visit({ pouredVolumeMl: 1500, volumeLimitMl: 2000 }))).toBe(false)
     expect(nearLimit(visit({ pouredVolumeMl: 1600, volumeLimitMl: 2000 }))).toBe(true)

@@ -7,6 +7,7 @@ import { useControllersStore } from './controllers'
 import { useDeskStore } from './desk'
 import { useKegsStore } from './kegs'
 import { useLocationStore } from './location'
+import { usePosStore } from './pos'
 import { useSessionStore } from './session'
 import { useShiftStore } from './shift'
 import { useSyncStore } from './sync'
@@ -58,6 +59,7 @@ export const useLiveStore = defineStore('live', () => {
       CardRead: desk.onCardRead,
       CardRemoved: desk.onCardRemoved,
       PourDenied: taps.onPourDenied,
+      PosOutboxChanged: usePosStore().onPosOutboxChanged,
     }
     for (const name of Object.keys(handlers) as (keyof DashboardPushes)[]) {
       conn.on(name, handlers[name] as (payload: unknown) => void)
@@ -75,6 +77,7 @@ export const useLiveStore = defineStore('live', () => {
       useShiftStore().load(),
       useLocationStore().load(),
       ...(useKegsStore().status === 'idle' ? [] : [useKegsStore().load()]),
+      ...(usePosStore().status === 'idle' ? [] : [usePosStore().load()]),
     ])
   }
 

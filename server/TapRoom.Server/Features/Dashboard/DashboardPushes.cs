@@ -19,6 +19,7 @@ public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHu
       INotificationHandler<KegChangedNotification>,
       INotificationHandler<ShiftChangedNotification>,
       INotificationHandler<SyncQueueChangedNotification>,
+      INotificationHandler<PosOutboxChangedNotification>,
       INotificationHandler<PourProgressNotification>,
       INotificationHandler<CardReadNotification>,
       INotificationHandler<CardRemovedNotification>,
@@ -52,6 +53,14 @@ public sealed class DashboardPushes(TapRoomDbContext db, IHubContext<DashboardHu
     public Task Handle(SyncQueueChangedNotification n, CancellationToken ct) =>
         gate.RunAsync("sync", Guid.Empty, async () =>
             await All.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct))), ct);
+
+    public Task Handle(PosOutboxChangedNotification n, CancellationToken ct) =>
+        gate.RunAsync("pos", Guid.Empty, async () =>
+        {
+            var pending = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Pending, ct);
+            var failing = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Dead || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null), ct);
+            await All.PosOutboxChanged(new PosOutboxChangedMessage(pending, failing));
+        }, ct);
 
     /// <summary>Progress is a value, not a read of state: sent as it came. Browsers keep the highest volume per pour.</summary>
     public Task Handle(PourProgressNotification n, CancellationToken ct) =>
