@@ -1,7 +1,25 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { alert, deferred, fakeFetch } from '../testing/fakes'
-import { useAlertsStore } from './alerts'
+import { alert, deferred, fakeFetch, tap } from '../testing/fakes'
+import { liveAlertText, useAlertsStore } from './alerts'
+
+describe('live alert text', () => {
+  it('writes keg and controller alerts from their subject now, and keeps a resolved alert or an unknown subject as raised', () => {
+    const kegAlert = alert({ type: 'keg_low', subjectType: 'keg', subjectId: 'keg-1', message: 'Keg of Pils on tap 1 (Old name) is at 4000 ml (13.3 %).' })
+    const renamed = [tap({ name: 'Garden tap', beerName: 'Helles', kegRemainingMl: 1500, kegNominalMl: 30000 })]
+    expect(liveAlertText(kegAlert, renamed, new Map())).toBe('Keg of Helles on tap 1 (Garden tap) is at 1500 ml (5 %).')
+    expect(liveAlertText({ ...kegAlert, status: 'resolved' }, renamed, new Map())).toBe(kegAlert.message)
+    expect(liveAlertText(kegAlert, [], new Map())).toBe(kegAlert.message)
+
+    const ctlAlert = alert({ type: 'controller_offline', subjectType: 'controller', subjectId: 'ctl-1', message: 'Controller pi-old has not been seen since 2026-11-21 18:00:00Z.' })
+    const online = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: true, tapIds: [] }]])
+    expect(liveAlertText(ctlAlert, [], online)).toBe('Controller pi-bar is online again (it was offline).')
+    const offline = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: false, lastSeenAt: '2026-11-21T18:00:00Z', tapIds: [] }]])
+    expect(liveAlertText(ctlAlert, [], offline)).toMatch(/^Controller pi-bar has not been seen since /)
+    const other = alert()
+    expect(liveAlertText(other, renamed, online)).toBe(other.message)
+  })
+})
 
 describe('alerts store', () => {
   beforeEach(() => setActivePinia(createPinia()))

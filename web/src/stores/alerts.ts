@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, http, toApiError } from '../api/http'
-import type { AlertDto, AlertSeverity, AlertStatus } from '../api/types'
+import type { AlertDto, AlertSeverity, AlertStatus, ControllerStatusDto, TapDto } from '../api/types'
+import { formatDateTime } from '../format'
 import { useLiveLoad } from './liveLoad'
 
 const statusRank: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 }
@@ -41,6 +42,29 @@ export function compareAlerts(a: AlertDto, b: AlertDto): number {
     severityRank[b.severity] - severityRank[a.severity] ||
     b.lastRaisedAt.localeCompare(a.lastRaisedAt)
   )
+}
+
+/**
+ * The text of an unresolved alert from its subject as it is now (names and state from the live stores), so a renamed
+ * tap or beer, a keg that kept emptying or a controller back online never shows an old snapshot. Other alerts, and resolved
+ * ones (a record of what happened), keep the message the server wrote at their last occurrence.
+ */
+export function liveAlertText(a: AlertDto, taps: Iterable<TapDto>, controllers: Map<string, ControllerStatusDto>): string {
+  if (a.status === 'resolved' || !a.subjectId) return a.message
+  if (a.type === 'keg_low' && a.subjectType === 'keg') {
+    const tap = [...taps].find((t) => t.kegId === a.subjectId)
+    if (!tap || !tap.kegNominalMl || tap.kegRemainingMl == null) return a.message
+    const percent = Math.round((tap.kegRemainingMl / tap.kegNominalMl) * 1000) / 10
+    return `Keg of ${tap.beerName ?? 'beer'} on tap ${tap.number} (${tap.name}) is at ${tap.kegRemainingMl} ml (${percent} %).`
+  }
+  if (a.type === 'controller_offline' && a.subjectType === 'controller') {
+    const c = controllers.get(a.subjectId)
+    if (!c) return a.message
+    return c.online
+      ? `Controller ${c.name} is online again (it was offline).`
+      : `Controller ${c.name} has not been seen since ${c.lastSeenAt ? formatDateTime(c.lastSeenAt) : 'it started'}.`
+  }
+  return a.message
 }
 
 export const useAlertsStore = defineStore('alerts', () => {
