@@ -502,6 +502,8 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
     }
 
     // 10. Layout: no view overflows or cuts text at 1280 px or on a 390 px phone; a screenshot of each view at both sizes.
+    // Every route of the app (router.ts), the visit detail, the shift report with its charts, the closing wizard, the
+    // printable report and the sign-in page.
     [Theory]
     [InlineData(Wide, WideHeight)]
     [InlineData(Phone, PhoneHeight)]
@@ -509,22 +511,55 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
     {
         await EnsureShiftOpenAsync(Host);
         var arranged = await DashboardVenue.TapWithKegAsync(Host, 90 + width % 7, guestName: "Yolanda Ximena Longname-Wolfeschlegelstein", withPour: true, pourVolumeMl: 1234, balance: 1234.5m);
+        var shiftId = await Host.DbAsync(db => db.Shifts.Where(s => s.Status == ShiftStatus.Open).Select(s => s.Id).FirstAsync());
+        var signIn = await fx.NewPageAsync(width, height);
+        await signIn.GotoAsync("/");
+        await Expect(signIn.GetByLabel("Login")).ToBeVisibleAsync();
+        await fx.ScreenshotAsync(signIn, $"50-sign-in-{width}");
+        var problems = (await OverflowsAsync(signIn)).Select(p => $"sign-in: {p}").ToList();
+        await signIn.Context.CloseAsync();
+
         var page = await fx.SignedInPageAsync(width: width, height: height);
-        var problems = new List<string>();
+        async Task CheckAsync(string what, string name)
+        {
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await fx.ScreenshotAsync(page, $"50-{name}-{width}");
+            await TopScreenshotAsync(fx, page, $"51-{name}-{width}-top");
+            problems.AddRange((await OverflowsAsync(page)).Select(p => $"{what}: {p}"));
+        }
         foreach (var (path, name) in new[]
         {
             ("/taps", "taps"), ("/desk", "desk"), ("/visits", "visits"), ($"/visits/{arranged.VisitId}", "visit-detail"), ("/kegs", "kegs"),
             ("/alerts", "alerts"), ("/shift", "shift"), ("/sync", "sync"), ("/lost-cards", "lost-cards"), ("/pos", "pos"),
-            ("/controllers", "controllers"), ("/audit", "audit"),
+            ("/controllers", "controllers"), ("/audit", "audit"), ("/staff", "staff"),
         })
         {
             await page.GotoAsync(path);
             await Expect(page.Locator("main h1").First).ToBeVisibleAsync();
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await fx.ScreenshotAsync(page, $"50-{name}-{width}");
-            await TopScreenshotAsync(fx, page, $"51-{name}-{width}-top");
-            problems.AddRange((await OverflowsAsync(page)).Select(p => $"{path}: {p}"));
+            await CheckAsync(path, name);
         }
+
+        // The shift report with its charts (tables and charts side by side at 1280 px, stacked on a phone).
+        await page.GotoAsync("/shift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview report" }).ClickAsync();
+        var report = page.GetByRole(AriaRole.Region, new() { Name = "Shift report" });
+        await Expect(report.GetByTestId("chart-hourly")).ToBeVisibleAsync();
+        await CheckAsync("shift report", "shift-report");
+
+        // The closing wizard with the blocking visit open beside it.
+        await page.GotoAsync("/shift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close the shift…" }).ClickAsync();
+        var wizard = page.GetByRole(AriaRole.Region, new() { Name = "Close the shift" });
+        var blocker = wizard.GetByTestId("blocker").Filter(new() { HasText = "Yolanda" }).First;
+        await blocker.GetByRole(AriaRole.Button, new() { Name = "Fix it" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" })).ToContainTextAsync("Yolanda");
+        await CheckAsync("closing wizard", "shift-wizard");
+
+        // The printable report (server-rendered HTML with inline SVG charts).
+        await page.GotoAsync($"/api/shifts/{shiftId}/report.html");
+        await Expect(page.Locator("svg").First).ToBeVisibleAsync();
+        await CheckAsync("printable report", "report-html");
+
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         await page.Context.CloseAsync();
     }

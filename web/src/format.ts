@@ -42,10 +42,11 @@ export function formatLiters(ml: number | null | undefined): string {
   return ml === null || ml === undefined ? '—' : `${(ml / 1000).toFixed(1)} L`
 }
 
-export function formatTime(iso: string | null | undefined): string {
+/** A time of day in the venue's zone (every view, the charts' axes and the keg forecast); seconds on a short axis. */
+export function formatTime(iso: string | null | undefined, withSeconds = false): string {
   if (!iso) return '—'
   const d = new Date(iso)
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZone: venue.timeZone ?? undefined })
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), timeZone: venue.timeZone ?? undefined })
 }
 
 export function formatDateTime(iso: string | null | undefined): string {

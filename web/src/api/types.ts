@@ -365,6 +365,8 @@ export interface ShiftBlockerDto {
   id: string
   title: string
   link: string
+  /** The visit it belongs to (the visit itself, or the pour's visit): the wizard opens it beside the list. */
+  visitId: string
 }
 
 export interface EquipmentItemDto {

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, http, toApiError } from '../api/http'
 import type { AlertDto, AlertSeverity, AlertStatus, ControllerStatusDto, TapDto } from '../api/types'
-import { formatDateTime } from '../format'
+import { formatDateTime, formatMl, formatTime, humanize } from '../format'
 import { useLiveLoad } from './liveLoad'
 
 const statusRank: Record<AlertStatus, number> = { open: 0, acknowledged: 1, resolved: 2 }
@@ -65,6 +65,54 @@ export function liveAlertText(a: AlertDto, taps: Iterable<TapDto>, controllers: 
       : `Controller ${c.name} has not been seen since ${c.lastSeenAt ? formatDateTime(c.lastSeenAt) : 'it started'}.`
   }
   return a.message
+}
+
+/** What a tap card says about an unresolved alert that concerns its tap, its keg or its controller. */
+export interface TapAlertNote {
+  id: string
+  type: string
+  severity: AlertSeverity
+  title: string
+  text: string
+  advice: string
+}
+
+/**
+ * The unresolved alerts that concern a tap, in words for the floor: its own alerts (lock timeout, over-pour, flow without
+ * a pour, any other), its keg running low, its controller offline. Written from the tap as it is now and shown only
+ * while the condition holds (a stalled pour while the tap waits for its sync, a low keg while it is on this tap, an
+ * offline controller while it is offline); a resolved alert drops out at once (AlertUpdated).
+ */
+export function tapAlertNotes(tap: TapDto, alerts: Iterable<AlertDto>): TapAlertNote[] {
+  const notes: TapAlertNote[] = []
+  for (const a of alerts) {
+    if (a.status === 'resolved' || !a.subjectId) continue
+    const note = (title: string, text: string, advice: string) => notes.push({ id: a.id, type: a.type, severity: a.severity, title, text, advice })
+    if (a.subjectType === 'tap' && a.subjectId === tap.id) {
+      switch (a.type) {
+        case 'lock_timeout':
+          if (tap.status === 'processing_sync')
+            note('Pour stalled', `The pour on this tap sent no progress since ${formatTime(a.lastRaisedAt)}; the tap waits for its sync.`,
+              'A manager reconciles the pour or force-unlocks the visit (Visits).')
+          break
+        case 'over_pour':
+          note('Poured more than allowed', a.message, 'Check the valve and the flow meter, then acknowledge the alert.')
+          break
+        case 'flow_without_pour':
+          note('Beer flowing without a pour', a.message, 'Lock the tap, check the valve and call a manager.')
+          break
+        default:
+          note(humanize(a.type), a.message, 'See the alert.')
+      }
+    } else if (a.type === 'keg_low' && a.subjectType === 'keg' && a.subjectId === tap.kegId && tap.kegRemainingMl != null) {
+      const percent = tap.kegNominalMl ? ` (${Math.round((tap.kegRemainingMl / tap.kegNominalMl) * 100)} %)` : ''
+      note('Keg low', `${tap.beerName ?? 'The'} keg has ${formatMl(tap.kegRemainingMl)} left${percent}.`, 'Have the next keg ready (Kegs).')
+    } else if (a.type === 'controller_offline' && a.subjectType === 'controller' && a.subjectId === tap.controllerId && !tap.controllerOnline) {
+      note('Controller offline', `Not heard from since ${formatTime(a.raisedAt)}.`,
+        'A running pour finishes and syncs later; new cards wait for the connection. Check its power and network.')
+    }
+  }
+  return notes
 }
 
 export const useAlertsStore = defineStore('alerts', () => {
