@@ -47,6 +47,8 @@ public interface IDashboardClient
     Task CardRemoved(CardRemovedMessage message);
     /// <summary>A tap refused a card: shown on that tap's card for a few seconds with what to do.</summary>
     Task PourDenied(PourDeniedPush denial);
+    /// <summary>The POS outbox changed (after commit, coalesced): the POS view and its nav badge reload.</summary>
+    Task PosOutboxChanged(PosOutboxChangedMessage message);
 
     // Coalesced pushes (CONTRACT.md): the latest state per subject changed within one window of at most 100 ms, each item
     // exactly what the single push would carry. Clients apply a batch item by item; a lone change comes as the single push.
@@ -62,6 +64,9 @@ public interface IDashboardClient
 
 /// <summary>Several pushes of one kind sent as one message: <c>{ items: [ … ] }</c>.</summary>
 public sealed record PushBatch<T>(IReadOnlyList<T> Items);
+
+/// <summary>Pending = waiting for delivery (some may have failed); Failing = pending with a failed attempt, plus dead.</summary>
+public sealed record PosOutboxChangedMessage(int Pending, int Failing);
 
 public sealed record SyncQueueChangedMessage(int PendingSyncCount);
 

@@ -4,8 +4,11 @@ namespace TapRoom.Contracts;
 
 public enum ShiftBlockerKind { ActiveVisit, PendingSync }
 
-/// <summary>Something that must be fixed before the shift can close; <c>Link</c> is the web route that fixes it.</summary>
-public sealed record ShiftBlockerDto(ShiftBlockerKind Kind, Guid Id, string Title, string Link);
+/// <summary>
+/// Something that must be fixed before the shift can close; <c>Link</c> is the web route that fixes it, <c>VisitId</c> the
+/// visit it belongs to (the visit itself, or the pour's visit): the closing wizard opens that visit beside its list.
+/// </summary>
+public sealed record ShiftBlockerDto(ShiftBlockerKind Kind, Guid Id, string Title, string Link, Guid VisitId);
 
 public sealed record ShiftAlertsCheckDto(IReadOnlyList<AlertDto> Unresolved, int CriticalUnacknowledged);
 

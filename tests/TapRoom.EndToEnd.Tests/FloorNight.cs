@@ -67,7 +67,8 @@ public static class FloorNight
               const out = [];
               const doc = document.documentElement;
               if (doc.scrollWidth > doc.clientWidth + 1) out.push(`document ${doc.scrollWidth} > ${doc.clientWidth}`);
-              for (const el of document.querySelectorAll('main *, nav *, [data-testid=paused-banner] *')) {
+              const scope = document.querySelector('main') ? 'main *, nav *, [data-testid=paused-banner] *' : 'body *';
+              for (const el of document.querySelectorAll(scope)) {
                 const cs = getComputedStyle(el);
                 if (cs.display === 'none' || cs.visibility === 'hidden') continue;
                 const r = el.getBoundingClientRect();

@@ -417,7 +417,93 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await page.Context.CloseAsync();
     }
 
+    // Gaps 1 and 7: the recent-pours feed is filled on page load; on a phone each card field names its column.
+    [Fact]
+    public async Task On_page_load_the_recent_pours_feed_lists_finished_pours_and_phone_cards_name_their_fields()
+    {
+        await EnsureShiftOpenAsync(Host);
+        var done = await DashboardVenue.TapWithKegAsync(Host, 71, guestName: "Uma Loaded", balance: 20m, withPour: true, pourVolumeMl: 0);
+        var endedAt = Host.Time.GetUtcNow().UtcDateTime;
+        await Host.DbAsync(async db =>
+        {
+            var visit = await db.Visits.SingleAsync(v => v.Id == done.VisitId);
+            visit.ReleaseLock();
+            var pour = await db.PourSessions.SingleAsync(p => p.Id == done.PourSessionId);
+            pour.SyncStatus = SyncStatus.Synced;
+            pour.VolumeMl = 275;
+            pour.EndedAt = endedAt;
+            await db.SaveChangesAsync();
+        });
+        await DashboardVenue.TapWithKegAsync(Host, 72, guestName: "Vera Pending", balance: 20m, withPour: true, pourVolumeMl: 120);
+
+        // A fresh page, no push since: the feed already lists the pour that ended before it opened.
+        var page = await fx.SignedInPageAsync(width: Phone, height: PhoneHeight);
+        var feed = page.GetByRole(AriaRole.Complementary, new() { Name = "Recent pours" });
+        var loaded = feed.GetByTestId("recent-pour").Filter(new() { HasText = "Uma Loaded" });
+        await Expect(loaded).ToContainTextAsync("275 ml");
+        await Expect(feed.GetByTestId("recent-pour").Filter(new() { HasText = "Vera Pending" })).ToHaveCountAsync(0);
+        await feed.ScrollIntoViewIfNeededAsync();
+        await fx.ScreenshotAsync(page, "45-recent-pours-on-load-390");
+
+        // The sync queue on a phone: the header row is hidden, each field says what it is.
+        await page.GotoAsync("/sync");
+        var row = page.Locator("main tbody tr").Filter(new() { HasText = "Vera Pending" });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(page.Locator("main thead").First).ToBeHiddenAsync();
+        var guestCell = row.Locator("td").Filter(new() { HasText = "Vera Pending" });
+        await Expect(guestCell).ToHaveAttributeAsync("data-label", "Guest");
+        var shown = await guestCell.EvaluateAsync<string>("td => getComputedStyle(td, '::before').content");
+        Assert.Contains("Guest", shown);
+        await Expect(row.Locator("td[data-label='Volume']")).ToContainTextAsync("120 ml");
+        await fx.ScreenshotAsync(page, "46-sync-cards-labelled-390");
+
+        // At 1280 px the table keeps its header and no label is drawn in the cells.
+        await page.SetViewportSizeAsync(Wide, WideHeight);
+        await Expect(page.Locator("main thead").First).ToBeVisibleAsync();
+        Assert.Equal("none", await guestCell.EvaluateAsync<string>("td => getComputedStyle(td, '::before').content"));
+        await fx.ScreenshotAsync(page, "46-sync-table-1280");
+        await page.Context.CloseAsync();
+    }
+
+    // Gap 6: a manager switches "desk money with no open shift" in the Shift view; staff see no switch.
+    [Fact]
+    public async Task A_manager_switches_desk_money_without_a_shift_in_the_shift_view_and_staff_do_not_see_the_switch()
+    {
+        await EnsureNoShiftAsync(Host);
+        var staffLogin = await StaffUserAsync(StaffRole.Staff, "Sue Staff");
+        var staff = await fx.SignedInPageAsync(staffLogin, "password-123", Phone, PhoneHeight);
+        await staff.GotoAsync("/shift");
+        await Expect(staff.GetByText("No shift is open.", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(staff.GetByRole(AriaRole.Region, new() { Name = "Venue policies" })).ToHaveCountAsync(0);
+        await staff.Context.CloseAsync();
+
+        var managerLogin = await StaffUserAsync(StaffRole.Manager, "Max Manager");
+        foreach (var (width, height, name) in new[] { (Wide, WideHeight, "1280"), (Phone, PhoneHeight, "390") })
+        {
+            var page = await fx.SignedInPageAsync(managerLogin, "password-123", width, height);
+            await page.GotoAsync("/shift");
+            var policies = page.GetByRole(AriaRole.Region, new() { Name = "Venue policies" });
+            var toggle = policies.GetByRole(AriaRole.Checkbox, new() { Name = "The desk may top up and refund with no shift open" });
+            await Expect(toggle).Not.ToBeCheckedAsync();
+            await toggle.CheckAsync();
+            await Expect(policies).ToContainTextAsync("listed in the next shift’s report");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!await Host.DbAsync(db => db.Locations.Select(l => l.Policies.DeskMoneyWithoutOpenShift).SingleAsync()) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            Assert.True(await Host.DbAsync(db => db.Locations.Select(l => l.Policies.DeskMoneyWithoutOpenShift).SingleAsync()));
+            await policies.ScrollIntoViewIfNeededAsync();
+            await fx.ScreenshotAsync(page, $"47-venue-policies-{name}");
+            await toggle.UncheckAsync();
+            await Expect(policies).ToContainTextAsync("wait for an open shift");
+            await page.ReloadAsync();
+            await Expect(policies.GetByRole(AriaRole.Checkbox)).Not.ToBeCheckedAsync();
+            await page.Context.CloseAsync();
+        }
+        await EnsureShiftOpenAsync(Host);
+    }
+
     // 10. Layout: no view overflows or cuts text at 1280 px or on a 390 px phone; a screenshot of each view at both sizes.
+    // Every route of the app (router.ts), the visit detail, the shift report with its charts, the closing wizard, the
+    // printable report and the sign-in page.
     [Theory]
     [InlineData(Wide, WideHeight)]
     [InlineData(Phone, PhoneHeight)]
@@ -425,22 +511,55 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
     {
         await EnsureShiftOpenAsync(Host);
         var arranged = await DashboardVenue.TapWithKegAsync(Host, 90 + width % 7, guestName: "Yolanda Ximena Longname-Wolfeschlegelstein", withPour: true, pourVolumeMl: 1234, balance: 1234.5m);
+        var shiftId = await Host.DbAsync(db => db.Shifts.Where(s => s.Status == ShiftStatus.Open).Select(s => s.Id).FirstAsync());
+        var signIn = await fx.NewPageAsync(width, height);
+        await signIn.GotoAsync("/");
+        await Expect(signIn.GetByLabel("Login")).ToBeVisibleAsync();
+        await fx.ScreenshotAsync(signIn, $"50-sign-in-{width}");
+        var problems = (await OverflowsAsync(signIn)).Select(p => $"sign-in: {p}").ToList();
+        await signIn.Context.CloseAsync();
+
         var page = await fx.SignedInPageAsync(width: width, height: height);
-        var problems = new List<string>();
+        async Task CheckAsync(string what, string name)
+        {
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await fx.ScreenshotAsync(page, $"50-{name}-{width}");
+            await TopScreenshotAsync(fx, page, $"51-{name}-{width}-top");
+            problems.AddRange((await OverflowsAsync(page)).Select(p => $"{what}: {p}"));
+        }
         foreach (var (path, name) in new[]
         {
             ("/taps", "taps"), ("/desk", "desk"), ("/visits", "visits"), ($"/visits/{arranged.VisitId}", "visit-detail"), ("/kegs", "kegs"),
             ("/alerts", "alerts"), ("/shift", "shift"), ("/sync", "sync"), ("/lost-cards", "lost-cards"), ("/pos", "pos"),
-            ("/controllers", "controllers"), ("/audit", "audit"),
+            ("/controllers", "controllers"), ("/audit", "audit"), ("/staff", "staff"),
         })
         {
             await page.GotoAsync(path);
             await Expect(page.Locator("main h1").First).ToBeVisibleAsync();
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await fx.ScreenshotAsync(page, $"50-{name}-{width}");
-            await TopScreenshotAsync(fx, page, $"51-{name}-{width}-top");
-            problems.AddRange((await OverflowsAsync(page)).Select(p => $"{path}: {p}"));
+            await CheckAsync(path, name);
         }
+
+        // The shift report with its charts (tables and charts side by side at 1280 px, stacked on a phone).
+        await page.GotoAsync("/shift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Preview report" }).ClickAsync();
+        var report = page.GetByRole(AriaRole.Region, new() { Name = "Shift report" });
+        await Expect(report.GetByTestId("chart-hourly")).ToBeVisibleAsync();
+        await CheckAsync("shift report", "shift-report");
+
+        // The closing wizard with the blocking visit open beside it.
+        await page.GotoAsync("/shift");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close the shift…" }).ClickAsync();
+        var wizard = page.GetByRole(AriaRole.Region, new() { Name = "Close the shift" });
+        var blocker = wizard.GetByTestId("blocker").Filter(new() { HasText = "Yolanda" }).First;
+        await blocker.GetByRole(AriaRole.Button, new() { Name = "Fix it" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" })).ToContainTextAsync("Yolanda");
+        await CheckAsync("closing wizard", "shift-wizard");
+
+        // The printable report (server-rendered HTML with inline SVG charts).
+        await page.GotoAsync($"/api/shifts/{shiftId}/report.html");
+        await Expect(page.Locator("svg").First).ToBeVisibleAsync();
+        await CheckAsync("printable report", "report-html");
+
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         await page.Context.CloseAsync();
     }

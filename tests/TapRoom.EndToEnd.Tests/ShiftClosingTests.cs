@@ -25,8 +25,9 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
         await Expect(page.GetByTestId("shift-member")).ToContainTextAsync("Administrator");
         await fx.ScreenshotAsync(page, "20-shift-open");
 
-        // Something to close: a guest's active visit (a blocker) and an open critical alert.
+        // Something to close: a guest's active visit (a blocker), a pour waiting for its sync (a blocker) and an open critical alert.
         var arranged = await DashboardVenue.TapWithKegAsync(Host, 71, guestName: "Ada Shift", balance: 12.5m);
+        var stuck = await DashboardVenue.TapWithKegAsync(Host, 72, guestName: "Bea Pending", balance: 9m, withPour: true, pourVolumeMl: 150);
         await Host.DbAsync(async db =>
         {
             var now = Host.Time.GetUtcNow().UtcDateTime;
@@ -44,6 +45,28 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
         await Expect(blocker).ToBeVisibleAsync();
         await Expect(wizard.GetByRole(AriaRole.Button, new() { Name = "Next" })).ToBeDisabledAsync();
         await fx.ScreenshotAsync(page, "21-shift-wizard-1-blockers");
+
+        // The pour waiting for its sync is fixed beside the wizard too: "Fix it" opens its visit, a manager reconciles the
+        // pour there, and the pending-sync blocker leaves the list by itself (the visit's own blocker stays until closed).
+        var pendingBlocker = wizard.GetByTestId("blocker").Filter(new() { HasText = "Pending sync" }).Filter(new() { HasText = "Bea Pending" });
+        await Expect(pendingBlocker).ToBeVisibleAsync();
+        await pendingBlocker.GetByRole(AriaRole.Button, new() { Name = "Fix it" }).ClickAsync();
+        var pendingDetails = page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" });
+        await Expect(pendingDetails).ToContainTextAsync("Bea Pending");
+        await Expect(wizard).ToBeVisibleAsync();
+        Assert.EndsWith("/shift", page.Url);
+        await pendingDetails.GetByTestId("reconcile").ClickAsync();
+        var reconcile = page.GetByRole(AriaRole.Dialog, new() { Name = "Reconcile pour" });
+        await reconcile.GetByLabel("Volume poured (ml)").FillAsync("150");
+        await reconcile.GetByLabel("Comment").FillAsync("Closing time: the controller never synced");
+        await fx.ScreenshotAsync(page, "21a-shift-wizard-reconcile-beside");
+        await reconcile.GetByRole(AriaRole.Button, new() { Name = "Reconcile and charge" }).ClickAsync();
+        await Expect(pendingBlocker).ToHaveCountAsync(0, new() { Timeout = 5000 });
+        Assert.Equal(SyncStatus.Reconciled, await Host.DbAsync(db => db.PourSessions.Where(p => p.Id == stuck.PourSessionId).Select(p => p.SyncStatus).SingleAsync()));
+        await pendingDetails.GetByRole(AriaRole.Button, new() { Name = "Close visit…" }).ClickAsync();
+        await pendingDetails.GetByRole(AriaRole.Button, new() { Name = "Yes, close" }).ClickAsync();
+        await Expect(wizard.GetByTestId("blocker").Filter(new() { HasText = "Bea Pending" })).ToHaveCountAsync(0, new() { Timeout = 5000 });
+        await pendingDetails.GetByRole(AriaRole.Button, new() { Name = "Close details" }).ClickAsync();
 
         // "Fix it" opens the visit beside the wizard, which keeps its place; closing it there (refunding the balance)
         // says how much to hand back, and the blocker list updates by itself.

@@ -163,6 +163,9 @@ public sealed class TapScreenTests(ChromiumFixture chromium) : IClassFixture<Chr
         Assert.True(volumes.Zip(volumes.Skip(1)).All(p => p.Second > p.First), "volume rising: " + string.Join(", ", volumes));
         var cost = await page.GetByTestId("cost").TextContentAsync();
         Assert.Matches(@"^€\d+\.\d\d$", cost);
+        // The running cost is the tap's estimate at the price the bar sent, and says so; the bar's charge comes at the end.
+        await Expect(page.Locator(".figure:has([data-testid=cost]) .label")).ToHaveTextAsync("Cost (estimate)");
+        await Expect(page.GetByTestId("estimate-note")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("balance-left")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^€1\d\.\d\d$"));
         await ShootAsync(page, "3-pouring");
 
@@ -180,6 +183,7 @@ public sealed class TapScreenTests(ChromiumFixture chromium) : IClassFixture<Chr
         var charge = Assert.Single(charges);
         await Expect(page.GetByTestId("total-volume")).ToHaveTextAsync($"{pour.VolumeMl} ml");
         await Expect(page.GetByTestId("total")).ToHaveTextAsync("€" + (-charge.Amount).ToString("0.00", CultureInfo.InvariantCulture));
+        await Expect(page.Locator(".figure:has([data-testid=total]) .label")).ToHaveTextAsync("Total charged");
         await Expect(page.GetByTestId("new-balance")).ToHaveTextAsync("€" + (20m + charge.Amount).ToString("0.00", CultureInfo.InvariantCulture));
         await ShootAsync(page, "4-finished");
 

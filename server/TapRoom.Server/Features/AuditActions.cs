@@ -39,6 +39,7 @@ public static class AuditActions
     public const string KegReturned = "keg.returned";
     public const string BeerTypeCreated = "beer_type.created";
     public const string BeerTypePriceChanged = "beer_type.price_changed";
+    public const string LocationPoliciesChanged = "location.policies_changed";
     public const string ControllerRegistered = "controller.registered";
     public const string ControllerRevoked = "controller.revoked";
     public const string ControllerCalibrated = "controller.calibrated";

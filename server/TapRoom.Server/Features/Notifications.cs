@@ -17,6 +17,9 @@ public sealed record ShiftChangedNotification(Guid ShiftId) : INotification;
 
 public sealed record SyncQueueChangedNotification : INotification;
 
+/// <summary>A POS outbox row was written, delivered, failed, dead-lettered, retried or settled by hand.</summary>
+public sealed record PosOutboxChangedNotification : INotification;
+
 public sealed record PourProgressNotification(Guid PourSessionId, Guid TapId, Guid VisitId, int VolumeMl, DateTime At) : INotification;
 
 public sealed record CardReadNotification(CardPresentedMessage Message) : INotification;

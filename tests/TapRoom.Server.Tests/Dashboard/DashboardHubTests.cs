@@ -205,4 +205,48 @@ public sealed class DashboardHubTests
         Assert.Equal(("pi-arranged-5", false, venue.TapId), (controller.Name, controller.Online, Assert.Single(controller.TapIds)));
         await HttpAssert.ProblemAsync(await staff.PostAsJsonAsync("/api/controllers", new { name = "pi-x", tapIds = Array.Empty<Guid>() }), HttpStatusCode.Forbidden, "forbidden");
     }
+
+    [Fact]
+    public async Task Recent_pours_list_finished_pours_newest_first_for_staff_and_not_the_pending_ones()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        var venue = await DashboardVenue.TapWithKegAsync(host, 6, withPour: true, guestName: "Grace", pourVolumeMl: 120);
+        using var anonymous = host.CreateClient();
+        await HttpAssert.ProblemAsync(await anonymous.GetAsync("/api/pours/recent"), HttpStatusCode.Unauthorized, "unauthenticated");
+
+        var (staff, _) = await SignInAsync(host, StaffRole.Staff);
+        using var __ = staff;
+        Assert.Empty(await HttpAssert.OkAsync<List<Features.Dashboard.RecentPours.RecentPourDto>>(await staff.GetAsync("/api/pours/recent")));
+
+        var endedAt = new DateTime(2026, 11, 21, 20, 0, 0, DateTimeKind.Utc);
+        await host.DbAsync(async db => await db.PourSessions.Where(p => p.Id == venue.PourSessionId)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.SyncStatus, SyncStatus.Synced).SetProperty(p => p.EndedAt, endedAt).SetProperty(p => p.VolumeMl, 330)));
+        var recent = await HttpAssert.OkAsync<List<Features.Dashboard.RecentPours.RecentPourDto>>(await staff.GetAsync("/api/pours/recent?take=5"));
+        var pour = Assert.Single(recent);
+        Assert.Equal((venue.PourSessionId!.Value, "Tap 6", "Grace", 330, endedAt), (pour.PourSessionId, pour.TapName, pour.GuestName, pour.VolumeMl, pour.EndedAt.ToUniversalTime()));
+        await HttpAssert.ProblemAsync(await staff.GetAsync("/api/pours/recent?take=0"), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
+    public async Task A_desk_top_up_writes_the_pos_outbox_and_pushes_PosOutboxChanged_after_commit_and_a_mark_done_pushes_again()
+    {
+        await using var world = await Pours.PourWorld.StartAsync(openShift: true);
+        var guest = await world.GuestAsync(balance: 0m);
+        var (http, cookies) = await SignInAsync(world.Host, StaffRole.Manager);
+        using var _ = http;
+        await using var browser = await DashboardTestClient.ConnectAsync(world.Host.BaseAddress, cookies);
+        var before = await world.DbAsync(db => db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Pending));
+
+        (await http.PostAsJsonAsync($"/api/visits/{guest.VisitId}/top-up", new { amount = 10m, paymentMethod = "cash" }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!browser.All<PosOutboxChangedMessage>("PosOutboxChanged").Any(m => m.Pending == before + 1) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains(browser.All<PosOutboxChangedMessage>("PosOutboxChanged"), m => m.Pending == before + 1);
+
+        var pushed = browser.All<PosOutboxChangedMessage>("PosOutboxChanged").Count();
+        var id = await world.DbAsync(db => db.PosOutbox.Where(e => e.Status == PosOutboxStatus.Pending).OrderByDescending(e => e.Id).Select(e => e.Id).FirstAsync());
+        (await http.PostAsJsonAsync($"/api/pos/outbox/{id}/mark-done", new { comment = "keyed into the till" }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (browser.All<PosOutboxChangedMessage>("PosOutboxChanged").Count() <= pushed && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(before, browser.All<PosOutboxChangedMessage>("PosOutboxChanged").Last().Pending);
+    }
 }

@@ -58,6 +58,33 @@ public sealed class FloorNightRulesTests
     }
 
     [Fact]
+    public async Task A_manager_switches_desk_money_without_a_shift_through_the_api_staff_may_not_and_the_change_is_audited_and_takes_effect()
+    {
+        await using var world = await PourWorld.StartAsync(openShift: false);
+        using var staff = await world.Host.SignInAsAsync(StaffRole.Staff);
+        using var manager = await world.Host.SignInAsAsync(StaffRole.Manager);
+        var guest = await world.GuestAsync(balance: 20m);
+        static Task<HttpResponseMessage> Put(HttpClient c, object body) => c.PutAsJsonAsync("/api/location/policies", body, TapRoomHost.Json);
+
+        await HttpAssert.ProblemAsync(await Put(staff, new { deskMoneyWithoutOpenShift = true }), HttpStatusCode.Forbidden, "forbidden");
+        await HttpAssert.ProblemAsync(await Put(manager, new { }), HttpStatusCode.BadRequest, "validation_failed");
+        Assert.False(await world.DbAsync(db => db.Locations.Select(l => l.Policies.DeskMoneyWithoutOpenShift).SingleAsync()));
+        await HttpAssert.ProblemAsync(await TopUp(staff, guest.VisitId, 10m), HttpStatusCode.Conflict, "no_open_shift");
+
+        var changed = await HttpAssert.OkAsync<LocationDto>(await Put(manager, new { deskMoneyWithoutOpenShift = true }));
+        Assert.True(changed.Policies.DeskMoneyWithoutOpenShift);
+        Assert.True((await HttpAssert.OkAsync<LocationDto>(await staff.GetAsync("/api/location"))).Policies.DeskMoneyWithoutOpenShift);
+        await HttpAssert.OkAsync<MoneyMovementResult>(await TopUp(staff, guest.VisitId, 10m));
+        var audited = await world.DbAsync(db => db.AuditEvents.Where(e => e.Action == "location.policies_changed").ToListAsync());
+        var e = Assert.Single(audited);
+        var change = JsonDocument.Parse(e.DetailsJson).RootElement.GetProperty("deskMoneyWithoutOpenShift");
+        Assert.Equal((false, true), (change.GetProperty("from").GetBoolean(), change.GetProperty("to").GetBoolean()));
+
+        await HttpAssert.OkAsync<LocationDto>(await Put(manager, new { deskMoneyWithoutOpenShift = false }));
+        await HttpAssert.ProblemAsync(await TopUp(staff, guest.VisitId, 10m), HttpStatusCode.Conflict, "no_open_shift");
+    }
+
+    [Fact]
     public async Task Cash_and_card_are_recorded_on_the_ledger_the_pos_payload_and_the_report_with_every_staff_member_who_handled_money()
     {
         await using var world = await PourWorld.StartAsync(openShift: false);

@@ -365,6 +365,8 @@ export interface ShiftBlockerDto {
   id: string
   title: string
   link: string
+  /** The visit it belongs to (the visit itself, or the pour's visit): the wizard opens it beside the list. */
+  visitId: string
 }
 
 export interface EquipmentItemDto {
@@ -449,6 +451,12 @@ export interface SyncQueueChangedMessage {
   pendingSyncCount: number
 }
 
+/** The POS outbox changed (dashboard push PosOutboxChanged). */
+export interface PosOutboxChangedMessage {
+  pending: number
+  failing: number
+}
+
 export interface CardPresentedMessage {
   readerId: string
   cardUid: string
@@ -474,6 +482,7 @@ export interface DashboardPushes {
   CardRead: CardPresentedMessage
   CardRemoved: CardRemovedMessage
   PourDenied: PourDeniedPush
+  PosOutboxChanged: PosOutboxChangedMessage
   TapUpdatedBatch: PushBatch<TapDto>
   PourProgressBatch: PushBatch<PourProgressPush>
   AlertRaisedBatch: PushBatch<AlertDto>
@@ -499,6 +508,7 @@ export type BatchedPushName = (typeof batchedPushNames)[number]
 export const dashboardPushNames: (keyof DashboardPushes)[] = [
   'TapUpdated', 'PourProgress', 'AlertRaised', 'AlertUpdated', 'VisitUpdated', 'KegUpdated', 'ShiftUpdated',
   'ControllerStatusChanged', 'SyncQueueChanged', 'CardRead', 'CardRemoved', 'PourDenied',
+  'PosOutboxChanged',
   ...batchedPushNames.map((name) => `${name}Batch` as const),
 ]
 

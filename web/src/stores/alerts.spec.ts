@@ -1,7 +1,50 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { alert, deferred, fakeFetch } from '../testing/fakes'
-import { useAlertsStore } from './alerts'
+import { alert, deferred, fakeFetch, tap } from '../testing/fakes'
+import { liveAlertText, tapAlertNotes, useAlertsStore } from './alerts'
+
+describe('live alert text', () => {
+  it('writes keg and controller alerts from their subject now, and keeps a resolved alert or an unknown subject as raised', () => {
+    const kegAlert = alert({ type: 'keg_low', subjectType: 'keg', subjectId: 'keg-1', message: 'Keg of Pils on tap 1 (Old name) is at 4000 ml (13.3 %).' })
+    const renamed = [tap({ name: 'Garden tap', beerName: 'Helles', kegRemainingMl: 1500, kegNominalMl: 30000 })]
+    expect(liveAlertText(kegAlert, renamed, new Map())).toBe('Keg of Helles on tap 1 (Garden tap) is at 1500 ml (5 %).')
+    expect(liveAlertText({ ...kegAlert, status: 'resolved' }, renamed, new Map())).toBe(kegAlert.message)
+    expect(liveAlertText(kegAlert, [], new Map())).toBe(kegAlert.message)
+
+    const ctlAlert = alert({ type: 'controller_offline', subjectType: 'controller', subjectId: 'ctl-1', message: 'Controller pi-old has not been seen since 2026-11-21 18:00:00Z.' })
+    const online = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: true, tapIds: [] }]])
+    expect(liveAlertText(ctlAlert, [], online)).toBe('Controller pi-bar is online again (it was offline).')
+    const offline = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: false, lastSeenAt: '2026-11-21T18:00:00Z', tapIds: [] }]])
+    expect(liveAlertText(ctlAlert, [], offline)).toMatch(/^Controller pi-bar has not been seen since /)
+    const other = alert()
+    expect(liveAlertText(other, renamed, online)).toBe(other.message)
+  })
+})
+
+describe('tap alert notes', () => {
+  it('puts every alert about a tap, its keg or its controller on its card in words, only while it holds', () => {
+    const t = tap({ id: 'tap-1', status: 'processing_sync', kegId: 'keg-1', controllerId: 'ctl-1', controllerOnline: false, beerName: 'Helles', kegRemainingMl: 1500, kegNominalMl: 30000 })
+    const list = [
+      alert({ id: 'a1', type: 'lock_timeout', subjectType: 'tap', subjectId: 'tap-1', severity: 'warning' }),
+      alert({ id: 'a2', type: 'keg_low', subjectType: 'keg', subjectId: 'keg-1' }),
+      alert({ id: 'a3', type: 'controller_offline', subjectType: 'controller', subjectId: 'ctl-1' }),
+      alert({ id: 'a4', type: 'flow_without_pour', subjectType: 'tap', subjectId: 'tap-1', severity: 'critical', message: 'Tap 1: flow with the valve closed.' }),
+      alert({ id: 'a5', type: 'lock_timeout', subjectType: 'tap', subjectId: 'tap-2' }),
+      alert({ id: 'a6', type: 'over_pour', subjectType: 'tap', subjectId: 'tap-1', status: 'resolved' }),
+    ]
+    const notes = tapAlertNotes(t, list)
+    expect(notes.map((n) => n.title)).toEqual(['Pour stalled', 'Keg low', 'Controller offline', 'Beer flowing without a pour'])
+    expect(notes[0]!.text).toMatch(/sent no progress since .+; the tap waits for its sync/)
+    expect(notes[0]!.advice).toContain('reconciles')
+    expect(notes[1]!.text).toBe('Helles keg has 1500 ml left (5 %).')
+    expect(notes[3]!.text).toBe('Tap 1: flow with the valve closed.')
+
+    // Conditions gone: the pour settled, the controller is back, another keg is on: nothing stale stays on the card.
+    const later = { ...t, status: 'active' as const, controllerOnline: true, kegId: 'keg-2' }
+    expect(tapAlertNotes(later, list).map((n) => n.type)).toEqual(['flow_without_pour'])
+    expect(tapAlertNotes(later, list.map((a) => ({ ...a, status: 'resolved' as const })))).toEqual([])
+  })
+})
 
 describe('alerts store', () => {
   beforeEach(() => setActivePinia(createPinia()))

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { ApiError, http, query, toApiError } from '../api/http'
 import type { AuditEventDto } from '../api/types'
+import { venueLocalToUtc } from '../format'
 
 export interface AuditFilter {
   /** Subject type: guest, card, visit, tap, keg, controller, shift, staff_user, alert, … */
@@ -23,11 +24,8 @@ export const useAuditStore = defineStore('audit', () => {
   const filter = ref<AuditFilter>({ subject: '', subjectId: '', action: '', from: '', to: '', limit: 200 })
   let generation = 0
 
-  function toUtc(local: string): string | undefined {
-    if (!local) return undefined
-    const d = new Date(local)
-    return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
-  }
+  /** The filter's times are the venue's wall times (its time zone, not the browser's). */
+  const toUtc = (local: string) => (local ? venueLocalToUtc(local) : undefined)
 
   async function load() {
     const mine = ++generation

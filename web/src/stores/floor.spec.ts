@@ -1,8 +1,9 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PourDeniedPush } from '../api/types'
-import { formatMoney, setVenue } from '../format'
+import { formatMoney, setVenue, venueDayRange, venueLocalToUtc } from '../format'
 import { fakeFetch, tap, visit } from '../testing/fakes'
+import { useAuditStore } from './audit'
 import { usePosStore } from './pos'
 import { useSyncStore } from './sync'
 import { denialAdvice, denialShownMs, useTapsStore } from './taps'
@@ -54,6 +55,52 @@ describe('floor night store logic', () => {
     taps.onTapUpdated(tap({ activePour: null })) // repeated: listed once
     expect(taps.recentPours).toHaveLength(1)
     expect(taps.recentPours[0]).toMatchObject({ pourSessionId: 'p-1', guestName: 'Kim Nowak', volumeMl: 320, tapName: 'Tap 1' })
+  })
+
+  it('loads the recent pours on page load, then adds live ones on top without repeating a listed pour', async () => {
+    const loaded = { pourSessionId: 'p-0', tapId: 'tap-1', tapName: 'Tap 1', guestName: 'Ann Lee', visitId: 'visit-0', volumeMl: 410, endedAt: '2026-11-21T19:50:00Z' }
+    const { calls } = fakeFetch({ 'GET /api/taps': [tap({ activePour: pour('p-1', 0) })], 'GET /api/pours/recent?take=20': [loaded] })
+    const taps = useTapsStore()
+    await taps.load()
+    expect(calls).toContain('GET /api/pours/recent?take=20')
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-0'])
+
+    taps.onTapUpdated(tap({ activePour: null }))
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
+    await taps.load() // a reconnect reloads: the live pour is kept, the loaded one not doubled
+    expect(taps.recentPours.map((p) => p.pourSessionId)).toEqual(['p-1', 'p-0'])
+  })
+
+  it('reads date filters in the venue time zone, not the browser one (across a DST change too)', async () => {
+    setVenue('EUR', 'America/New_York')
+    expect(venueDayRange('2026-11-21')).toEqual({ from: '2026-11-21T05:00:00.000Z', to: '2026-11-22T05:00:00.000Z' })
+    expect(venueDayRange('2026-03-08')).toEqual({ from: '2026-03-08T05:00:00.000Z', to: '2026-03-09T04:00:00.000Z' }) // 23-hour day
+    setVenue('EUR', 'Asia/Tokyo')
+    expect(venueLocalToUtc('2026-11-21T08:30')).toBe('2026-11-20T23:30:00.000Z')
+    expect(venueLocalToUtc('not a date')).toBeUndefined()
+
+    const { calls } = fakeFetch({})
+    const audit = useAuditStore()
+    audit.filter.from = '2026-11-21T08:30'
+    await audit.load()
+    expect(decodeURIComponent(calls[0])).toContain('from=2026-11-20T23:30:00.000Z')
+  })
+
+  it('reloads the POS outbox on a PosOutboxChanged push, not on a fast poll', async () => {
+    vi.useFakeTimers()
+    const { calls } = fakeFetch({ 'GET /api/pos/outbox?limit=500': [] })
+    const pos = usePosStore()
+    pos.ensureLoaded()
+    await vi.advanceTimersByTimeAsync(10)
+    const loads = () => calls.filter((c) => c.startsWith('GET /api/pos/outbox')).length
+    expect(loads()).toBe(1)
+    await vi.advanceTimersByTimeAsync(15_000) // no 5–10 s poll any more
+    expect(loads()).toBe(1)
+    pos.onPosOutboxChanged()
+    pos.onPosOutboxChanged() // a burst: one reload
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(loads()).toBe(2)
+    pos.stopPolling()
   })
 
   it('marks a visit near its limit from 80 % and reached at 100 %', () => {

@@ -7,6 +7,7 @@ import { useControllersStore } from './controllers'
 import { useDeskStore } from './desk'
 import { useKegsStore } from './kegs'
 import { useLocationStore } from './location'
+import { usePosStore } from './pos'
 import { useSessionStore } from './session'
 import { useShiftStore } from './shift'
 import { useSyncStore } from './sync'
@@ -59,6 +60,7 @@ export const useLiveStore = defineStore('live', () => {
       CardRead: desk.onCardRead,
       CardRemoved: desk.onCardRemoved,
       PourDenied: taps.onPourDenied,
+      PosOutboxChanged: usePosStore().onPosOutboxChanged,
     }
     for (const name of Object.keys(handlers) as Single[]) {
       conn.on(name, handlers[name] as (payload: unknown) => void)
@@ -84,6 +86,7 @@ export const useLiveStore = defineStore('live', () => {
       useShiftStore().load(),
       useLocationStore().load(),
       ...(useKegsStore().status === 'idle' ? [] : [useKegsStore().load()]),
+      ...(usePosStore().status === 'idle' ? [] : [usePosStore().load()]),
     ])
   }
 

@@ -18,10 +18,15 @@ export const useLocationStore = defineStore('location', () => {
     }
   }
 
+  /** A manager changes a policy (PUT /api/location/policies); the answer is the location as it now is. Throws ApiError. */
+  async function updatePolicies(change: { deskMoneyWithoutOpenShift: boolean }) {
+    venue.value = await http.put<LocationDto>('/api/location/policies', change)
+  }
+
   const pouringRequiresOpenShift = computed(() => venue.value?.policies.pouringRequiresOpenShift ?? true)
   const deskMoneyWithoutOpenShift = computed(() => venue.value?.policies.deskMoneyWithoutOpenShift ?? false)
   const currency = computed(() => venue.value?.currency ?? '')
   const timeZone = computed(() => venue.value?.timeZone ?? '')
 
-  return { venue, load, pouringRequiresOpenShift, deskMoneyWithoutOpenShift, currency, timeZone }
+  return { venue, load, updatePolicies, pouringRequiresOpenShift, deskMoneyWithoutOpenShift, currency, timeZone }
 })

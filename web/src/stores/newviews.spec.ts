@@ -165,7 +165,7 @@ describe('ShiftView closing wizard', () => {
   it('walks blockers → alerts → equipment item by item → summary → close, and then offers the CSV and printable report', async () => {
     signIn('manager')
     let checks = [
-      check({ blockers: [{ kind: 'active_visit', id: 'v1', title: 'The visit of Anna is still active', link: '/visits/v1' }], canClose: false }),
+      check({ blockers: [{ kind: 'active_visit', id: 'v1', title: 'The visit of Anna is still active', link: '/visits/v1', visitId: 'v1' }], canClose: false }),
       check({ alerts: { unresolved: [alert({ id: 'a1' })], criticalUnacknowledged: 1 }, canClose: false }),
       check({ alerts: { unresolved: [alert({ id: 'a1' })], criticalUnacknowledged: 1 }, canClose: false }),
       check({ alerts: { unresolved: [alert({ id: 'a1', status: 'acknowledged' })], criticalUnacknowledged: 0 } }),

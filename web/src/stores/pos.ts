@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import { http, query } from '../api/http'
 import type { PosOutboxEntryDto } from '../api/types'
 import { attempt } from './result'
-import { useLiveLoad } from './liveLoad'
+import { debounce, useLiveLoad } from './liveLoad'
 
 export type PosQueue = 'pending' | 'failed' | 'dead' | 'done'
 
@@ -21,6 +21,9 @@ export const posExplanations: Record<string, string> = {
   not_found: 'This entry no longer exists.',
   network_error: 'The server could not be reached; try again.',
 }
+
+/** The fallback re-read of the outbox: pushes keep it live, this only heals a missed one. */
+export const posFallbackPollMs = 60_000
 
 export const usePosStore = defineStore('pos', () => {
   const byId = ref(new Map<number, PosOutboxEntryDto>())
@@ -56,19 +59,23 @@ export const usePosStore = defineStore('pos', () => {
   /** Deliveries that failed or gave up: the nav shows them as a badge. */
   const failingCount = computed(() => byQueue.value.failed.length + byQueue.value.dead.length)
 
-  // The outbox has no push of its own (deliveries happen in a background job): re-read it every few seconds while
-  // signed in, so the POS view and the nav badge stay live.
+  // Live from the PosOutboxChanged push (sent after every outbox write, delivery, failure, retry and mark-done): it
+  // reloads the list. A slow re-read stays only as a fallback for a push lost while the hub reconnects.
+  const reloadSoon = debounce(() => void load(), 300)
   let timer: ReturnType<typeof setInterval> | undefined
   function ensureLoaded() {
     if (live.status.value === 'idle') void load()
     timer ??= setInterval(() => {
       if (live.status.value !== 'loading') void load()
-    }, 10_000)
+    }, posFallbackPollMs)
+  }
+  function onPosOutboxChanged() {
+    if (live.status.value !== 'idle') reloadSoon()
   }
   function stopPolling() {
     if (timer) clearInterval(timer)
     timer = undefined
   }
 
-  return { byId, all, byQueue, failingCount, stopPolling, status: live.status, error: live.error, refreshing: live.refreshing, load, ensureLoaded, retry, markDone }
+  return { byId, all, byQueue, failingCount, stopPolling, onPosOutboxChanged, status: live.status, error: live.error, refreshing: live.refreshing, load, ensureLoaded, retry, markDone }
 })

@@ -37,6 +37,9 @@ export const denialAdvice: Record<string, string> = {
   tap_not_assigned: 'The tap is not assigned to this controller: check the controller set-up.',
 }
 
+/** How many pours the recent-pours feed shows. */
+export const recentShown = 20
+
 /** How long a denial stays on its tap card. */
 export const denialShownMs = 10_000
 
@@ -62,7 +65,7 @@ export const useTapsStore = defineStore('taps', () => {
   /** The latest denial per tap, until it expires (about 10 s). */
   const denials = ref(new Map<string, PourDeniedPush>())
   const denialTimers = new Map<string, ReturnType<typeof setTimeout>>()
-  /** Pours that ended while this dashboard watched, newest first (at most 20). */
+  /** The last pours that ended (loaded, then live from TapUpdated), newest first (at most 20). */
   const recentPours = ref<RecentPour[]>([])
 
   function applyDenial(d: PourDeniedPush) {
@@ -81,13 +84,22 @@ export const useTapsStore = defineStore('taps', () => {
     denialTimers.delete(tapId)
   }
 
+  /** The server's recent pours plus any this dashboard saw end that it does not list yet, newest first. */
+  function mergeRecent(fromServer: RecentPour[]) {
+    const known = new Set(fromServer.map((p) => p.pourSessionId))
+    const localOnly = recentPours.value.filter((p) => !known.has(p.pourSessionId))
+    recentPours.value = [...fromServer, ...localOnly]
+      .sort((a, b) => b.endedAt.localeCompare(a.endedAt))
+      .slice(0, recentShown)
+  }
+
   function recordEnded(tap: TapDto, pour: NonNullable<TapDto['activePour']>) {
     if (recentPours.value.some((p) => p.pourSessionId === pour.pourSessionId)) return
     const volumeMl = Math.max(pour.volumeMl, progress.get(pour.pourSessionId) ?? 0)
     recentPours.value = [
       { pourSessionId: pour.pourSessionId, tapId: tap.id, tapName: tap.name, guestName: pour.guestName, visitId: pour.visitId, volumeMl, endedAt: new Date().toISOString() },
       ...recentPours.value,
-    ].slice(0, 20)
+    ].slice(0, recentShown)
   }
 
   const list = computed(() => [...byId.value.values()].sort((a, b) => a.number - b.number || a.name.localeCompare(b.name)))
@@ -102,10 +114,12 @@ export const useTapsStore = defineStore('taps', () => {
 
   function load() {
     return live.load(
-      () => http.get<TapDto[]>('/api/taps'),
-      (taps) => {
+      // The feed is secondary: when only it fails, the taps still show (and the feed keeps what it had).
+      () => Promise.all([http.get<TapDto[]>('/api/taps'), http.get<RecentPour[]>(`/api/pours/recent?take=${recentShown}`).catch(() => null)]),
+      ([taps, recent]) => {
         for (const t of taps) if (t.activePour) endedPours.delete(t.activePour.pourSessionId)
         byId.value = new Map(taps.map((t) => [t.id, withBestVolume(t)]))
+        if (recent) mergeRecent(recent)
       },
     )
   }

@@ -110,9 +110,12 @@
       box.appendChild(meter);
       box.appendChild(el('p', 'meter-caption', 'up to ' + ml(s.maxVolumeMl || 0)));
       var row = el('div', 'figures');
-      row.appendChild(figure('Cost', money(s.cost, s.currency), 'accent', 'cost'));
-      row.appendChild(figure('Balance left', money(s.balanceLeft, s.currency), null, 'balance-left'));
+      // The tap's own estimate at the price the bar sent (per litre, rounded to the cent like the bar charges);
+      // the bar's exact charge replaces it once the pour is settled.
+      row.appendChild(figure('Cost (estimate)', money(s.cost, s.currency), 'accent', 'cost'));
+      row.appendChild(figure('Balance left (estimate)', money(s.balanceLeft, s.currency), null, 'balance-left'));
       box.appendChild(row);
+      box.appendChild(el('p', 'small', 'The bar charges the exact amount when you finish.', 'estimate-note'));
       return box;
     },
     finished: function (s) {
@@ -120,8 +123,8 @@
       box.appendChild(el('h1', 'greeting', s.guestFirstName ? 'Cheers, ' + s.guestFirstName + '!' : 'Cheers!', 'guest-name'));
       var row = el('div', 'figures');
       row.appendChild(figure('You poured', ml(s.volumeMl), null, 'total-volume'));
-      row.appendChild(figure('Total', money(s.cost, s.currency), 'accent', 'total'));
-      row.appendChild(figure('New balance', money(s.balanceLeft, s.currency), null, 'new-balance'));
+      row.appendChild(figure(s.estimated ? 'Total (estimate)' : 'Total charged', money(s.cost, s.currency), 'accent', 'total'));
+      row.appendChild(figure(s.estimated ? 'New balance (estimate)' : 'New balance', money(s.balanceLeft, s.currency), null, 'new-balance'));
       box.appendChild(row);
       box.appendChild(el('p', 'small', s.estimated ? 'The bar confirms the charge in a moment.' : 'Charged. Enjoy!', 'confirmation'));
       return box;

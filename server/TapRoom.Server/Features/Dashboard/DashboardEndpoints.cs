@@ -10,6 +10,8 @@ public static class DashboardEndpoints
     {
         app.MapGroup("/api/sync").WithTags("Sync").RequireAuthorization(Policies.Staff)
             .MapGet("/pending", async (IMediator m) => TypedResults.Ok(await m.Send(new PendingSync.Query())));
+        app.MapGroup("/api/pours").WithTags("Pours").RequireAuthorization(Policies.Staff)
+            .MapGet("/recent", async (IMediator m, int? take) => TypedResults.Ok(await m.Send(new RecentPours.Query(take ?? 20))));
         app.MapHub<Hubs.DashboardHub>(HubRoutes.Dashboard);
         return app;
     }

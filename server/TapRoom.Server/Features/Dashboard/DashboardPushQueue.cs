@@ -31,7 +31,7 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
         public readonly HashSet<Guid> Taps = [], Visits = [], Kegs = [], Shifts = [], Controllers = [];
         public readonly Dictionary<Guid, bool> Alerts = [];
         public readonly Dictionary<Guid, PourProgressPush> Progress = [];
-        public bool SyncQueue;
+        public bool SyncQueue, PosOutbox;
         public bool Any;
     }
 
@@ -41,6 +41,7 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
     public void Shift(Guid id) => Mark(d => d.Shifts.Add(id));
     public void Controller(Guid id) => Mark(d => d.Controllers.Add(id));
     public void SyncQueue() => Mark(d => d.SyncQueue = true);
+    public void PosOutbox() => Mark(d => d.PosOutbox = true);
     public void Alert(Guid id, bool isNew) => Mark(d => d.Alerts[id] = isNew || d.Alerts.GetValueOrDefault(id));
 
     public void Progress(PourProgressPush push) => Mark(d =>
@@ -142,6 +143,12 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
             await SendAsync(shifts, all.ShiftUpdated, all.ShiftUpdatedBatch);
         }
         if (d.SyncQueue) await all.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct)));
+        if (d.PosOutbox)
+        {
+            var pending = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Pending, ct);
+            var failing = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Dead || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null), ct);
+            await all.PosOutboxChanged(new PosOutboxChangedMessage(pending, failing));
+        }
         if (d.Progress.Count > 0) await SendAsync(d.Progress.Values.ToList(), all.PourProgress, all.PourProgressBatch);
     }
 

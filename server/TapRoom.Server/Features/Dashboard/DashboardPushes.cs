@@ -19,6 +19,7 @@ public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> 
       INotificationHandler<KegChangedNotification>,
       INotificationHandler<ShiftChangedNotification>,
       INotificationHandler<SyncQueueChangedNotification>,
+      INotificationHandler<PosOutboxChangedNotification>,
       INotificationHandler<PourProgressNotification>,
       INotificationHandler<CardReadNotification>,
       INotificationHandler<CardRemovedNotification>,
@@ -36,6 +37,8 @@ public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> 
     public Task Handle(ShiftChangedNotification n, CancellationToken ct) => Done(() => queue.Shift(n.ShiftId));
 
     public Task Handle(SyncQueueChangedNotification n, CancellationToken ct) => Done(queue.SyncQueue);
+
+    public Task Handle(PosOutboxChangedNotification n, CancellationToken ct) => Done(queue.PosOutbox);
 
     /// <summary>Progress is a value, not a read of state: the highest volume per pour in the window is sent.</summary>
     public Task Handle(PourProgressNotification n, CancellationToken ct) =>

@@ -11,21 +11,25 @@ public static class GetLocation
 
     public sealed class Handler(LocationContext location) : IRequestHandler<Query, LocationDto>
     {
-        public async Task<LocationDto> Handle(Query request, CancellationToken ct)
-        {
-            var l = await location.GetAsync(ct);
-            var p = l.Policies;
-            return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
-                p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
-                p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
-                p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift));
-        }
+        public async Task<LocationDto> Handle(Query request, CancellationToken ct) => ToDto(await location.GetAsync(ct));
+    }
+
+    public static LocationDto ToDto(Domain.Location l)
+    {
+        var p = l.Policies;
+        return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
+            p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
+            p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
+            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift));
     }
 
     public static IEndpointRouteBuilder MapLocationEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/location", async (IMediator m) => TypedResults.Ok(await m.Send(new Query())))
             .WithTags("Location").RequireAuthorization(Policies.Staff);
+        app.MapPut("/api/location/policies", async (UpdateLocationPolicies.Body body, IMediator m) =>
+                TypedResults.Ok(await m.Send(new UpdateLocationPolicies.Command(body.DeskMoneyWithoutOpenShift))))
+            .WithTags("Location").RequireAuthorization(Policies.Manager);
         return app;
     }
 }

@@ -114,11 +114,12 @@ public static class RecordPosDelivery
 
     public sealed record Command(long EntryId, int Attempt, bool Success, string? Error) : ICommand<Outcome>;
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time, IOptions<PosOptions> options, AuditTrail audit, PosDeadLetters deadLetters)
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, IOptions<PosOptions> options, AuditTrail audit, PosDeadLetters deadLetters, DomainEvents events)
         : IRequestHandler<Command, Outcome>
     {
         public async Task<Outcome> Handle(Command request, CancellationToken cancellationToken)
         {
+            events.Add(new PosOutboxChangedNotification());
             var o = options.Value;
             var now = time.GetUtcNow().UtcDateTime;
             var entry = await db.PosOutbox.FirstOrDefaultAsync(e => e.Id == request.EntryId, cancellationToken)

@@ -27,10 +27,11 @@ public static class MarkPosEntryDone
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time, AuditTrail audit) : IRequestHandler<Command, PosOutboxEntryDto>
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, AuditTrail audit, DomainEvents events) : IRequestHandler<Command, PosOutboxEntryDto>
     {
         public async Task<PosOutboxEntryDto> Handle(Command request, CancellationToken cancellationToken)
         {
+            events.Add(new PosOutboxChangedNotification());
             var entry = await db.PosOutbox.FirstOrDefaultAsync(e => e.Id == request.Id, cancellationToken)
                 ?? throw new NotFoundException("POS outbox entry", request.Id);
             if (entry.Status is PosOutboxStatus.Sent or PosOutboxStatus.ManualDone)

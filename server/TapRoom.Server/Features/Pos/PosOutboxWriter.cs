@@ -6,7 +6,7 @@ using TapRoom.Server.Domain;
 namespace TapRoom.Server.Features.Pos;
 
 /// <summary>Rule 9: every money movement writes its POS notification to the outbox in the same transaction.</summary>
-public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time)
+public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time, Infrastructure.DomainEvents events)
 {
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
 
@@ -24,6 +24,7 @@ public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time)
             LedgerEntryId = entry.Id,
         };
         db.PosOutbox.Add(row);
+        events.Add(new PosOutboxChangedNotification());
         return row;
     }
 }

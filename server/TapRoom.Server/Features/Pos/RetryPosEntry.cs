@@ -19,10 +19,11 @@ public static class RetryPosEntry
         public (string Type, Guid? Id) AuditSubject => (PosDeadLetters.SubjectType, null);
     }
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time, AuditTrail audit) : IRequestHandler<Command, PosOutboxEntryDto>
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, AuditTrail audit, DomainEvents events) : IRequestHandler<Command, PosOutboxEntryDto>
     {
         public async Task<PosOutboxEntryDto> Handle(Command request, CancellationToken cancellationToken)
         {
+            events.Add(new PosOutboxChangedNotification());
             var entry = await db.PosOutbox.FirstOrDefaultAsync(e => e.Id == request.Id, cancellationToken)
                 ?? throw new NotFoundException("POS outbox entry", request.Id);
             var failed = entry.Status == PosOutboxStatus.Pending && entry.LastError != null;

@@ -164,6 +164,12 @@ public static class ShiftReportFormats
             .chart-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .5rem 1.5rem; } .chart { margin: 0; break-inside: avoid; }
             .chart figcaption { font-weight: 600; margin: .4rem 0 .2rem; } .chart svg { max-width: 100%; height: auto; }
             .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+            .figure { min-width: 0; overflow-wrap: anywhere; }
+            @media (max-width: 40rem) {
+              body { font-size: 10pt; margin: 1rem auto; } .figures { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+              .chart-grid { grid-template-columns: minmax(0, 1fr); } table { table-layout: fixed; }
+              th, td { padding: .2rem .25rem; overflow-wrap: anywhere; hyphens: auto; }
+            }
             @media print { body { margin: 0; max-width: none; } section { break-inside: avoid; } .noprint { display: none; } a { color: inherit; text-decoration: none; } }
             @page { margin: 15mm; }
             </style></head><body>

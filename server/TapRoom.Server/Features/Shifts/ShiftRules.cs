@@ -54,10 +54,10 @@ public static class ShiftRules
             $"{TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} {zoneId}";
 
         var blockers = visits.Select(v => new ShiftBlockerDto(ShiftBlockerKind.ActiveVisit, v.Id,
-            $"The visit of {v.Guest} (opened {Local(v.OpenedAt)}) is still active", $"/visits/{v.Id}")).ToList();
+            $"The visit of {v.Guest} (opened {Local(v.OpenedAt)}) is still active", $"/visits/{v.Id}", v.Id)).ToList();
         blockers.AddRange(pours.Select(p => new ShiftBlockerDto(ShiftBlockerKind.PendingSync, p.Id,
             $"A pour by {p.Guest} on {taps.GetValueOrDefault(p.TapId, "an unknown tap")} (since {Local(p.AuthorizedAt)}) awaits its sync",
-            $"/sync?pour={p.Id}")));
+            $"/sync?pour={p.Id}", p.VisitId)));
         return blockers;
     }
 

@@ -1,13 +1,7 @@
-// Pure helpers behind the charts (tested in charts.spec.ts): times in the location's zone, the keg forecast sentence,
-// the shapes the chart component takes.
+// Pure helpers behind the charts (tested in charts.spec.ts): the keg forecast sentence, the shapes the chart component
+// takes. Times go through the app's venue formatter (formatTime: the location's zone, whatever the browser's).
+import { formatTime } from '../../format'
 import type { KegLevelDto } from './statsTypes'
-
-/** "21:40" (or "21:40:05" with seconds) in the location's time zone (the browser's own zone is not the bar's). */
-export function clock(iso: string, timeZone: string, withSeconds = false): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), hour12: false, timeZone: safeZone(timeZone),
-  }).format(new Date(iso))
-}
 
 export function safeZone(timeZone: string): string {
   try {
@@ -25,11 +19,11 @@ export function litres(ml: number): string {
 }
 
 /** "about 42 × 0.4 L left, empty around 21:40" at tonight's rate; plain words before the first pour or once empty. */
-export function forecastText(keg: Pick<KegLevelDto, 'remainingVolumeMl' | 'forecast'>, timeZone: string): string {
+export function forecastText(keg: Pick<KegLevelDto, 'remainingVolumeMl' | 'forecast'>): string {
   const f = keg.forecast
   if (keg.remainingVolumeMl <= 0) return 'empty'
   if (!f.pours || !f.emptyAt || f.averagePourMl <= 0) return `${litres(keg.remainingVolumeMl)} left, no pours yet tonight`
-  return `about ${f.poursLeft} × ${litres(f.averagePourMl)} left, empty around ${clock(f.emptyAt, timeZone)}`
+  return `about ${f.poursLeft} × ${litres(f.averagePourMl)} left, empty around ${formatTime(f.emptyAt)}`
 }
 
 /** Seconds since the epoch, uPlot's time unit. */

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { clock, cumulative, forecastText, litres, mergeSteps, reasonLabel } from './chartMath'
+import { formatTime, setVenue } from '../../format'
+import { cumulative, forecastText, litres, mergeSteps, reasonLabel } from './chartMath'
 
 // uPlot draws on a canvas, which happy-dom has not: the component's own part (the table, the summary) is tested here,
 // the drawing in Chromium (tests/TapRoom.EndToEnd.Tests/ChartsTests.cs).
@@ -18,10 +19,12 @@ vi.mock('uplot', () => {
 vi.mock('uplot/dist/uPlot.min.css', () => ({}))
 
 describe('chart math', () => {
-  it('shows times in the location zone, not the browser zone', () => {
-    expect(clock('2026-11-21T20:40:00Z', 'Europe/Berlin')).toBe('21:40')
-    expect(clock('2026-11-21T20:40:00Z', 'America/New_York')).toBe('15:40')
-    expect(clock('2026-11-21T20:40:00Z', 'Not/AZone')).toBe('20:40')
+  it('shows times through the venue formatter, in the location zone, not the browser zone', () => {
+    setVenue('EUR', 'Europe/Berlin')
+    expect(formatTime('2026-11-21T20:40:00Z')).toMatch(/^(21:40|09:40\sPM)$/)
+    setVenue('USD', 'America/New_York')
+    expect(formatTime('2026-11-21T20:40:00Z')).toMatch(/^(15:40|03:40\sPM)$/)
+    expect(formatTime('2026-11-21T20:40:05Z', true)).toMatch(/^(15:40:05|03:40:05\sPM)$/)
   })
 
   it('says the forecast as a person would', () => {
@@ -29,9 +32,11 @@ describe('chart math', () => {
       remainingVolumeMl: 16_800,
       forecast: { from: '2026-11-21T17:00:00Z', pouredMl: 3_200, pours: 8, averagePourMl: 400, ratePerHourMl: 4_000, poursLeft: 42, emptyAt: '2026-11-21T20:40:00Z' },
     }
-    expect(forecastText(keg, 'Europe/Berlin')).toBe('about 42 × 0.4 L left, empty around 21:40')
-    expect(forecastText({ ...keg, forecast: { ...keg.forecast, pours: 0, emptyAt: null, averagePourMl: 0 } }, 'UTC')).toBe('16.8 L left, no pours yet tonight')
-    expect(forecastText({ ...keg, remainingVolumeMl: 0 }, 'UTC')).toBe('empty')
+    setVenue('EUR', 'Europe/Berlin')
+    expect(forecastText(keg)).toBe(`about 42 × 0.4 L left, empty around ${formatTime('2026-11-21T20:40:00Z')}`)
+    expect(forecastText(keg)).toMatch(/empty around (21:40|09:40\sPM)$/)
+    expect(forecastText({ ...keg, forecast: { ...keg.forecast, pours: 0, emptyAt: null, averagePourMl: 0 } })).toBe('16.8 L left, no pours yet tonight')
+    expect(forecastText({ ...keg, remainingVolumeMl: 0 })).toBe('empty')
     expect(litres(50)).toBe('0.05 L')
   })
 
@@ -79,5 +84,16 @@ describe('UChart', () => {
       },
     })
     expect(w.find('table tbody td').text()).toBe('2 kegs')
+  })
+  it('draws a keg level on its capacity range, so a nearly full keg sits near the top and not on the floor', async () => {
+    const { default: UChart } = await import('./UChart.vue')
+    mount(UChart, {
+      props: {
+        title: 'Keg levels', x: [1_700_000_000, 1_700_000_600], timeZone: 'Europe/Berlin', yRange: [0, 50] as [number, number],
+        series: [{ label: '1. Helles', values: [49.6, 49.2], color: '#fff', kind: 'step' as const, format: (v: number) => `${v} L` }],
+      },
+    })
+    const [opts] = created[created.length - 1] as [{ scales: { y: { range: (...a: unknown[]) => number[] } } }]
+    expect(opts.scales.y.range(null, 49.2, 49.6)).toEqual([0, 50])
   })
 })
