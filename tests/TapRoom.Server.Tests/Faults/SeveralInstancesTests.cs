@@ -6,6 +6,7 @@ using TapRoom.HubClient;
 using TapRoom.Server.Infrastructure;
 using TapRoom.Server.Tests.Dashboard;
 using TapRoom.Server.Tests.Infrastructure;
+using TapRoom.Server.Tests.Pours;
 
 namespace TapRoom.Server.Tests.Faults;
 
@@ -96,9 +97,34 @@ public sealed class SeveralInstancesTests
         await controllerOnA.PourProgress(new PourProgressMessage(allow.PourSessionId!.Value, 120, DateTime.UtcNow));
         var progress = await dashboardOnB.WaitForAsync<PourProgressPush>("PourProgress", p => p.PourSessionId == allow.PourSessionId, timeoutMs: 30_000);
         Assert.Equal(120, progress.VolumeMl);
+    }
 
-        // Not yet here: StopPour from a staff member on B to the controller on A. Sent through B's hub context to the
-        // controller's group, it did not arrive on A in this setup (the dashboard direction above does); see the report.
+    [Fact]
+    public async Task StopPour_from_a_staff_member_on_B_reaches_the_controller_on_A()
+    {
+        await using var pair = await Pair.StartAsync();
+        using var admin = await pair.A.SignInAsync();
+        var venue = await FaultVenue.ArrangeAsync(admin, taps: 1, guests: 1);
+        // The agent's own way of listening (AgentConnection: WithEvents), with the default timeouts.
+        await using var controllerOnA = new ControllerHubClient(pair.A.BaseAddress, venue.Taps[0].ApiKey).WithEvents();
+        await controllerOnA.StartAsync();
+        await controllerOnA.Hello(new HelloRequest("several-instances", 0));
+        var stops = new ConcurrentQueue<StopPourMessage>();
+        var states = new ConcurrentQueue<TapStateChangedMessage>();
+        controllerOnA.StopPour += m => { stops.Enqueue(m); return Task.CompletedTask; };
+        controllerOnA.TapStateChanged += m => { states.Enqueue(m); return Task.CompletedTask; };
+        var allow = await controllerOnA.Authorize(new AuthorizeRequest(venue.Taps[0].TapId, venue.Guests[0].CardUid, Guid.NewGuid()));
+        Assert.True(allow.Allowed, allow.Message);
+
+        using var staffOnB = await pair.B.SignInAsAsync(StaffRole.Staff);
+        var locked = await HttpAssert.OkAsync<TapRoom.Server.Features.Taps.ChangeTapStatus.Result>(
+            await staffOnB.PostAsJsonAsync($"/api/taps/{venue.Taps[0].TapId}/status", new { status = "locked", comment = "from B" }, TapRoomHost.Json));
+        Assert.Equal(allow.PourSessionId, locked.StoppedPourSessionId);
+        await PourWorld.EventuallyAsync(() => stops.Any(s => s.PourSessionId == allow.PourSessionId && s.Reason == "tap_locked"), "StopPour on A", timeoutMs: 30_000);
+        await PourWorld.EventuallyAsync(() => states.Any(s => s.TapId == venue.Taps[0].TapId && s.Status == TapStatus.Locked), "TapStateChanged on A", timeoutMs: 30_000);
+
+        var done = await controllerOnA.CompletePour(new CompletePourRequest(allow.PourSessionId!.Value, venue.Taps[0].TapId, 90, DateTime.UtcNow, DateTime.UtcNow));
+        Assert.Equal(CompletePourOutcome.Synced, done.Outcome);
     }
 
     [Fact]
