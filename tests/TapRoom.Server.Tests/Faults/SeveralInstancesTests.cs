@@ -45,6 +45,16 @@ public sealed class SeveralInstancesTests
         }
     }
 
+    /// <summary>A controller connection that listens the agent's way (AgentConnection: WithEvents), with the default
+    /// timeouts (FaultVenue's 5 s server timeout is shorter than the server's keep-alive, so its connections cycle).</summary>
+    private static async Task<ControllerHubClient> ConnectLikeTheAgentAsync(TapRoomHost host, FaultTap tap)
+    {
+        var client = new ControllerHubClient(host.BaseAddress, tap.ApiKey).WithEvents();
+        await client.StartAsync();
+        await client.Hello(new HelloRequest("several-instances", 0));
+        return client;
+    }
+
     private static FaultVenue On(FaultVenue venue, TapRoomHost host) =>
         new() { BaseAddress = host.BaseAddress, Taps = venue.Taps, Guests = venue.Guests };
 
@@ -105,10 +115,7 @@ public sealed class SeveralInstancesTests
         await using var pair = await Pair.StartAsync();
         using var admin = await pair.A.SignInAsync();
         var venue = await FaultVenue.ArrangeAsync(admin, taps: 1, guests: 1);
-        // The agent's own way of listening (AgentConnection: WithEvents), with the default timeouts.
-        await using var controllerOnA = new ControllerHubClient(pair.A.BaseAddress, venue.Taps[0].ApiKey).WithEvents();
-        await controllerOnA.StartAsync();
-        await controllerOnA.Hello(new HelloRequest("several-instances", 0));
+        await using var controllerOnA = await ConnectLikeTheAgentAsync(pair.A, venue.Taps[0]);
         var stops = new ConcurrentQueue<StopPourMessage>();
         var states = new ConcurrentQueue<TapStateChangedMessage>();
         controllerOnA.StopPour += m => { stops.Enqueue(m); return Task.CompletedTask; };
@@ -128,7 +135,59 @@ public sealed class SeveralInstancesTests
     }
 
     [Fact]
-    public async Task A_cookie_issued_by_A_works_on_B_and_a_sign_out_on_B_signs_out_on_A()
+    public async Task Revoking_a_controller_on_B_aborts_its_open_connection_on_A()
+    {
+        await using var pair = await Pair.StartAsync();
+        using var admin = await pair.A.SignInAsync();
+        var venue = await FaultVenue.ArrangeAsync(admin, taps: 1, guests: 0);
+        await using var controllerOnA = await ConnectLikeTheAgentAsync(pair.A, venue.Taps[0]);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        controllerOnA.Connection.Reconnecting += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        controllerOnA.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+        using var adminOnB = await pair.B.SignInAsync();
+        await HttpAssert.OkAsync<TapRoom.Server.Features.Controllers.RevokeController.Result>(
+            await adminOnB.PostAsJsonAsync($"/api/controllers/{venue.Taps[0].ControllerId}/revoke", new { }));
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected, controllerOnA.Connection.State);
+    }
+
+    [Fact]
+    public async Task A_controller_connected_to_either_instance_counts_as_connected_for_the_heartbeat_sweep_on_the_other()
+    {
+        await using var pair = await Pair.StartAsync();
+        using var admin = await pair.A.SignInAsync();
+        var venue = await FaultVenue.ArrangeAsync(admin, taps: 1, guests: 0);
+        var controllerId = venue.Taps[0].ControllerId;
+        async Task<bool> SweepMarksItOffline(TapRoomHost sweeper)
+        {
+            pair.A.Time.Advance(TimeSpan.FromHours(1)); // far past any heartbeat timeout; both instances share this clock
+            var swept = await sweeper.SendAsync(new TapRoom.Server.Features.Controllers.SweepControllerHeartbeats.Command());
+            return swept.MarkedOffline.Contains(controllerId);
+        }
+
+        var onA = await ConnectLikeTheAgentAsync(pair.A, venue.Taps[0]);
+        Assert.False(await SweepMarksItOffline(pair.B), "the sweep on B marked a controller connected to A offline");
+        Assert.False(await SweepMarksItOffline(pair.A));
+        await onA.DisposeAsync();
+
+        // It moves to B: the sweep on A still sees it connected.
+        var onB = await ConnectLikeTheAgentAsync(pair.B, venue.Taps[0]);
+        Assert.False(await SweepMarksItOffline(pair.A), "the sweep on A marked a controller connected to B offline");
+        await onB.DisposeAsync();
+
+        // Connected nowhere: a sweep on either instance marks it offline once B has seen the connection close.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await SweepMarksItOffline(pair.A))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the controller still counts as connected after it disconnected from both instances");
+            await Task.Delay(100);
+        }
+        Assert.False(await pair.A.DbAsync(db => Task.FromResult(db.Controllers.Single(c => c.Id == controllerId).IsOnline)));
+    }
+
+    [Fact]
+    public async Task A_cookie_issued_by_A_works_on_B_and_a_sign_out_on_B_signs_out_on_A_and_closes_the_dashboard_there()
     {
         await using var pair = await Pair.StartAsync();
         var cookies = new CookieContainer();
@@ -140,8 +199,12 @@ public sealed class SeveralInstancesTests
         var me = await HttpAssert.OkAsync<StaffUserDto>(await onB.GetAsync("/api/auth/me"));
         Assert.Equal("admin", me.Login);
 
+        await using var dashboardOnA = await DashboardTestClient.ConnectAsync(pair.A.BaseAddress, cookies);
+
         Assert.True((await onB.PostAsJsonAsync("/api/auth/logout", new { })).IsSuccessStatusCode); // JSON: the cross-site rule refuses a bodiless POST
         Assert.Equal(HttpStatusCode.Unauthorized, (await onA.GetAsync("/api/auth/me")).StatusCode);
+        // The user's live dashboard connection on A is closed by A, told by B over Redis.
+        await PourWorld.EventuallyAsync(() => dashboardOnA.IsClosed, "the dashboard connection on A closed", timeoutMs: 30_000);
         Assert.Equal(HttpStatusCode.Unauthorized, (await onB.GetAsync("/api/auth/me")).StatusCode);
     }
 }
