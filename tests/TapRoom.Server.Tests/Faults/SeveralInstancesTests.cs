@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.States;
+using MediatR;
 using TapRoom.Contracts;
 using TapRoom.HubClient;
 using TapRoom.Server.Infrastructure;
@@ -184,6 +188,112 @@ public sealed class SeveralInstancesTests
             await Task.Delay(100);
         }
         Assert.False(await pair.A.DbAsync(db => Task.FromResult(db.Controllers.Single(c => c.Id == controllerId).IsOnline)));
+    }
+
+    public sealed record JobRun(string Instance, Type Command);
+
+    /// <summary>Outermost in the pipeline (a retried transaction counts once): records each run of a recurring job's command.</summary>
+    public sealed class RecordJobRuns<TRequest, TResponse>(JobRunLog log) : IPipelineBehavior<TRequest, TResponse> where TRequest : notnull
+    {
+        public Task<TResponse> Handle(TRequest request, CancellationToken ct, RequestHandlerDelegate<TResponse> next)
+        {
+            if (JobRunLog.Commands.ContainsValue(typeof(TRequest))) log.Runs.Enqueue(new JobRun(log.Instance, typeof(TRequest)));
+            return next();
+        }
+    }
+
+    public sealed class JobRunLog(string instance, ConcurrentQueue<JobRun> runs)
+    {
+        public static readonly Dictionary<string, Type> Commands = new()
+        {
+            ["heartbeat-sweep"] = typeof(TapRoom.Server.Features.Controllers.SweepControllerHeartbeats.Command),
+            ["lock-timeout-sweep"] = typeof(TapRoom.Server.Features.Pours.SweepLockTimeouts.Command),
+            ["keg-threshold-sweep"] = typeof(TapRoom.Server.Features.Kegs.CheckKegThresholds.Command),
+            ["pos-outbox"] = typeof(TapRoom.Server.Features.Pos.DeliverPosOutbox.Command),
+        };
+        public string Instance { get; } = instance;
+        public ConcurrentQueue<JobRun> Runs { get; } = runs;
+    }
+
+    [Fact]
+    public async Task Each_recurring_job_runs_once_per_period_across_two_instances_not_once_on_each()
+    {
+        var database = await TestDatabase.CreateAsync(DatabaseOptions.Postgres);
+        var prefix = "taproom-test-" + Guid.NewGuid().ToString("N")[..12];
+        var runs = new ConcurrentQueue<JobRun>();
+        const int periodSeconds = 2;
+        void Settings(Dictionary<string, string?> s)
+        {
+            s["ConnectionStrings:Redis"] = TestDatabase.RedisServer;
+            s["TapRoom:Redis:Prefix"] = prefix;
+            s["TapRoom:Jobs:Enabled"] = "true"; // Storage: Auto, so PostgreSQL storage on this PostgreSQL database
+            foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds" })
+                s["TapRoom:Jobs:" + key] = periodSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        Action<WebApplicationBuilder> Recording(string instance) => b =>
+        {
+            b.Services.AddSingleton(new JobRunLog(instance, runs));
+            b.Services.Insert(0, ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(RecordJobRuns<,>)));
+        };
+        try
+        {
+            var a = await TapRoomHost.StartAsync(Settings, database: database, configure: Recording("A"));
+            TapRoomHost? b = null;
+            try
+            {
+                b = await TapRoomHost.StartAsync(Settings, database: database, time: a.Time, configure: Recording("B"));
+                Assert.IsType<PostgreSqlStorage>(a.Services.GetRequiredService<JobStorage>());
+                // Several periods with both instances up, each running a Hangfire server with its workers.
+                var deadline = DateTime.UtcNow.AddSeconds(120);
+                while (JobRunLog.Commands.Values.Any(c => runs.Count(r => r.Command == c) < 4))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the recurring jobs did not run four times each: "
+                        + string.Join(", ", JobRunLog.Commands.Select(c => $"{c.Key} {runs.Count(r => r.Command == c.Value)}")));
+                    await Task.Delay(200);
+                }
+            }
+            finally
+            {
+                await a.DisposeAsync(); // stopping waits for the running jobs: every run is recorded by now
+                if (b is not null) await b.DisposeAsync();
+            }
+
+            TestDatabase.ClearPools();
+            var options = new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = false };
+            var storage = new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(database.ConnectionString!, options), options);
+            var monitoring = storage.GetMonitoringApi();
+            using var connection = storage.GetConnection();
+            var jobIds = monitoring.SucceededJobs(0, 100_000).Select(j => j.Key)
+                .Concat(monitoring.ProcessingJobs(0, 100_000).Select(j => j.Key))
+                .Concat(monitoring.FailedJobs(0, 100_000).Select(j => j.Key))
+                .Concat(monitoring.DeletedJobs(0, 100_000).Select(j => j.Key))
+                .Concat(monitoring.EnqueuedJobs("default", 0, 100_000).Select(j => j.Key))
+                .Distinct().ToList();
+            var jobs = jobIds.Select(id => (
+                Recurring: connection.GetJobParameter(id, "RecurringJobId")?.Trim('"'),
+                Time: connection.GetJobParameter(id, "Time"),
+                Processed: monitoring.JobDetails(id).History.Count(h => h.StateName == ProcessingState.StateName))).ToList();
+            foreach (var (recurringId, command) in JobRunLog.Commands)
+            {
+                var mine = jobs.Where(j => j.Recurring == recurringId).ToList();
+                var ran = runs.Count(r => r.Command == command);
+                // Each scheduled occurrence was enqueued once, by one of the two schedulers...
+                var twice = mine.GroupBy(j => j.Time).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+                Assert.True(twice.Count == 0, $"{recurringId}: occurrences enqueued more than once: {string.Join(", ", twice)}");
+                // ...each enqueued job was run by one worker of one instance...
+                Assert.All(mine, j => Assert.True(j.Processed <= 1, $"{recurringId} at {j.Time} was processed {j.Processed} times"));
+                // ...and the command ran exactly once per processed occurrence: once per period, not once per instance.
+                Assert.Equal(mine.Count(j => j.Processed == 1), ran);
+                Assert.True(ran >= 4, $"{recurringId} ran {ran} times");
+                var seconds = mine.Select(j => long.Parse(j.Time!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+                Assert.True(ran <= (seconds.Max() - seconds.Min()) / periodSeconds + 1,
+                    $"{recurringId} ran {ran} times over {seconds.Max() - seconds.Min()} s of occurrences every {periodSeconds} s");
+            }
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
     }
 
     [Fact]
