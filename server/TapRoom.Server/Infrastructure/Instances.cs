@@ -62,9 +62,15 @@ public sealed class InstanceBus(ThisInstance instance, IServiceProvider services
         }
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Subscribes without holding up the start while Redis is away (StackExchange.Redis subscribes again on reconnect).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (instance.Redis is not { } redis) return;
+        if (instance.Redis is { } redis) _ = SubscribeAsync(redis);
+        return Task.CompletedTask;
+    }
+
+    private async Task SubscribeAsync(IConnectionMultiplexer redis)
+    {
         try
         {
             await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) =>
