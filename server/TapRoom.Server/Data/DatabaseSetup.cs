@@ -60,6 +60,8 @@ public static class DatabaseSetup
             await db.Database.MigrateAsync(ct);
             log.LogInformation("Database {Where}: {Count} migration(s) applied", database.Describe(), pending.Count);
             await BootstrapAsync(db, sp, options, log, ct);
+            // Hangfire's PostgreSQL storage installs or upgrades its schema when first built: here, under the same lock.
+            sp.GetService<Hangfire.JobStorage>();
         }, ct);
     }
 

@@ -18,15 +18,15 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public override async Task OnConnectedAsync()
     {
-        connections.Add(ControllerId, Context);
+        await connections.AddAsync(ControllerId, Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupFor(ControllerId));
         await base.OnConnectedAsync();
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception)
+    public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        connections.Remove(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
+        await connections.RemoveAsync(Context.ConnectionId);
+        await base.OnDisconnectedAsync(exception);
     }
 
     public Task<HelloResult> Hello(HelloRequest request) => mediator.Send(new ControllerHello.Command(ControllerId, request));

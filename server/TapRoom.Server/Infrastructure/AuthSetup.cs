@@ -30,6 +30,7 @@ public static class AuthSetup
     {
         services.AddSingleton<StaffSessionCache>();
         services.AddSingleton<StaffConnections>();
+        services.AddSingleton<IInstanceMessageHandler, Features.Auth.EndStaffSessionsOnThisInstance>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {

@@ -8,7 +8,8 @@ namespace TapRoom.Server.Infrastructure;
 /// Several instances behind a load balancer (docs/adr/0042-redis-backplane-and-shared-keys.md). When
 /// <c>ConnectionStrings:Redis</c> is set: SignalR's Redis backplane (a push from any instance reaches every client on
 /// every instance), the data-protection keys in Redis (a cookie issued by one instance is read by all), and a Redis
-/// check in <c>/healthz/ready</c>. Without it: one instance, keys in the data directory, as before.
+/// check in <c>/healthz/ready</c>; and what every instance does for itself (<see cref="InstanceBus"/>, <see cref="InstanceSets"/>,
+/// docs/adr/0055-work-every-instance-does-for-itself.md). Without it: one instance, keys in the data directory, as before.
 /// </summary>
 public static class ScaleOutSetup
 {
@@ -17,9 +18,13 @@ public static class ScaleOutSetup
     {
         var dataProtection = services.AddDataProtection().SetApplicationName("TapRoom");
         var redis = configuration.GetConnectionString("Redis");
+        services.AddSingleton<InstanceSets>();
+        services.AddSingleton<InstanceBus>();
+        services.AddHostedService(sp => sp.GetRequiredService<InstanceBus>());
         if (string.IsNullOrWhiteSpace(redis))
         {
             dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDirectory), "keys")));
+            services.AddSingleton(new ThisInstance(null, "TapRoom"));
             return services;
         }
 
@@ -32,6 +37,7 @@ public static class ScaleOutSetup
         var shared = new Lazy<IConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(Parse()));
         services.AddSingleton(_ => shared.Value);
         var prefix = string.IsNullOrWhiteSpace(options.Redis.Prefix) ? "TapRoom" : options.Redis.Prefix.Trim();
+        services.AddSingleton(sp => new ThisInstance(sp.GetRequiredService<IConnectionMultiplexer>(), prefix));
         dataProtection.PersistKeysToStackExchangeRedis(() => shared.Value.GetDatabase(), $"{prefix}:DataProtection-Keys");
         services.AddSignalR().AddStackExchangeRedis(o =>
         {

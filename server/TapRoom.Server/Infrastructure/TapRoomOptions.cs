@@ -50,8 +50,11 @@ public sealed class JobOptions
 {
     /// <summary>False: no Hangfire server runs and no recurring job is registered (the dashboard still answers).</summary>
     public bool Enabled { get; set; } = true;
-    /// <summary>Where Hangfire keeps its queue and recurring-job schedule: <c>InMemory</c> (the single box; see docs/adr/0021).</summary>
-    public string Storage { get; set; } = "InMemory";
+    /// <summary>Where Hangfire keeps its queue and recurring-job schedule: <c>Auto</c> (PostgreSQL storage on a PostgreSQL
+    /// database, else in memory), <c>InMemory</c> (one instance only), <c>PostgreSql</c> (docs/adr/0021, 0056).</summary>
+    public string Storage { get; set; } = "Auto";
+    /// <summary>The PostgreSQL schema of Hangfire's tables, in TapRoom's database.</summary>
+    public string Schema { get; set; } = "hangfire";
     /// <summary>Hangfire workers: one per recurring job is enough, the jobs are short.</summary>
     public int Workers { get; set; } = 4;
     // Seconds between runs; 0 or less: only when triggered (from the dashboard). Below 60, pick a divisor of 60.

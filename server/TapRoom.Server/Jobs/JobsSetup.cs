@@ -1,10 +1,14 @@
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TapRoom.Server.Data;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Kegs;
 using TapRoom.Server.Features.Pos;
@@ -58,22 +62,64 @@ public static class JobsSetup
     }
 
     /// <summary>
-    /// The storage seam: <c>TapRoom:Jobs:Storage</c> picks it. Only the in-memory storage exists today (the single box);
-    /// a storage for several instances registers its <see cref="JobStorage"/> before this runs, or adds a case here.
+    /// The storage seam: <c>TapRoom:Jobs:Storage</c> picks it (docs/adr/0056-hangfire-on-postgresql.md). <c>Auto</c> (the
+    /// default): PostgreSQL storage when the database is PostgreSQL, else in memory. <c>InMemory</c>: the single box,
+    /// nothing of Hangfire's survives a restart (nothing needs to). <c>PostgreSql</c>: Hangfire's tables in the schema
+    /// <c>TapRoom:Jobs:Schema</c> of TapRoom's own PostgreSQL database, shared by every instance: each occurrence of a
+    /// recurring job is enqueued once (Hangfire's scheduler takes a distributed lock) and fetched by one worker.
     /// </summary>
     public static IServiceCollection AddTapRoomJobStorage(this IServiceCollection services, JobOptions jobs)
     {
-        services.TryAddSingleton<JobStorage>(_ => jobs.Storage.Trim().ToLowerInvariant() switch
+        services.TryAddSingleton<JobStorage>(sp =>
         {
-            "inmemory" => new InMemoryStorage(new InMemoryStorageOptions
+            var database = sp.GetRequiredService<TapRoomDatabase>();
+            return StorageKind(jobs, database) switch
             {
-                // Finished runs of the recurring jobs are kept for the dashboard for an hour, not a day.
-                MaxExpirationTime = TimeSpan.FromHours(1),
-            }),
-            _ => throw new InvalidOperationException(
-                $"TapRoom:Jobs:Storage '{jobs.Storage}' is not known; the storages are: InMemory."),
+                InMemoryStorageName => new InMemoryStorage(new InMemoryStorageOptions
+                {
+                    // Finished runs of the recurring jobs are kept for the dashboard for an hour, not a day.
+                    MaxExpirationTime = TimeSpan.FromHours(1),
+                }),
+                PostgreSqlStorageName => PostgreSqlStorageFor(database, jobs),
+                _ => throw new InvalidOperationException(
+                    $"TapRoom:Jobs:Storage '{jobs.Storage}' is not known; the storages are: Auto, InMemory, PostgreSql."),
+            };
         });
+        services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         return services;
+    }
+
+    public const string InMemoryStorageName = "inmemory";
+    public const string PostgreSqlStorageName = "postgresql";
+
+    /// <summary>The storage <c>TapRoom:Jobs:Storage</c> asks for, <c>Auto</c> resolved by the database provider.</summary>
+    public static string StorageKind(JobOptions jobs, TapRoomDatabase database) => (jobs.Storage ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "auto" => database.IsPostgres ? PostgreSqlStorageName : InMemoryStorageName,
+        "postgres" => PostgreSqlStorageName,
+        var other => other,
+    };
+
+    private static PostgreSqlStorage PostgreSqlStorageFor(TapRoomDatabase database, JobOptions jobs)
+    {
+        if (!database.IsPostgres)
+            throw new InvalidOperationException("TapRoom:Jobs:Storage is PostgreSql but TapRoom:Database:Provider is not postgres.");
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = string.IsNullOrWhiteSpace(jobs.Schema) ? "hangfire" : jobs.Schema.Trim(),
+            // Created or upgraded when the storage is first built: at start, under TapRoom's migration lock
+            // (DatabaseSetup.InitializeDatabaseAsync), so two instances starting at once do not both install it.
+            PrepareSchemaIfNecessary = true,
+            // Workers look for an enqueued job as often as the most frequent job runs (Hangfire.PostgreSql's default is 15 s).
+            QueuePollInterval = SchedulePollingInterval(jobs),
+            // A lock left by an instance that died holding it (a job's "previous run still going" lock, the scheduler's
+            // lock) is taken over after this long, instead of the default 10 minutes. The jobs run for seconds.
+            DistributedLockTimeout = TimeSpan.FromMinutes(2),
+            // A job fetched by an instance that died is handed to another worker after this long (default 30 minutes);
+            // a job running longer than this would be fetched again, and then skips on its own lock (CommandJob).
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, options), options);
     }
 
     /// <summary>How often Hangfire looks for a due recurring job: as often as the most frequent job runs (at least every
@@ -160,7 +206,7 @@ public abstract class CommandJob<TResult>(IMediator mediator, JobStorage storage
         {
             held = connection.AcquireDistributedLock("taproom:job:" + name, TimeSpan.Zero);
         }
-        catch (DistributedLockTimeoutException)
+        catch (Exception ex) when (ex is DistributedLockTimeoutException or PostgreSqlDistributedLockException)
         {
             logger.LogDebug("Job {Job} skipped: its previous run is still going", name);
             return;
@@ -205,4 +251,25 @@ public sealed class PosOutboxJob(IMediator mediator, JobStorage storage, ILogger
     : CommandJob<DeliverPosOutbox.Result>(mediator, storage, logger)
 {
     protected override IRequest<DeliverPosOutbox.Result> CreateCommand() => new DeliverPosOutbox.Command();
+}
+
+/// <summary>Ready when Hangfire's storage answers (PostgreSQL: a query on its tables; in memory: always).</summary>
+public sealed class JobStorageHealthCheck(JobStorage storage) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            var recurring = await Task.Run(() =>
+            {
+                using var connection = storage.GetConnection();
+                return connection.GetAllItemsFromSet("recurring-jobs").Count;
+            }, ct);
+            return HealthCheckResult.Healthy($"{storage.GetType().Name}, {recurring} recurring job(s)");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"{storage.GetType().Name} unreachable: {ex.GetType().Name}");
+        }
+    }
 }

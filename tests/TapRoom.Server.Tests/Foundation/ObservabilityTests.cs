@@ -33,6 +33,9 @@ public sealed class ObservabilityTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("ready", body.GetProperty("status").GetString());
         Assert.Equal("ok", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        var jobs = body.GetProperty("checks").GetProperty("jobs");
+        Assert.Equal("ok", jobs.GetProperty("status").GetString());
+        Assert.StartsWith(world.Host.Database.IsPostgres ? "PostgreSqlStorage" : "InMemoryStorage", jobs.GetProperty("detail").GetString());
         Assert.False(body.GetProperty("checks").TryGetProperty("redis", out _), "No Redis is configured, so none is checked.");
 
         var (tap, _, client) = await world.TapWithControllerAsync();

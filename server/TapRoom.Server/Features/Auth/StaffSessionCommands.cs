@@ -9,20 +9,26 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Auth;
 
 /// <summary>
-/// A staff user's sessions ended (new security stamp committed): drop the cached stamp so the next request with an old
-/// cookie is refused, and close the user's live dashboard connections.
+/// A staff user's sessions ended (new security stamp committed): on every instance (<see cref="InstanceBus"/>), drop the
+/// cached stamp so the next request with an old cookie is refused, and close the user's live dashboard connections.
 /// </summary>
 public sealed record StaffSessionsEndedNotification(Guid StaffUserId) : INotification;
 
-public sealed class EndStaffSessionsHandler(StaffSessionCache cache, StaffConnections connections, ILogger<EndStaffSessionsHandler> log)
-    : INotificationHandler<StaffSessionsEndedNotification>
+public sealed class EndStaffSessionsHandler(InstanceBus bus) : INotificationHandler<StaffSessionsEndedNotification>
 {
-    public Task Handle(StaffSessionsEndedNotification notification, CancellationToken cancellationToken)
+    public Task Handle(StaffSessionsEndedNotification notification, CancellationToken cancellationToken) =>
+        bus.PublishAsync(new InstanceMessage(InstanceMessage.StaffSessionsEnded, notification.StaffUserId));
+}
+
+public sealed class EndStaffSessionsOnThisInstance(StaffSessionCache cache, StaffConnections connections, ILogger<EndStaffSessionsOnThisInstance> log)
+    : IInstanceMessageHandler
+{
+    public void Handle(InstanceMessage message)
     {
-        cache.Invalidate(notification.StaffUserId);
-        var aborted = connections.AbortAll(notification.StaffUserId);
-        if (aborted > 0) log.LogInformation("Closed {Count} dashboard connections of staff user {StaffUserId}", aborted, notification.StaffUserId);
-        return Task.CompletedTask;
+        if (message.Kind != InstanceMessage.StaffSessionsEnded) return;
+        cache.Invalidate(message.Id);
+        var aborted = connections.AbortAll(message.Id);
+        if (aborted > 0) log.LogInformation("Closed {Count} dashboard connections of staff user {StaffUserId}", aborted, message.Id);
     }
 }
 

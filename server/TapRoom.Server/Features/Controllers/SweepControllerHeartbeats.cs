@@ -9,8 +9,8 @@ namespace TapRoom.Server.Features.Controllers;
 
 /// <summary>
 /// Marks controllers offline that have not been seen within the location's heartbeat timeout. An open hub connection is
-/// the heartbeat (SignalR's keep-alive closes a dead one within its client timeout): a connected controller counts as
-/// seen now, so one that said Hello once and then only pours is not reported offline.
+/// the heartbeat (SignalR's keep-alive closes a dead one within its client timeout): a controller connected to any
+/// instance counts as seen now, so one that said Hello once and then only pours is not reported offline.
 /// </summary>
 public static class SweepControllerHeartbeats
 {
@@ -27,7 +27,7 @@ public static class SweepControllerHeartbeats
             var now = time.GetUtcNow().UtcDateTime;
             var policies = await location.PoliciesAsync(cancellationToken);
             var cutoff = now.AddSeconds(-policies.ControllerHeartbeatTimeoutSeconds);
-            var connected = connections.ConnectedControllerIds().ToList();
+            var connected = (await connections.ConnectedControllerIdsAsync()).ToList();
             if (connected.Count > 0)
             {
                 await db.Controllers.Where(c => connected.Contains(c.Id) && c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < now))

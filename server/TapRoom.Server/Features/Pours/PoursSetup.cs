@@ -17,6 +17,8 @@ public static class PoursSetup
         services.AddSingleton<OpenPours>();
         services.AddHostedService(sp => sp.GetRequiredService<OpenPours>());
         services.AddSingleton<ControllerConnections>();
+        services.AddSingleton<Infrastructure.IInstanceMessageHandler>(sp => sp.GetRequiredService<ControllerConnections>());
+        services.AddHostedService<ControllerPresence>();
 
         services.RemoveAll<IHubProtocol>();
         services.AddSingleton<IHubProtocol>(sp => new BindingErrorHubProtocol(
