@@ -49,6 +49,16 @@ if ! command -v redis-server >/dev/null; then
     echo "Redis is missing: run 'sudo apt-get install -y redis-server'."
   fi
 fi
+# nginx for the load-balancer test (LoadBalancerTests runs deploy/nginx/taproom.conf in front of two instances).
+if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing nginx for the load-balancer test (apt-get)..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >"$out/nginx-install.log" 2>&1 \
+      || echo "nginx could not be installed (see test-output/nginx-install.log); the load-balancer test will fail."
+  else
+    echo "nginx is missing: run 'sudo apt-get install -y nginx' (the load-balancer test starts its own, unprivileged)."
+  fi
+fi
 if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
   pg_dir=$(mktemp -d /tmp/taproom-pg.XXXXXX)
   pg_port=$(free_port)
