@@ -40,15 +40,19 @@ stop_services() {
 }
 trap stop_services EXIT
 
-if ! command -v redis-server >/dev/null; then
+# Debian packages the tests need, installed when missing (as root, CI) or named (otherwise).
+install_missing() { # $1 package, $2 what needs it
   if [ "$(id -u)" = "0" ]; then
-    echo "Installing Redis for the several-instances tests (apt-get)..."
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >"$out/redis-install.log" 2>&1 \
-      || echo "Redis could not be installed (see test-output/redis-install.log)."
+    echo "Installing $1 for $2 (apt-get)..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; } >"$out/$1-install.log" 2>&1 \
+      || echo "$1 could not be installed (see test-output/$1-install.log); $2 will fail."
   else
-    echo "Redis is missing: run 'sudo apt-get install -y redis-server'."
+    echo "$1 is missing: run 'sudo apt-get install -y $1' ($2 need it)."
   fi
-fi
+}
+command -v redis-server >/dev/null || install_missing redis-server "the several-instances tests"
+# LoadBalancerTests runs deploy/nginx/taproom.conf with an unprivileged nginx in front of two instances.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || install_missing nginx "the load-balancer test"
 if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
   pg_dir=$(mktemp -d /tmp/taproom-pg.XXXXXX)
   pg_port=$(free_port)

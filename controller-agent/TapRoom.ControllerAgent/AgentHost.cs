@@ -45,7 +45,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         Journal = new PourJournal(settings.JournalPath);
         var policy = new DeterministicRetryPolicy(settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
         Replayer = new JournalReplayer(Journal, _loggers.CreateLogger<JournalReplayer>(), policy);
-        Connection = new AgentConnection(new Uri(settings.ServerUrl), settings.ApiKey, settings.AgentVersion, Journal.PendingCount, policy, _loggers);
+        Connection = new AgentConnection(settings.Servers, settings.ApiKey, settings.AgentVersion, Journal.PendingCount, policy, _loggers, settings.FailoverAfterAttempts);
     }
 
     public IReadOnlyList<TapHardware> Hardware { get; }

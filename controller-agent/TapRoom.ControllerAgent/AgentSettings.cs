@@ -13,7 +13,15 @@ public sealed class AgentSettings
 {
     public const string Section = "Agent";
 
+    /// <summary>The server, or several comma-separated (<c>--server URL1,URL2</c>): the agent fails over in this order.</summary>
     public string ServerUrl { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>Several servers as a list (<c>Agent:ServerUrls:0</c>, …); when set, it replaces <see cref="ServerUrl"/>.</summary>
+    public List<string> ServerUrls { get; set; } = [];
+    /// <summary>
+    /// With several servers: reconnect attempts to the current one (on <see cref="ReconnectDelaysMs"/>) before the agent
+    /// moves to the next. A server that cannot be started on moves on at once.
+    /// </summary>
+    public int FailoverAfterAttempts { get; set; } = 3;
     /// <summary>The controller's API key. Never logged; prefer the environment (or a systemd credential) to the command line.</summary>
     public string ApiKey { get; set; } = "";
     public AgentMode Mode { get; set; } = AgentMode.Tap;
@@ -32,11 +40,24 @@ public sealed class AgentSettings
     /// <summary>The guest screens of the taps (<c>Agent:Screen</c>).</summary>
     public ScreenSettings Screen { get; set; } = new();
 
+    /// <summary>The servers to connect to, in failover order (<see cref="ServerUrls"/>, else <see cref="ServerUrl"/> split at commas).</summary>
+    public IReadOnlyList<Uri> Servers
+    {
+        get
+        {
+            var urls = (ServerUrls.Count > 0 ? ServerUrls : [.. ServerUrl.Split(',')])
+                .Select(u => u.Trim()).Where(u => u.Length > 0).ToList();
+            if (urls.Count == 0) throw new InvalidOperationException("Agent:ServerUrl is empty: give the server's URL (--server http://host:5080, several comma-separated).");
+            return urls.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+                : throw new InvalidOperationException($"Agent:ServerUrl: '{u}' is not an http(s) URL (e.g. http://host:5080).")).ToList();
+        }
+    }
+
     public string AgentVersion => typeof(AgentSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     public string JournalPath => Path.Combine(Path.GetFullPath(DataDirectory), "journal.db");
 
-    public override string ToString() => $"AgentSettings {{ ServerUrl = {ServerUrl}, Mode = {Mode}, Hardware = {Hardware}, DataDirectory = {DataDirectory} }}";
+    public override string ToString() => $"AgentSettings {{ Servers = {string.Join(", ", ServerUrls.Count > 0 ? ServerUrls : [ServerUrl])}, Mode = {Mode}, Hardware = {Hardware}, DataDirectory = {DataDirectory} }}";
 }
 
 /// <summary>Pins and devices of a real controller: one <c>GpioController</c> over the configured libgpiod driver.</summary>

@@ -23,7 +23,7 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
         {
             var options = SimulatedBarOptions.From(settings);
             options.Loggers = loggers;
-            await SimulatedBar.RunAsync(new Uri(settings.ServerUrl), settings.ApiKey, options, stoppingToken);
+            await SimulatedBar.RunAsync(settings.Servers, settings.ApiKey, options, stoppingToken);
             return;
         }
 

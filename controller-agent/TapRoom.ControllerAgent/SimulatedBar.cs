@@ -25,6 +25,8 @@ public sealed class SimulatedBarOptions
     public int? Seed { get; set; }
     /// <summary>Reconnect and first-connect delays; empty: the default 0, 1, 2, 5, 10 s schedule.</summary>
     public int[] ReconnectDelaysMs { get; set; } = [];
+    /// <summary>With several servers: reconnect attempts to one before moving to the next (<see cref="AgentSettings.FailoverAfterAttempts"/>).</summary>
+    public int FailoverAfterAttempts { get; set; } = 3;
     public PourSettings Pour { get; set; } = new();
     /// <summary>The guest screens of the simulated taps (http://localhost:5090/taps/1 by default).</summary>
     public ScreenSettings Screen { get; set; } = new();
@@ -44,6 +46,7 @@ public sealed class SimulatedBarOptions
         PulsesPerLiter = s.Simulation.PulsesPerLiter,
         NoisePercent = s.Simulation.NoisePercent,
         ReconnectDelaysMs = s.ReconnectDelaysMs,
+        FailoverAfterAttempts = s.FailoverAfterAttempts,
         Pour = s.Pour,
         Screen = s.Screen,
     };
@@ -58,7 +61,11 @@ public sealed class SimulatedBarOptions
 /// </summary>
 public static class SimulatedBar
 {
-    public static async Task RunAsync(Uri server, string apiKey, SimulatedBarOptions options, CancellationToken ct)
+    public static Task RunAsync(Uri server, string apiKey, SimulatedBarOptions options, CancellationToken ct) =>
+        RunAsync([server], apiKey, options, ct);
+
+    /// <summary>The same against several servers, in failover order.</summary>
+    public static async Task RunAsync(IReadOnlyList<Uri> servers, string apiKey, SimulatedBarOptions options, CancellationToken ct)
     {
         var loggers = options.Loggers ?? NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger(typeof(SimulatedBar));
@@ -68,10 +75,11 @@ public static class SimulatedBar
             .ToList();
         var settings = new AgentSettings
         {
-            ServerUrl = server.ToString(),
+            ServerUrls = servers.Select(s => s.ToString()).ToList(),
             ApiKey = apiKey,
             DataDirectory = options.DataDirectory,
             ReconnectDelaysMs = options.ReconnectDelaysMs,
+            FailoverAfterAttempts = options.FailoverAfterAttempts,
             Pour = options.Pour,
             Screen = options.Screen,
             Simulate = rigs.Count,

@@ -11,6 +11,8 @@ using TapRoom.LoadDriver;
 //          --url http://host:port --admin-password <password> [--server-pid <pid>] [--database <path of its taproom.db>]
 //          (--server-pid: its CPU and memory from /proc; --database: the replay writes its pre-authorised pours there;
 //          without it the replay is skipped.)
+//          Several instances behind a load balancer (tests/TapRoom.LoadDriver/two-instances.sh): --url <the balancer>
+//          --server-pid <pidA>,<pidB> (summed) --postgres <Npgsql connection string> (the invariant check on PostgreSQL).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var args2 = ParseArgs(args);
 int Int(string name, int fallback) => args2.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
@@ -37,7 +39,8 @@ void Say(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s
 Say($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {loadBefore}");
 await using var server = url is null
     ? await ServerProcess.StartAsync(args2.GetValueOrDefault("server-dll") ?? FindServerDll(), logLevel)
-    : ServerProcess.Existing(new Uri(url), args2.TryGetValue("server-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+    : ServerProcess.Existing(new Uri(url), args2.TryGetValue("server-pid", out var pid)
+            ? pid.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList() : [],
         args2.GetValueOrDefault("database"));
 Say(url is null
     ? $"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}"
@@ -71,8 +74,11 @@ try
     sampling.Cancel();
     await sampler;
     var s = night.Stats;
-    var violations = server.DatabasePath is { } databasePath ? await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(databasePath) : null;
-    Say(violations is null ? "invariants after the night: not checked (no --database)"
+    var violations = server.DatabasePath is { } databasePath ? await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(databasePath)
+        : args2.GetValueOrDefault("postgres") is { } postgres
+            ? await TapRoom.Server.Tests.Faults.InvariantChecker.CheckAsync(new TapRoom.Server.Data.TapRoomDatabase(TapRoom.Server.Infrastructure.DatabaseOptions.Postgres, postgres))
+            : null;
+    Say(violations is null ? "invariants after the night: not checked (no --database or --postgres)"
         : $"invariants after the night: {(violations.Count == 0 ? "all hold" : $"{violations.Count} violations")}");
     foreach (var v in violations?.Take(10) ?? []) Say("  " + v);
 

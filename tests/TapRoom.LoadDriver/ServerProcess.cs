@@ -19,6 +19,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public string? DataDirectory { get; }
     public string? DatabasePath { get; }
     public int? Pid { get; }
+    /// <summary>Every measured process (<c>--server-pid A,B</c>: several instances behind a load balancer); CPU and memory are summed.</summary>
+    public IReadOnlyList<int> Pids { get; init; } = [];
 
     private ServerProcess(Process? process, Uri baseAddress, string? dataDirectory, string? databasePath, int? pid)
     {
@@ -27,10 +29,15 @@ public sealed class ServerProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
         DatabasePath = databasePath;
         Pid = pid;
+        Pids = pid is { } p ? [p] : [];
     }
 
     /// <summary>A server somebody else started: measured if its pid is given, its database used if its path is given.</summary>
     public static ServerProcess Existing(Uri baseAddress, int? pid, string? databasePath) => new(null, baseAddress, null, databasePath, pid);
+
+    /// <summary>Several running instances (behind <paramref name="baseAddress"/>, a load balancer), measured together.</summary>
+    public static ServerProcess Existing(Uri baseAddress, IReadOnlyList<int> pids, string? databasePath) =>
+        new(null, baseAddress, null, databasePath, pids.Count > 0 ? pids[0] : null) { Pids = pids };
 
     public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel)
     {
@@ -98,10 +105,13 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>User + system CPU time the server has used so far (from /proc/&lt;pid&gt;/stat, in clock ticks of 10 ms).</summary>
     public TimeSpan CpuTime()
     {
-        if (Pid is null) return TimeSpan.Zero;
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+        long ticks = 0;
+        foreach (var pid in Pids)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+        }
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
@@ -109,11 +119,11 @@ public sealed class ServerProcess : IAsyncDisposable
     public (double PeakMb, double RssMb) Memory()
     {
         double peak = 0, rss = 0;
-        if (Pid is null) return (0, 0);
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        foreach (var pid in Pids)
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
-            if (line.StartsWith("VmHWM:")) peak = Kb(line) / 1024.0;
-            if (line.StartsWith("VmRSS:")) rss = Kb(line) / 1024.0;
+            if (line.StartsWith("VmHWM:")) peak += Kb(line) / 1024.0;
+            if (line.StartsWith("VmRSS:")) rss += Kb(line) / 1024.0;
         }
         return (peak, rss);
         static long Kb(string line) => long.Parse(line.Split(':')[1].Trim().Split(' ')[0]);

@@ -87,6 +87,14 @@ public sealed class Venue
     {
         var response = await http.PostAsJsonAsync(path, body, Json);
         var text = await response.Content.ReadAsStringAsync();
+        // On PostgreSQL a change that lost a race (after the server's own retries) is refused whole with 409 "conflict":
+        // nothing was applied, and the answer says to try again (parallel arrangement through two instances meets it).
+        for (var retry = 0; response.StatusCode == System.Net.HttpStatusCode.Conflict && text.Contains("\"code\":\"conflict\"") && retry < 5; retry++)
+        {
+            await Task.Delay(50 * (retry + 1));
+            response = await http.PostAsJsonAsync(path, body, Json);
+            text = await response.Content.ReadAsStringAsync();
+        }
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path} → {(int)response.StatusCode}: {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }

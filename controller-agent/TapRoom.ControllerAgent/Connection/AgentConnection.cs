@@ -11,6 +11,13 @@ namespace TapRoom.ControllerAgent.Connection;
 /// (re)connect the agent says Hello exactly once with its journal's pending count and applies the configuration it
 /// gets back. The link counts as up only between a successful Hello and the next drop.
 /// <para>
+/// Several servers (instances behind nothing, or a second site): a SignalR connection has one URL, so failover is a
+/// new connection. A start that fails moves on to the next server at once (after a whole round of failures, the
+/// schedule's delay); a drop is reconnected to the same server <c>failoverAfterAttempts</c> times, then SignalR gives
+/// up, the connection closes, and the next server gets a new connection (round-robin, back to the first after the
+/// last). Never two connections at once: the old one is closed and disposed before the next is built.
+/// </para>
+/// <para>
 /// One Hello per connection: each connection (the first start, every reconnect, every restart after a close) gets a
 /// generation number, and Hello runs under a gate only while its generation is still the live one. A Hello that fails
 /// never stops the connection: if the connection dropped, SignalR's reconnect brings a new generation with its own
@@ -21,37 +28,67 @@ namespace TapRoom.ControllerAgent.Connection;
 /// </summary>
 public sealed class AgentConnection : IAsyncDisposable
 {
-    private readonly ControllerHubClient _client;
+    private readonly IReadOnlyList<Uri> _servers;
+    private readonly string _apiKey;
+    private readonly ILoggerFactory _loggers;
     private readonly DeterministicRetryPolicy _policy;
+    private readonly DeterministicRetryPolicy _reconnectPolicy;
     private readonly Func<int> _pendingCount;
     private readonly string _agentVersion;
     private readonly ILogger _logger;
-    private readonly Uri _server;
     private readonly SemaphoreSlim _helloGate = new(1, 1);
+    private readonly Lock _clientGate = new();
     private readonly CancellationTokenSource _disposing = new();
+    private volatile ControllerHubClient _client;
+    private int _serverIndex;
     private TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _generation;
     private long _helloGeneration;
     private volatile bool _up;
     private int _helloCount;
+    private int _failovers;
 
     public AgentConnection(Uri server, string apiKey, string agentVersion, Func<int> pendingCount, DeterministicRetryPolicy policy,
         ILoggerFactory loggers)
+        : this([server], apiKey, agentVersion, pendingCount, policy, loggers)
     {
-        _server = server;
+    }
+
+    /// <param name="servers">In failover order; one server: reconnects to it forever, as before.</param>
+    /// <param name="failoverAfterAttempts">With several servers: reconnect attempts to the current one before moving on.</param>
+    public AgentConnection(IReadOnlyList<Uri> servers, string apiKey, string agentVersion, Func<int> pendingCount, DeterministicRetryPolicy policy,
+        ILoggerFactory loggers, int failoverAfterAttempts = 3)
+    {
+        if (servers.Count == 0) throw new ArgumentException("At least one server URL.", nameof(servers));
+        _servers = servers;
+        _apiKey = apiKey;
+        _loggers = loggers;
         _policy = policy;
+        _reconnectPolicy = servers.Count > 1 ? policy.GivingUpAfter(failoverAfterAttempts) : policy;
         _pendingCount = pendingCount;
         _agentVersion = agentVersion;
         _logger = loggers.CreateLogger<AgentConnection>();
-        _client = new ControllerHubClient(server, apiKey, policy, loggers, serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
-        _client.Connection.Reconnecting += OnReconnecting;
-        _client.Connection.Reconnected += OnReconnected;
-        _client.Connection.Closed += OnClosed;
-        _client.WithEvents();
-        _client.ConfigChanged += cfg => Apply(cfg);
-        _client.TapStateChanged += m => TapStateChanged?.Invoke(m) ?? Task.CompletedTask;
-        _client.StopPour += m => StopPour?.Invoke(m) ?? Task.CompletedTask;
+        _client = Build(_servers[0]);
     }
+
+    private ControllerHubClient Build(Uri server)
+    {
+        var client = new ControllerHubClient(server, _apiKey, _reconnectPolicy, _loggers, serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
+        // A replaced connection's lifecycle events no longer count (its pushes may still be applied: they are the server's).
+        client.Connection.Reconnecting += e => client == _client ? OnReconnecting(e) : Task.CompletedTask;
+        client.Connection.Reconnected += id => client == _client ? OnReconnected(id) : Task.CompletedTask;
+        client.Connection.Closed += e => client == _client ? OnClosed(e) : Task.CompletedTask;
+        client.WithEvents();
+        client.ConfigChanged += cfg => Apply(cfg);
+        client.TapStateChanged += m => TapStateChanged?.Invoke(m) ?? Task.CompletedTask;
+        client.StopPour += m => StopPour?.Invoke(m) ?? Task.CompletedTask;
+        return client;
+    }
+
+    /// <summary>The server of the current connection (the one the agent talks to, or tries next).</summary>
+    public Uri Server => _servers[Volatile.Read(ref _serverIndex)];
+    /// <summary>How many times the agent moved to the next server.</summary>
+    public int Failovers => Volatile.Read(ref _failovers);
 
     public IControllerHub Hub => _client;
     public bool IsUp => _up;
@@ -77,6 +114,7 @@ public sealed class AgentConnection : IAsyncDisposable
         {
             _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var attempt = 0L;
+            var failed = 0;
             while (!ct.IsCancellationRequested)
             {
                 try
@@ -86,14 +124,42 @@ public sealed class AgentConnection : IAsyncDisposable
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
+                    if (_servers.Count > 1 && ++failed % _servers.Count != 0)
+                    {
+                        _logger.LogWarning("Cannot reach {Server}: {Error}; trying the next server", Server, ex.Message);
+                        await FailOverAsync();
+                        continue;
+                    }
                     var delay = _policy.Delay(attempt++);
-                    _logger.LogWarning("Cannot reach {Server} (attempt {Attempt}): {Error}; retrying in {Delay} s", _server, attempt, ex.Message, delay.TotalSeconds);
+                    _logger.LogWarning("Cannot reach {Server} (attempt {Attempt}): {Error}; retrying in {Delay} s", Server, attempt, ex.Message, delay.TotalSeconds);
                     await Task.Delay(delay, ct).ContinueWith(_ => { }, CancellationToken.None);
+                    if (_servers.Count > 1) await FailOverAsync();
                 }
             }
             if (ct.IsCancellationRequested) break;
             await HelloAsync(Interlocked.Increment(ref _generation), ct);
             await Task.WhenAny(_closed.Task, Task.Delay(Timeout.Infinite, ct));
+            // Closed for good: with several servers, SignalR gave up reconnecting to this one; the next one gets a new connection.
+            if (!ct.IsCancellationRequested && _servers.Count > 1)
+            {
+                _logger.LogWarning("Gave up reconnecting to {Server}; failing over to the next server", Server);
+                await FailOverAsync();
+            }
+        }
+    }
+
+    /// <summary>Closes and disposes the current connection, then builds one to the next server (round-robin).</summary>
+    private async Task FailOverAsync()
+    {
+        var old = _client;
+        await old.DisposeAsync();
+        lock (_clientGate)
+        {
+            if (_disposing.IsCancellationRequested) return;
+            Interlocked.Increment(ref _generation);
+            _serverIndex = (_serverIndex + 1) % _servers.Count;
+            _client = Build(_servers[_serverIndex]);
+            Interlocked.Increment(ref _failovers);
         }
     }
 
@@ -111,12 +177,13 @@ public sealed class AgentConnection : IAsyncDisposable
                 if (Interlocked.Read(ref _generation) != generation || Interlocked.Read(ref _helloGeneration) >= generation) return;
                 if (_client.Connection.State != HubConnectionState.Connected) return;
                 var pending = _pendingCount();
+                var server = Server;
                 var hello = await _client.Hello(new HelloRequest(_agentVersion, pending));
                 Interlocked.Exchange(ref _helloGeneration, generation);
                 Interlocked.Increment(ref _helloCount);
                 LastHello = hello;
                 _logger.LogInformation("Connected to {Server} as controller {ControllerId}: {TapCount} tap(s), {Pending} pour(s) pending sync",
-                    _server, hello.ControllerId, hello.Taps.Count, pending);
+                    server, hello.ControllerId, hello.Taps.Count, pending);
                 await Apply(hello);
                 SetUp(true);
                 HelloCompleted?.Invoke(hello);
@@ -147,7 +214,7 @@ public sealed class AgentConnection : IAsyncDisposable
     private Task OnReconnecting(Exception? error)
     {
         Interlocked.Increment(ref _generation);
-        _logger.LogWarning("Connection to {Server} lost ({Error}); reconnecting", _server, error?.Message);
+        _logger.LogWarning("Connection to {Server} lost ({Error}); reconnecting", Server, error?.Message);
         SetUp(false);
         return Task.CompletedTask;
     }
@@ -170,7 +237,7 @@ public sealed class AgentConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_disposing.IsCancellationRequested) return;
-        await _disposing.CancelAsync();
+        lock (_clientGate) _disposing.Cancel();
         SetUp(false);
         await _client.DisposeAsync();
     }

@@ -136,13 +136,15 @@ public static class InvariantChecker
 
     /// <summary>
     /// Replays each visit's ledger in the order it was written and checks the running balance. The order is SQLite's
-    /// rowid, or PostgreSQL's physical row order (ctid: ledger rows are only ever inserted, so it is insertion order).
+    /// rowid; on PostgreSQL the entry's time, then its physical row order (ctid). ctid alone is not insertion order
+    /// there: space left by transactions that lost a race and rolled back is reused once vacuumed, so a later row can
+    /// land in an earlier page (seen under load through two instances: a charge ordered before the guest's top-up).
     /// </summary>
     private static async Task CheckBalancesAsync(TapRoomDbContext db, bool sqlite, List<LedgerEntry> ledger, List<string> violations)
     {
         var ids = await db.Database.SqlQueryRaw<Guid>(sqlite
             ? "SELECT \"Id\" AS \"Value\" FROM \"Ledger\" ORDER BY rowid"
-            : "SELECT \"Id\" AS \"Value\" FROM \"Ledger\" ORDER BY ctid").ToListAsync();
+            : "SELECT \"Id\" AS \"Value\" FROM \"Ledger\" ORDER BY \"At\", ctid").ToListAsync();
         var order = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => (long)x.i);
         foreach (var visit in ledger.GroupBy(e => e.VisitId))
         {

@@ -1,4 +1,4 @@
-import { HubConnectionBuilder, LogLevel, type IRetryPolicy, type RetryContext } from '@microsoft/signalr'
+import { HttpTransportType, HubConnectionBuilder, LogLevel, type IRetryPolicy, type RetryContext } from '@microsoft/signalr'
 import type { DashboardPushes } from './types'
 
 export const dashboardHubPath = '/hubs/dashboard'
@@ -25,16 +25,24 @@ export function retryDelayMs(previousRetryCount: number): number {
   return schedule[previousRetryCount] ?? 10000
 }
 
+/**
+ * WebSockets straight to the hub, without SignalR's negotiate round trip (as the controllers connect): any server
+ * instance behind a load balancer takes the connection, so no sticky sessions are needed (docs/OPERATIONS.md,
+ * "Running several instances"). The sign-in cookie goes with the upgrade request (same origin).
+ */
 export function createDashboardConnection(): DashboardConnection {
   const connection = new HubConnectionBuilder()
-    .withUrl(dashboardHubPath, { withCredentials: true })
+    .withUrl(dashboardHubPath, { withCredentials: true, skipNegotiation: true, transport: HttpTransportType.WebSockets })
     .withAutomaticReconnect(retryForever)
     .configureLogging(LogLevel.Warning)
     .build()
   return connection as unknown as DashboardConnection
 }
 
-/** True when the hub refused the connection because the session is gone (negotiate answered 401). */
+/**
+ * True when the hub refused the connection because the session is gone and the error says so (a 401). A browser does
+ * not show a refused WebSocket upgrade's status, so the live store also asks the REST API (GET /api/auth/me).
+ */
 export function isUnauthorized(error: unknown): boolean {
   const e = error as { statusCode?: number; message?: string } | undefined
   return e?.statusCode === 401 || /\b401\b/.test(e?.message ?? '')

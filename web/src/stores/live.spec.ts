@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { alert, deferred, fakeFetch, FakeConnection, flush, tap } from '../testing/fakes'
+import { alert, deferred, fakeFetch, FakeConnection, flush, problem, tap } from '../testing/fakes'
 import { useAlertsStore } from './alerts'
 import { useDeskStore } from './desk'
 import { useLiveStore } from './live'
@@ -100,6 +100,19 @@ describe('live store (dashboard hub)', () => {
     await vi.advanceTimersByTimeAsync(2000)
     expect(conn.starts).toBe(3)
     expect(live.state).toBe('connected')
+  })
+
+  it('ends the session when the WebSocket upgrade fails without a status and GET /api/auth/me answers 401', async () => {
+    fakeFetch({ ...restRoutes(() => [tap()]), 'GET /api/auth/me': () => problem(401, 'unauthenticated') })
+    const session = useSessionStore()
+    session.$patch({ status: 'signed_in', user: { id: 'u', login: 'tess', name: 'Tess', role: 'staff' } })
+    const conn = new FakeConnection()
+    conn.startResults.push(() => Promise.reject(new Error('WebSocket failed to connect.')))
+    const live = useLiveStore()
+    await live.start(() => conn)
+    expect(session.status).toBe('signed_out')
+    expect(conn.stopped).toBe(true)
+    expect(live.state).toBe('offline')
   })
 
   it('ends the session and stops when the hub refuses the sign-in', async () => {

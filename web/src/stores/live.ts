@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import { http, toApiError } from '../api/http'
 import { createDashboardConnection, isUnauthorized, retryDelayMs, type DashboardConnection } from '../api/hub'
 import { batchedPushNames, type DashboardPushes, type PushBatch } from '../api/types'
 import { useAlertsStore } from './alerts'
@@ -97,6 +98,16 @@ export const useLiveStore = defineStore('live', () => {
     void reloadAll()
   }
 
+  /** The WebSocket upgrade's 401 is invisible to a browser: whether the REST API says the session has ended. */
+  async function sessionGone(): Promise<boolean> {
+    try {
+      await http.get('/api/auth/me')
+      return false
+    } catch (e) {
+      return toApiError(e).status === 401
+    }
+  }
+
   async function tryStart(attempt: number) {
     if (stopped || !connection) return
     state.value = attempt === 0 ? 'connecting' : 'reconnecting'
@@ -105,7 +116,7 @@ export const useLiveStore = defineStore('live', () => {
       connected()
     } catch (e) {
       if (stopped) return
-      if (isUnauthorized(e)) {
+      if (isUnauthorized(e) || (await sessionGone())) {
         useSessionStore().expired()
         await stop()
         return
