@@ -59,8 +59,8 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         // The pour completes: charged 385 ml at 8.00/L = 3.08, the lock released, the tap idle again.
         await Host.DbAsync(async db =>
         {
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = pouring.VisitId, Kind = LedgerKind.PourCharge, Amount = -3.08m, PourSessionId = pouring.PourSessionId, Actor = "test", At = at });
             var visit = await db.Visits.SingleAsync(v => v.Id == pouring.VisitId);
+            db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = pouring.VisitId, Kind = LedgerKind.PourCharge, Amount = -3.08m, PourSessionId = pouring.PourSessionId, Actor = "test", At = at }));
             visit.ReleaseLock();
             visit.PouredVolumeMl = 385;
             var pour = await db.PourSessions.SingleAsync(p => p.Id == pouring.PourSessionId);

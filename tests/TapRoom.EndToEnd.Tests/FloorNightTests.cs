@@ -263,7 +263,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
             var pour = await db.PourSessions.SingleAsync(p => p.Id == arranged.PourSessionId);
             pour.SyncStatus = SyncStatus.Synced;
             pour.VolumeMl = 330;
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.PourCharge, Amount = -2.64m, PourSessionId = pour.Id, Actor = "test", At = at });
+            db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.PourCharge, Amount = -2.64m, PourSessionId = pour.Id, Actor = "test", At = at }));
             await db.SaveChangesAsync();
         });
         await Host.PublishAsync(new TapChangedNotification(arranged.TapId));
@@ -389,7 +389,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         {
             var now = Host.Time.GetUtcNow().UtcDateTime;
             var entry = new LedgerEntry { Id = Guid.NewGuid(), VisitId = early.VisitId, Kind = LedgerKind.TopUp, Amount = 12m, Actor = "test", At = now, PaymentMethod = PaymentMethod.Card };
-            db.Ledger.Add(entry);
+            db.Ledger.Add((await db.Visits.SingleAsync(v => v.Id == early.VisitId)).Book(entry));
             db.PosOutbox.Add(new PosOutboxEntry
             {
                 IdempotencyKey = Guid.NewGuid(), Kind = PosOutboxKind.TopUp, Status = PosOutboxStatus.Dead, Attempts = 9, LastError = "HTTP 503 till offline",

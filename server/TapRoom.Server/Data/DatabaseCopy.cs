@@ -157,8 +157,8 @@ public static class DatabaseCopy
             await from.PourSessions.AsNoTracking().ToDictionaryAsync(p => p.Id, p => (p.ChargedAmount, p.VolumeMl, p.SyncStatus, p.AuthorizedAt), ct),
             await to.PourSessions.AsNoTracking().ToDictionaryAsync(p => p.Id, p => (p.ChargedAmount, p.VolumeMl, p.SyncStatus, p.AuthorizedAt), ct));
         Compare("visit state",
-            await from.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => (v.Status, v.ActiveTapId, v.PouredVolumeMl, v.OpenedAt), ct),
-            await to.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => (v.Status, v.ActiveTapId, v.PouredVolumeMl, v.OpenedAt), ct));
+            await from.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => (v.Status, v.ActiveTapId, v.PouredVolumeMl, v.OpenedAt, v.Balance), ct),
+            await to.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => (v.Status, v.ActiveTapId, v.PouredVolumeMl, v.OpenedAt, v.Balance), ct));
         return differences;
 
         void Compare<TValue>(string what, Dictionary<Guid, TValue> a, Dictionary<Guid, TValue> b)

@@ -98,6 +98,8 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.OpenedBy).HasMaxLength(200);
             e.Property(x => x.ClosedBy).HasMaxLength(200);
             e.Property(x => x.CloseReason).HasMaxLength(500);
+            // The stored sum of the ledger (ADR 0065); the default fills existing rows before the migration's backfill.
+            e.Property(x => x.Balance).HasDefaultValue(0m);
             // Rule 1 in the database: one active visit per guest, one per card.
             e.HasIndex(x => x.GuestId).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveGuest");
             e.HasIndex(x => x.CardId).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveCard");

@@ -25,7 +25,20 @@ public class Visit
     public int VolumeLimitMl { get; set; }
     public List<LedgerEntry> Ledger { get; set; } = [];
 
-    public decimal Balance => Ledger.Sum(e => e.Amount);
+    /// <summary>
+    /// The sum of the visit's ledger, stored on the visit and moved with every entry in the same transaction
+    /// (<see cref="Book"/>; ADR 0065), so no one reads the whole ledger to know it. The invariant checker proves
+    /// stored == ledger sum.
+    /// </summary>
+    public decimal Balance { get; set; }
+
+    /// <summary>Adds <paramref name="entry"/> to this visit's balance; the caller adds the entry itself to the ledger.</summary>
+    public LedgerEntry Book(LedgerEntry entry)
+    {
+        if (entry.VisitId != Id) throw new InvalidOperationException("A ledger entry is booked on its own visit.");
+        Balance += entry.Amount;
+        return entry;
+    }
 
     public void EnsureActive()
     {

@@ -42,22 +42,19 @@ public static class ReadModels
             .Select(v => new
             {
                 v.Id, v.GuestId, GuestName = v.Guest!.Name, v.CardId, CardUid = v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
-                v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt,
+                v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt,
             })
             .ToListAsync(ct);
-        var ids = rows.Select(r => r.Id).ToList();
-        // SQLite cannot sum decimals in SQL: amounts come back and are summed here, exactly.
-        var amounts = await db.Ledger.AsNoTracking().Where(e => ids.Contains(e.VisitId)).Select(e => new { e.VisitId, e.Amount }).ToListAsync(ct);
-        var balances = amounts.GroupBy(a => a.VisitId).ToDictionary(g => g.Key, g => g.Sum(a => a.Amount));
         return rows.Select(v => new VisitSummaryDto(v.Id, v.GuestId, v.GuestName, v.CardId, v.CardUid, v.Status, v.IsMinor,
-            balances.GetValueOrDefault(v.Id), v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)).ToList();
+            v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)).ToList();
     }
 
     public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
         VisitsAsync(db, db.Visits.Where(v => ids.Contains(v.Id)), ct);
 
-    public static async Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
-        (await db.Ledger.AsNoTracking().Where(e => e.VisitId == visitId).Select(e => e.Amount).ToListAsync(ct)).Sum();
+    /// <summary>The visit's stored balance (the sum of its ledger, kept on the visit row: ADR 0065).</summary>
+    public static Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>
+        db.Visits.AsNoTracking().Where(v => v.Id == visitId).Select(v => v.Balance).FirstOrDefaultAsync(ct);
 
     public static IQueryable<AlertDto> Alerts(TapRoomDbContext db) => Alerts(db, db.Alerts, null);
 

@@ -74,7 +74,8 @@ public sealed class DashboardHubTests
         var venue = await DashboardVenue.TapWithKegAsync(host, 2, withPour: true, balance: 25m, remainingMl: 900);
         await host.DbAsync(async db =>
         {
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = venue.VisitId, Kind = LedgerKind.PourCharge, Amount = -1.6m, Actor = "test", At = host.Time.GetUtcNow().UtcDateTime });
+            var visit = await db.Visits.SingleAsync(v => v.Id == venue.VisitId);
+            db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = venue.VisitId, Kind = LedgerKind.PourCharge, Amount = -1.6m, Actor = "test", At = host.Time.GetUtcNow().UtcDateTime }));
             await db.SaveChangesAsync();
         });
         await using var browser = await DashboardTestClient.ConnectAsync(host.BaseAddress, cookies);

@@ -62,7 +62,7 @@ public static class DashboardVenue
         {
             Id = Guid.NewGuid(), LocationId = locationId, GuestId = guest.Id, CardId = card.Id, OpenedAt = now, OpenedBy = "test", VolumeLimitMl = 2000,
         };
-        visit.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = balance, Actor = "test", At = now });
+        visit.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = balance, Actor = "test", At = now }));
         db.Guests.Add(guest);
         db.Cards.Add(card);
         db.Visits.Add(visit);

@@ -55,11 +55,12 @@ public sealed class LedgerTests(DeskHostFixture fx) : IClassFixture<DeskHostFixt
                 var charge = Math.Min(amount, expected);
                 await Host.DbAsync(async db =>
                 {
-                    db.Ledger.Add(new LedgerEntry
+                    var visit = await db.Visits.SingleAsync(v => v.Id == opened.VisitId);
+                    db.Ledger.Add(visit.Book(new LedgerEntry
                     {
                         Id = Guid.NewGuid(), VisitId = opened.VisitId, Kind = LedgerKind.PourCharge, Amount = -charge, Actor = "test",
                         At = Host.Time.GetUtcNow().UtcDateTime,
-                    });
+                    }));
                     await db.SaveChangesAsync();
                 });
                 expected -= charge;

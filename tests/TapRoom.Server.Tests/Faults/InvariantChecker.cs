@@ -12,7 +12,8 @@ namespace TapRoom.Server.Tests.Faults;
 /// <summary>
 /// Proves PRODUCT.md's rules from a TapRoom database file alone (and, where given, controller agents' journals), after
 /// any run: no visit locked on two taps and no tap serving two visits (lock intervals rebuilt from the pour sessions),
-/// every pour charged exactly once, every balance replayed in ledger order never below zero, keg volume conserved,
+/// every pour charged exactly once, every balance replayed in ledger order never below zero and every visit's stored
+/// balance equal to the sum of its ledger, keg volume conserved,
 /// every money movement with its POS outbox row, every change of state with its audit event. Each violation is one line
 /// that starts with the rule's name, so a test can assert exactly which rule broke.
 /// </summary>
@@ -22,6 +23,7 @@ public static class InvariantChecker
     public const string OneTapOneVisit = "one_tap_one_visit";
     public const string ChargedOnce = "charged_once";
     public const string BalanceNeverNegative = "balance_never_negative";
+    public const string BalanceMatchesLedger = "balance_matches_ledger";
     public const string KegVolumeConserved = "keg_volume_conserved";
     public const string MoneyHasOutboxRow = "money_has_outbox_row";
     public const string StateChangeAudited = "state_change_audited";
@@ -50,6 +52,7 @@ public static class InvariantChecker
             .Select(a => (Session: Detail(a.DetailsJson, "pourSessionId"), a.At)).ToList(), violations);
         CheckCharges(sessions, ledger, violations);
         await CheckBalancesAsync(db, database.IsSqlite, ledger, violations);
+        CheckStoredBalances(visits, ledger, violations);
         CheckKegs(kegs, sessions, audits.Where(a => a.Action == AuditActions.TapCleaned)
             .Select(a => (Keg: Detail(a.DetailsJson, "kegId"), Waste: IntDetail(a.DetailsJson, "wasteMl"))).ToList(), violations);
 
@@ -158,6 +161,18 @@ public static class InvariantChecker
                     break;
                 }
             }
+        }
+    }
+
+    /// <summary>The balance stored on each visit (ADR 0065) is exactly the sum of that visit's ledger.</summary>
+    private static void CheckStoredBalances(List<Visit> visits, List<LedgerEntry> ledger, List<string> violations)
+    {
+        var sums = ledger.GroupBy(e => e.VisitId).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount));
+        foreach (var v in visits)
+        {
+            var sum = sums.GetValueOrDefault(v.Id);
+            if (v.Balance != sum)
+                violations.Add($"{BalanceMatchesLedger}: visit {v.Id} stores a balance of {v.Balance.ToString("0.00##", CultureInfo.InvariantCulture)} but its ledger sums to {sum.ToString("0.00##", CultureInfo.InvariantCulture)}");
         }
     }
 

@@ -56,6 +56,47 @@ public sealed class MigrationTests : IDisposable
         Assert.Contains("PourSessions", Tables(Path.Combine(_dir, "updown.db")));
     }
 
+    [Fact]
+    public async Task The_stored_balance_migration_backfills_each_visit_with_the_exact_sum_of_its_ledger()
+    {
+        var path = Path.Combine(_dir, "backfill.db");
+        await using var db = Context("backfill.db");
+        var migrator = db.GetService<IMigrator>();
+        var all = db.Database.GetMigrations().ToList();
+        var stored = all.FindIndex(m => m.EndsWith("_VisitStoredBalance", StringComparison.Ordinal));
+        await migrator.MigrateAsync(all[stored - 1]);
+
+        // Visits as an older server left them: amounts as EF writes decimals to SQLite (text), many small charges whose
+        // floating-point sum would not be exact, and a visit without a ledger.
+        Guid rich = Guid.NewGuid(), poor = Guid.NewGuid(), empty = Guid.NewGuid();
+        using (var c = Open(path))
+        {
+            var sql = new System.Text.StringBuilder("PRAGMA foreign_keys = OFF;");
+            foreach (var v in new[] { rich, poor, empty })
+                sql.Append($"INSERT INTO \"Visits\" (\"Id\", \"LocationId\", \"GuestId\", \"Status\", \"IsMinor\", \"OpenedAt\", \"OpenedBy\", \"PouredVolumeMl\", \"VolumeLimitMl\") " +
+                           $"VALUES ('{v.ToString().ToUpperInvariant()}', '{Guid.NewGuid()}', '{Guid.NewGuid()}', 'active', 0, '2026-11-21 20:00:00', 'desk', 0, 2000);");
+            void Entry(Guid visit, string amount) => sql.Append(
+                $"INSERT INTO \"Ledger\" (\"Id\", \"VisitId\", \"Kind\", \"Amount\", \"Actor\", \"At\") VALUES ('{Guid.NewGuid()}', '{visit.ToString().ToUpperInvariant()}', 'adjustment', '{amount}', 'desk', '2026-11-21 20:00:00');");
+            Entry(rich, "500.0");
+            for (var i = 0; i < 1000; i++) Entry(rich, "-0.1");
+            Entry(rich, "-0.07");
+            Entry(poor, "12.34");
+            Entry(poor, "-12.34");
+            Exec(c, sql.ToString());
+        }
+
+        await migrator.MigrateAsync();
+        var balances = await db.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.Balance);
+        Assert.Equal((399.93m, 0m, 0m), (balances[rich], balances[poor], balances[empty]));
+    }
+
+    private static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
     private static List<string> Tables(string path)
     {
         using var c = Open(path);

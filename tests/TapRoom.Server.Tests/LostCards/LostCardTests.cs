@@ -28,7 +28,7 @@ public sealed class LostCardTests
                 OpenedAt = now, OpenedBy = "desk", VolumeLimitMl = 2000,
             };
             db.Visits.Add(visit);
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = 25m, Actor = "desk", At = now });
+            db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = 25m, Actor = "desk", At = now }));
         }
         await db.SaveChangesAsync();
         return new Arranged(guest.Id, card.Id, visit?.Id);

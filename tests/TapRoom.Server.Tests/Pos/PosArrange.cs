@@ -36,7 +36,7 @@ public static class PosArrange
                 _ => (LedgerKind.PourCharge, -3.25m),
             };
             var entry = new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = ledgerKind, Amount = amount, Actor = "desk", At = now };
-            db.Ledger.Add(entry);
+            db.Ledger.Add(visit.Book(entry));
             rows.Add(writer.Enqueue(kind, visit, entry, new { visitId = visit.Id, ledgerEntryId = entry.Id, amount = Math.Abs(amount), currency = "EUR", at = now }));
         }
         await db.SaveChangesAsync();

@@ -109,13 +109,14 @@ public sealed class PourWorld : IAsyncDisposable
             await db.SaveChangesAsync();
             if (withVisit)
             {
-                db.Visits.Add(new Visit
+                var visit = new Visit
                 {
                     Id = rig.VisitId, LocationId = LocationId, GuestId = rig.GuestId, CardId = rig.CardId, IsMinor = minor, OpenedAt = Now,
                     OpenedBy = "test", VolumeLimitMl = volumeLimitMl, PouredVolumeMl = pouredMl,
-                });
+                };
+                db.Visits.Add(visit);
                 if (balance != 0)
-                    db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = rig.VisitId, Kind = LedgerKind.TopUp, Amount = balance, Actor = "test", At = Now });
+                    db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = rig.VisitId, Kind = LedgerKind.TopUp, Amount = balance, Actor = "test", At = Now }));
                 await db.SaveChangesAsync();
             }
         });

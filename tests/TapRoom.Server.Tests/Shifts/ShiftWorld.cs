@@ -109,8 +109,8 @@ public sealed class ShiftWorld(TapRoomHost host)
         var refunded = await host.DbAsync(async db =>
         {
             var v = await db.Visits.SingleAsync(x => x.Id == visit.Id);
-            var balance = (await db.Ledger.Where(e => e.VisitId == v.Id).Select(e => e.Amount).ToListAsync()).Sum();
-            if (balance > 0) db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = v.Id, Kind = LedgerKind.Refund, Amount = -balance, Actor = "Desk", At = at });
+            var balance = v.Balance;
+            if (balance > 0) db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = v.Id, Kind = LedgerKind.Refund, Amount = -balance, Actor = "Desk", At = at }));
             v.Status = VisitStatus.Closed;
             v.ClosedAt = at;
             v.ClosedBy = "Desk";
@@ -134,7 +134,8 @@ public sealed class ShiftWorld(TapRoomHost host)
     {
         await host.DbAsync(async db =>
         {
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = kind, Amount = amount, Actor = "Desk", At = at });
+            var v = await db.Visits.SingleAsync(x => x.Id == visit.Id);
+            db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = kind, Amount = amount, Actor = "Desk", At = at }));
             await db.SaveChangesAsync();
         });
         await AuditAsync(action, "visit", visit.Id, at, new { amount });
@@ -186,8 +187,8 @@ public sealed class ShiftWorld(TapRoomHost host)
             p.ReconciledAt = at;
             p.ReconciledBy = by;
             p.ReconcileComment = comment;
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = by, At = at });
             var v = await db.Visits.SingleAsync(x => x.Id == p.VisitId);
+            db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = by, At = at }));
             if (v.ActivePourSessionId == p.Id) v.ReleaseLock();
             await db.SaveChangesAsync();
         });
@@ -221,8 +222,8 @@ public sealed class ShiftWorld(TapRoomHost host)
             p.ChargedAmount = Money.PriceOf(p.PricePerLiter, volumeMl);
             p.SyncStatus = SyncStatus.Synced;
             p.SyncedAt = at;
-            db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = "controller", At = at });
             var v = await db.Visits.SingleAsync(x => x.Id == p.VisitId);
+            db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = "controller", At = at }));
             if (v.ActivePourSessionId == p.Id) v.ReleaseLock();
             await db.SaveChangesAsync();
         });
@@ -287,11 +288,12 @@ public sealed class ShiftWorld(TapRoomHost host)
         db.PourSessions.Add(pour);
         if (charge)
         {
-            db.Ledger.Add(new LedgerEntry
+            var visit = await db.Visits.SingleAsync(v => v.Id == pour.VisitId);
+            db.Ledger.Add(visit.Book(new LedgerEntry
             {
                 Id = Guid.NewGuid(), VisitId = pour.VisitId, Kind = LedgerKind.PourCharge, Amount = -pour.ChargedAmount, PourSessionId = pour.Id,
                 Actor = "controller", At = pour.SyncedAt!.Value,
-            });
+            }));
             var keg = await db.Kegs.SingleAsync(k => k.Id == pour.KegId);
             keg.Drain(pour.VolumeMl!.Value);
         }

@@ -33,6 +33,7 @@ public sealed class StatsTests : IAsyncLifetime
             db.Shifts.Add(new Shift { Id = _shiftId, LocationId = location.Id, OpenedAt = _t0, OpenedBy = "test" });
             var controller = new Controller { Id = Guid.NewGuid(), LocationId = location.Id, Name = "pi-stats", ApiKeyHash = "x", ApiKeyPrefix = "trk_x", CreatedAt = _t0 };
             db.Controllers.Add(controller);
+            var visit = await db.Visits.SingleAsync(v => v.Id == _tap.VisitId);
             foreach (var (minutes, ml) in new[] { (10, 400), (70, 600) })
             {
                 var at = _t0.AddMinutes(minutes);
@@ -43,7 +44,7 @@ public sealed class StatsTests : IAsyncLifetime
                     MaxVolumeMl = 1000, PricePerLiter = 10m, AuthorizedAt = at.AddSeconds(-20), StartedAt = at.AddSeconds(-20), EndedAt = at, VolumeMl = ml,
                     ChargedAmount = ml / 100m, SyncStatus = SyncStatus.Synced, SyncedAt = at.AddSeconds(1),
                 });
-                db.Ledger.Add(new LedgerEntry { Id = Guid.NewGuid(), VisitId = _tap.VisitId, Kind = LedgerKind.PourCharge, Amount = -ml / 100m, PourSessionId = id, Actor = "test", At = at.AddSeconds(1) });
+                db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = _tap.VisitId, Kind = LedgerKind.PourCharge, Amount = -ml / 100m, PourSessionId = id, Actor = "test", At = at.AddSeconds(1) }));
             }
             db.AuditEvents.Add(Audit(AuditActions.TapCleaned, _t0.AddMinutes(30), $$"""{"kegId":"{{_tap.KegId}}","requestedMl":200,"wasteMl":200}"""));
             foreach (var (minutes, reason) in new[] { (5, "insufficient_balance"), (50, "card_in_use"), (80, "insufficient_balance") })

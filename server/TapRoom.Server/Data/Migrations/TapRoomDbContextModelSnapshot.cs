@@ -15,7 +15,7 @@ namespace TapRoom.Server.Data.Migrations
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
                 {
@@ -912,6 +912,12 @@ namespace TapRoom.Server.Data.Migrations
 
                     b.Property<Guid?>("ActiveTapId")
                         .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Balance")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue(0m);
 
                     b.Property<Guid?>("CardId")
                         .HasColumnType("TEXT");

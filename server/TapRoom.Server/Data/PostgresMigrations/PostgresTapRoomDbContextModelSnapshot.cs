@@ -924,6 +924,12 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<Guid?>("ActiveTapId")
                         .HasColumnType("uuid");
 
+                    b.Property<decimal>("Balance")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)")
+                        .HasDefaultValue(0m);
+
                     b.Property<Guid?>("CardId")
                         .HasColumnType("uuid");
 

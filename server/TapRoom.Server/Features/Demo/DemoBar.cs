@@ -110,7 +110,7 @@ public sealed class DemoBar(
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        var visits = await db.Visits.AsNoTracking().Include(v => v.Ledger)
+        var visits = await db.Visits.AsNoTracking()
             .Where(v => v.Status == VisitStatus.Active && v.Card != null && demo.CardUids.Contains(v.Card.Uid)).ToListAsync(ct);
         foreach (var v in visits)
         {

@@ -11,7 +11,8 @@ public sealed record KegFacts(Guid Id, KegStatus Status, int RemainingVolumeMl, 
     public bool IsNonAlcoholic => Abv <= 0.5m;
 }
 
-public sealed record VisitFacts(Guid Id, string GuestName, bool GuestBlocked, bool IsMinor, Guid? ActiveTapId, int VolumeLimitMl, int PouredVolumeMl);
+/// <param name="Balance">The visit's stored balance (ADR 0065); the snapshot's <c>Balance</c> is what the decision uses.</param>
+public sealed record VisitFacts(Guid Id, string GuestName, bool GuestBlocked, bool IsMinor, Guid? ActiveTapId, int VolumeLimitMl, int PouredVolumeMl, decimal Balance = 0m);
 
 /// <summary>
 /// Everything an authorisation looks at, read once by <see cref="AuthorizePour.Handler"/>: the tap (and its keg), the

@@ -68,7 +68,7 @@ public static class AuthorizePour
             public static readonly Func<TContext, Guid, CancellationToken, Task<VisitFacts?>> VisitQuery = EF.CompileAsyncQuery(
                 (TContext db, Guid cardId, CancellationToken _) => db.Visits.AsNoTracking()
                     .Where(v => v.CardId == cardId && v.Status == VisitStatus.Active)
-                    .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl))
+                    .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl, v.Balance))
                     .FirstOrDefault());
 
             public static readonly Func<TContext, Guid, CancellationToken, Task<bool>> TapHeldQuery = EF.CompileAsyncQuery(
@@ -129,7 +129,7 @@ public static class AuthorizePour
                 TapServesAnotherVisit: await TapHeldQuery(db, tap.Id, ct),
                 ShiftOpen: await ShiftOpenQuery(db, (await location.GetAsync(ct)).Id, ct),
                 policies,
-                Balance: visit is null ? 0m : await ReadModels.BalanceAsync(db, visit.Id, ct));
+                Balance: visit?.Balance ?? 0m);
             var decision = AuthorizationDecision.Decide(snapshot);
 
             if (decision is AuthorizationDecision.Deny { Reason: DenyReason.CardLost })
@@ -211,8 +211,7 @@ public static class AuthorizePour
             var visit = await db.Visits.AsNoTracking().Include(v => v.Guest).FirstAsync(v => v.Id == earlier.VisitId, ct);
             if (earlier.SyncStatus != SyncStatus.PendingSync || visit.ActivePourSessionId != earlier.Id)
                 throw new DomainException("request_completed", "The pour of this presentation is finished; present the card again.");
-            var balance = await ReadModels.BalanceAsync(db, visit.Id, ct);
-            return new AuthorizeResult(true, earlier.Id, earlier.MaxVolumeMl, null, "Already authorised.", visit.Guest!.Name, balance);
+            return new AuthorizeResult(true, earlier.Id, earlier.MaxVolumeMl, null, "Already authorised.", visit.Guest!.Name, visit.Balance);
         }
     }
 }

@@ -20,7 +20,9 @@ public static class CompletePour
 {
     public const int AbsurdVolumeMl = 100_000;
 
-    public sealed record Command(Guid ControllerId, CompletePourRequest Request) : ICommand<CompletePourResult>;
+    /// <param name="ControllerChecked">Set by <see cref="SyncPours"/>, which checked the controller once for its whole batch
+    /// in the same transaction.</param>
+    public sealed record Command(Guid ControllerId, CompletePourRequest Request, bool ControllerChecked = false) : ICommand<CompletePourResult>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -64,9 +66,10 @@ public static class CompletePour
         {
             var r = command.Request;
             var now = time.GetUtcNow().UtcDateTime;
-            await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
+            if (!command.ControllerChecked) await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
 
-            var session = await db.PourSessions.AsNoTracking().FirstOrDefaultAsync(p => p.Id == r.PourSessionId, ct);
+            // Tracked: the first accepted completion settles this very row (read once, not again after the claim).
+            var session = await db.PourSessions.FirstOrDefaultAsync(p => p.Id == r.PourSessionId, ct);
             if (session is null) return Reject("unknown_session", "No pour session with this id.");
             if (session.ControllerId != command.ControllerId) return Reject("not_your_session", "This pour session belongs to another controller.");
             if (session.TapId != r.TapId) return Reject("tap_mismatch", "This pour session was authorised for another tap.");
@@ -77,7 +80,14 @@ public static class CompletePour
                 var claimed = await db.PourSessions
                     .Where(p => p.Id == session.Id && p.SyncStatus == SyncStatus.PendingSync)
                     .ExecuteUpdateAsync(s => s.SetProperty(p => p.SyncStatus, SyncStatus.Synced).SetProperty(p => p.SyncedAt, now), ct);
-                if (claimed == 1) return await SyncAsync(session.Id, r, ct);
+                if (claimed == 1)
+                {
+                    // The claim went to the database; the tracked row says the same, so saving it writes nothing else.
+                    session.SyncStatus = SyncStatus.Synced;
+                    session.SyncedAt = now;
+                    return await SyncAsync(session, r, ct);
+                }
+                db.Entry(session).State = EntityState.Detached;
                 session = await db.PourSessions.AsNoTracking().FirstAsync(p => p.Id == r.PourSessionId, ct);
             }
 
@@ -97,10 +107,9 @@ public static class CompletePour
             }
         }
 
-        private async Task<CompletePourResult> SyncAsync(Guid sessionId, CompletePourRequest r, CancellationToken ct)
+        private async Task<CompletePourResult> SyncAsync(PourSession session, CompletePourRequest r, CancellationToken ct)
         {
-            openPours.Remove(sessionId);
-            var session = await db.PourSessions.FirstAsync(p => p.Id == sessionId, ct);
+            openPours.Remove(session.Id);
             session.StartedAt = r.StartedAt;
             session.EndedAt = r.EndedAt;
             var settled = await settlement.SettleAsync(session, r.VolumeMl, ct);

@@ -34,7 +34,8 @@ public sealed class PourSettlement(
     public async Task<Settlement> SettleAsync(PourSession session, int volumeMl, CancellationToken ct)
     {
         var policies = await location.PoliciesAsync(ct);
-        var visit = await db.Visits.Include(v => v.Ledger).FirstAsync(v => v.Id == session.VisitId, ct);
+        // The visit's stored balance moves with its charge (ADR 0065): its ledger is not read.
+        var visit = await db.Visits.FirstAsync(v => v.Id == session.VisitId, ct);
         var keg = await db.Kegs.FirstAsync(k => k.Id == session.KegId, ct);
         var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
 
@@ -59,7 +60,7 @@ public sealed class PourSettlement(
                 Actor = actor.Value.Name,
                 At = time.GetUtcNow().UtcDateTime,
             };
-            db.Ledger.Add(entry);
+            db.Ledger.Add(visit.Book(entry));
             outbox.Enqueue(PosOutboxKind.Pour, visit, entry, new
             {
                 pourSessionId = session.Id,

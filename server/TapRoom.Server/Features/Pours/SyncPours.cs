@@ -52,7 +52,7 @@ public static class SyncPours
                 try
                 {
                     // Runs inside this command's transaction (TransactionBehavior passes nested commands through).
-                    var result = await mediator.Send(new CompletePour.Command(command.ControllerId, pour), ct);
+                    var result = await mediator.Send(new CompletePour.Command(command.ControllerId, pour, ControllerChecked: true), ct);
                     await db.SaveChangesAsync(ct);
                     await tx.ReleaseAsync("pour", ct);
                     results.Add(new SyncedPour(pour.PourSessionId, result));

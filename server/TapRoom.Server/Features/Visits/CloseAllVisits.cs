@@ -97,18 +97,16 @@ public static class CloseAllPreview
     public static async Task<List<CloseAllVisitLine>> LinesAsync(TapRoomDbContext db, CancellationToken ct)
     {
         var visits = await db.Visits.AsNoTracking().Where(v => v.Status == VisitStatus.Active)
-            .Select(v => new { v.Id, GuestName = v.Guest!.Name, CardUid = v.Card != null ? v.Card.Uid : null, v.ActiveTapId, v.ActivePourSessionId })
+            .Select(v => new { v.Id, GuestName = v.Guest!.Name, CardUid = v.Card != null ? v.Card.Uid : null, v.ActiveTapId, v.ActivePourSessionId, v.Balance })
             .ToListAsync(ct);
         var ids = visits.Select(v => v.Id).ToList();
-        var balances = (await db.Ledger.AsNoTracking().Where(e => ids.Contains(e.VisitId)).Select(e => new { e.VisitId, e.Amount }).ToListAsync(ct))
-            .GroupBy(e => e.VisitId).ToDictionary(g => g.Key, g => g.Sum(e => e.Amount));
         var pending = (await db.PourSessions.AsNoTracking().Where(p => ids.Contains(p.VisitId) && p.SyncStatus == SyncStatus.PendingSync)
             .Select(p => new { p.Id, p.VisitId, p.TapId, p.TimedOutAt }).ToListAsync(ct));
         var tapNames = await db.Taps.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, ct);
 
         return visits.Select(v =>
         {
-            var refund = Math.Max(0m, balances.GetValueOrDefault(v.Id));
+            var refund = Math.Max(0m, v.Balance);
             var inFlight = pending.FirstOrDefault(p => p.Id == v.ActivePourSessionId && p.TimedOutAt == null);
             var unsynced = pending.FirstOrDefault(p => p.VisitId == v.Id);
             if (inFlight is not null)

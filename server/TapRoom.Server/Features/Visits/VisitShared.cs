@@ -19,9 +19,9 @@ public static class MoneyRules
 
 public static class VisitLoader
 {
-    /// <summary>The visit with its ledger, for a change; refused when unknown.</summary>
+    /// <summary>The visit (with its stored balance, not its ledger), for a change; refused when unknown.</summary>
     public static async Task<Visit> LoadForChangeAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct) =>
-        await db.Visits.Include(v => v.Ledger).Include(v => v.Card).Include(v => v.Guest).FirstOrDefaultAsync(v => v.Id == visitId, ct)
+        await db.Visits.Include(v => v.Card).Include(v => v.Guest).FirstOrDefaultAsync(v => v.Id == visitId, ct)
         ?? throw new NotFoundException("Visit", visitId);
 
     /// <summary>
@@ -106,8 +106,8 @@ public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, In
             At = time.GetUtcNow().UtcDateTime,
             PaymentMethod = method,
         };
-        var balance = visit.Balance + signed;
-        db.Ledger.Add(entry);
+        db.Ledger.Add(visit.Book(entry));
+        var balance = visit.Balance;
         pos.Enqueue(posKind, visit, entry, VisitLoader.PosPayload(visit, entry, balance));
         audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, paymentMethod = method, entry.Comment });
         events.Add(new VisitChangedNotification(visit.Id));
