@@ -89,9 +89,9 @@ public sealed class Venue
         var text = await response.Content.ReadAsStringAsync();
         // On PostgreSQL a change that lost a race (after the server's own retries) is refused whole with 409 "conflict":
         // nothing was applied, and the answer says to try again (parallel arrangement through two instances meets it).
-        for (var retry = 0; response.StatusCode == System.Net.HttpStatusCode.Conflict && text.Contains("\"code\":\"conflict\"") && retry < 5; retry++)
+        for (var retry = 0; response.StatusCode == System.Net.HttpStatusCode.Conflict && text.Contains("\"code\":\"conflict\"") && retry < 40; retry++)
         {
-            await Task.Delay(50 * (retry + 1));
+            await Task.Delay(Random.Shared.Next(50, 100 * Math.Min(retry + 2, 10)));
             response = await http.PostAsJsonAsync(path, body, Json);
             text = await response.Content.ReadAsStringAsync();
         }

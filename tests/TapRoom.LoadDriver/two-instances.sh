@@ -3,6 +3,7 @@
 # Starts a throw-away PostgreSQL 15, Redis, two instances of the built server and nginx with deploy/nginx/taproom.conf
 # (its upstream and listen lines replaced), runs the driver through nginx, and stops everything (also on Ctrl-C).
 # Usage: tests/TapRoom.LoadDriver/two-instances.sh [driver options]   (default: the hot-path target load)
+#        TAPROOM_NO_BUILD=1 skips the build (the driver and server already built in Release).
 #   e.g. tests/TapRoom.LoadDriver/two-instances.sh --controllers 50 --dashboards 2 --rate 8 --duration 20 --json out.json
 # Needs: dotnet, initdb/pg_ctl (PostgreSQL 15), redis-server, nginx (Debian: apt-get install postgresql redis-server nginx).
 set -euo pipefail
@@ -27,7 +28,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "Building the load driver (and the server next to it)..."
-dotnet build tests/TapRoom.LoadDriver -c Release -nologo -v q -p:SkipWebBuild=true >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+[ "${TAPROOM_NO_BUILD:-0}" = "1" ] || dotnet build tests/TapRoom.LoadDriver -c Release -nologo -v q -p:SkipWebBuild=true >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 bin="$root/tests/TapRoom.LoadDriver/bin/Release/net10.0"
 
 # PostgreSQL 15 (as test.sh starts it) and one database for both instances.
