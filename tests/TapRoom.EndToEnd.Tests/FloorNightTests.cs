@@ -501,6 +501,36 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await EnsureShiftOpenAsync(Host);
     }
 
+    // 2 and 7. Alerts about a tap show on its card in words, live, and leave it when resolved: a pour that stopped
+    // reporting (lock_timeout) says so on its tap, with what to do.
+    [Fact]
+    public async Task A_stalled_pour_shows_on_its_tap_card_and_leaves_it_when_the_alert_is_resolved()
+    {
+        await EnsureShiftOpenAsync(Host);
+        var stalled = await DashboardVenue.TapWithKegAsync(Host, 76, guestName: "Otto Stalled", withPour: true, pourVolumeMl: 80);
+        var page = await fx.SignedInPageAsync(width: Wide, height: WideHeight);
+        var card = page.GetByRole(AriaRole.Article, new() { Name = "Tap 76" });
+        await Expect(card).ToBeVisibleAsync();
+        await Expect(card.GetByTestId("tap-alert")).ToHaveCountAsync(0);
+
+        // The pour sends nothing for longer than the lock timeout; the sweep (the recurring job's command) raises the alert.
+        var timeout = await Host.DbAsync(async db => (await db.Locations.AsNoTracking().FirstAsync()).Policies.LockTimeoutSeconds);
+        Host.Time.Advance(TimeSpan.FromSeconds(timeout + 30));
+        await Host.SendAsync(new TapRoom.Server.Features.Pours.SweepLockTimeouts.Command());
+        var note = card.GetByTestId("tap-alert").Filter(new() { HasText = "Pour stalled" });
+        await Expect(note).ToBeVisibleAsync(new() { Timeout = 5000 });
+        await Expect(note).ToContainTextAsync("sent no progress since");
+        await Expect(note).ToContainTextAsync("reconciles the pour or force-unlocks the visit");
+        await Expect(note).ToHaveAttributeAsync("data-alert-type", "lock_timeout");
+        await fx.ScreenshotAsync(page, "37-tap-card-lock-timeout-1280");
+
+        var alertId = await Host.DbAsync(db => db.Alerts.Where(a => a.Type == "lock_timeout" && a.SubjectId == stalled.TapId).Select(a => a.Id).SingleAsync());
+        using (var admin = await Host.SignInAsync())
+            (await admin.PostAsJsonAsync($"/api/alerts/{alertId}/resolve", new { comment = "Reconciled by hand" }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+        await Expect(card.GetByTestId("tap-alert")).ToHaveCountAsync(0, new() { Timeout = 5000 });
+        await page.Context.CloseAsync();
+    }
+
     // 10. Layout: no view overflows or cuts text at 1280 px or on a 390 px phone; a screenshot of each view at both sizes.
     // Every route of the app (router.ts), the visit detail, the shift report with its charts, the closing wizard, the
     // printable report and the sign-in page.

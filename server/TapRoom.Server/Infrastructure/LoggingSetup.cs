@@ -31,7 +31,8 @@ public static class LoggingSetup
             logger.ReadFrom.Configuration(configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
-                .Enrich.With(new RedactSecretsEnricher());
+                .Enrich.With(new RedactSecretsEnricher())
+                .Filter.ByExcluding(StartCancelled);
             if (jsonFile)
             {
                 logger.WriteTo.File(new RenderedCompactJsonFormatter(), Path.Combine(logDir, "taproom-.json"),
@@ -39,6 +40,15 @@ public static class LoggingSetup
             }
         }, preserveStaticLogger: Log.Logger is not ReloadableLogger);
     }
+
+    /// <summary>
+    /// The host's "Hosting failed to start" error with its stack trace when the start was only cancelled (Ctrl+C while
+    /// starting): Program logs that stop as one line instead. A start that failed for any other reason is still logged.
+    /// </summary>
+    private static bool StartCancelled(LogEvent e) =>
+        e.Exception is OperationCanceledException
+        && e.Properties.TryGetValue("SourceContext", out var source)
+        && source is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" };
 
     /// <summary>One line per request (method, path without the query string, which may carry an access token, status, time).</summary>
     public static IApplicationBuilder UseTapRoomRequestLogging(this IApplicationBuilder app) =>
