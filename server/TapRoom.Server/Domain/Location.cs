@@ -15,6 +15,15 @@ public class Location
         }
     }
 
+    /// <summary>A UTC time as staff read it in text the server writes (alert messages): venue time, labelled with the zone.</summary>
+    public string LocalTimeText(DateTime? utc)
+    {
+        if (utc is null) return "never";
+        var zone = FindTimeZone(TimeZone);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc.Value, DateTimeKind.Utc), zone);
+        return $"{local:HH:mm:ss} ({(zone == TimeZoneInfo.Utc ? "UTC" : TimeZone)})";
+    }
+
     public Guid Id { get; set; }
     public required string Name { get; set; }
     public required string Currency { get; set; }

@@ -42,6 +42,10 @@ public sealed class PourOfflineTests
         Assert.Equal(TapStatus.Active, await TapStatusAsync(world, busyTap));
         var alert = await world.DbAsync(db => db.Alerts.SingleAsync(a => a.Type == AlertTypes.LockTimeout));
         Assert.Equal((AlertSeverity.Warning, "tap", tap.TapId), (alert.Severity, alert.SubjectType, alert.SubjectId));
+        // The time in the message is the venue's (the seeded location is in Europe/Berlin), labelled, not UTC.
+        var authorizedAt = await world.DbAsync(db => db.PourSessions.Where(p => p.Id == allow.PourSessionId).Select(p => p.AuthorizedAt).SingleAsync());
+        var berlin = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(authorizedAt, DateTimeKind.Utc), TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        Assert.Contains($"since {berlin:HH:mm:ss} (Europe/Berlin)", alert.Message);
         Assert.NotNull(await world.DbAsync(db => db.PourSessions.Where(p => p.Id == allow.PourSessionId).Select(p => p.TimedOutAt).SingleAsync()));
 
         Assert.Empty((await world.Host.SendAsync(new SweepLockTimeouts.Command())).TimedOut);

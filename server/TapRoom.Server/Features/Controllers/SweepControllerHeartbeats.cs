@@ -25,7 +25,8 @@ public static class SweepControllerHeartbeats
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var policies = await location.PoliciesAsync(cancellationToken);
+            var venue = await location.GetAsync(cancellationToken);
+            var policies = venue.Policies;
             var cutoff = now.AddSeconds(-policies.ControllerHeartbeatTimeoutSeconds);
             var connected = (await connections.ConnectedControllerIdsAsync()).ToList();
             if (connected.Count > 0)
@@ -42,7 +43,7 @@ public static class SweepControllerHeartbeats
                 audit.Record(AuditActions.ControllerOffline, "controller", c.Id, new { lastSeenAt = c.LastSeenAt, reason = "heartbeat_timeout" });
                 var pouring = await db.PourSessions.AnyAsync(p => p.ControllerId == c.Id && p.SyncStatus == SyncStatus.PendingSync, cancellationToken);
                 await alerts.RaiseAsync(AlertTypes.ControllerOffline, pouring ? AlertSeverity.Critical : AlertSeverity.Warning,
-                    "controller", c.Id, $"Controller {c.Name} has not been seen since {c.LastSeenAt:u}{(pouring ? " while a pour was in progress" : "")}.",
+                    "controller", c.Id, $"Controller {c.Name} has not been seen since {venue.LocalTimeText(c.LastSeenAt)}{(pouring ? " while a pour was in progress" : "")}.",
                     cancellationToken);
                 events.Add(new ControllerStatusChangedNotification(c.Id));
             }

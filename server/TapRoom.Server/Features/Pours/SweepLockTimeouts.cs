@@ -25,7 +25,8 @@ public static class SweepLockTimeouts
         public async Task<Result> Handle(Command request, CancellationToken ct)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var policies = await location.PoliciesAsync(ct);
+            var venue = await location.GetAsync(ct);
+            var policies = venue.Policies;
             var cutoff = now.AddSeconds(-policies.LockTimeoutSeconds);
             // Few pours are open at once; the time comparison runs here rather than on SQLite's text dates.
             var open = await db.PourSessions
@@ -51,7 +52,7 @@ public static class SweepLockTimeouts
                     audit.Record(AuditActions.TapStatusChanged, "tap", tap.Id, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "lock_timeout", pourSessionId = session.Id });
                 }
                 await alerts.RaiseAsync(AlertTypes.LockTimeout, AlertSeverity.Warning, "tap", tap.Id,
-                    $"{tap.Name}: a pour has shown no progress since {lastSign:u} ({session.LastProgressMl} ml so far). Reconcile it or force-unlock the visit.", ct);
+                    $"{tap.Name}: a pour has shown no progress since {venue.LocalTimeText(lastSign)} ({session.LastProgressMl} ml so far). Reconcile it or force-unlock the visit.", ct);
                 events.Add(new TapChangedNotification(tap.Id));
                 events.Add(new VisitChangedNotification(session.VisitId));
             }
