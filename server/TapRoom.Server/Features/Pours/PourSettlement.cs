@@ -95,8 +95,10 @@ public sealed class PourSettlement(
     public static async Task ReturnTapIfClearAsync(TapRoomDbContext db, AuditTrail audit, DomainEvents events, Tap tap, Guid? settledSessionId, CancellationToken ct)
     {
         if (tap.Status != TapStatus.ProcessingSync) return;
-        var stillHeld = await db.PourSessions.AnyAsync(p => p.TapId == tap.Id && p.SyncStatus == SyncStatus.PendingSync
-            && p.Id != settledSessionId && db.Visits.Any(v => v.ActivePourSessionId == p.Id), ct);
+        // Asked from the visits' side: the visits holding this tap (UX_Visits_ActiveTap, at most one) rather than every
+        // pour pending on it, which a journal replay of thousands of pours would scan once per completion.
+        var stillHeld = await db.Visits.AnyAsync(v => v.ActiveTapId == tap.Id && v.ActivePourSessionId != null && v.ActivePourSessionId != settledSessionId
+            && db.PourSessions.Any(p => p.Id == v.ActivePourSessionId && p.TapId == tap.Id && p.SyncStatus == SyncStatus.PendingSync), ct);
         if (stillHeld) return;
         tap.Status = TapStatus.Active;
         audit.Record(AuditActions.TapStatusChanged, "tap", tap.Id, new { from = TapStatus.ProcessingSync, to = TapStatus.Active, reason = "pours_synced" });
