@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
@@ -22,6 +25,7 @@ public sealed class ProgressWriter(IServiceScopeFactory scopes, CommitBatcher ba
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
+        if (db.Database.IsSqlite()) return await batcher.RunAsync((connection, transaction) => WriteOnSqliteAsync(connection, transaction, volumes));
         return await batcher.RunAsync(db, async () =>
         {
             var pending = new HashSet<Guid>();
@@ -36,5 +40,41 @@ public sealed class ProgressWriter(IServiceScopeFactory scopes, CommitBatcher ba
                 pending.Add(id);
             return (IReadOnlySet<Guid>)pending;
         });
+    }
+
+    /// <summary>
+    /// The same two statements as the EF path, as two commands prepared once and run for every pour of the chunk. Through
+    /// EF every row cost a query-cache lookup and a fresh statement (5–30 ms of the single writer per 100 pours, measured
+    /// under the target load), and authorisations queued behind it; prepared, the chunk takes about a millisecond. The
+    /// values are written as EF writes them on SQLite: a Guid as upper-case text, a time as
+    /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c> (UTC), an enum in snake case (ProgressWriterTests read them back through EF).
+    /// </summary>
+    private static async Task<IReadOnlySet<Guid>> WriteOnSqliteAsync(SqliteConnection connection, SqliteTransaction transaction,
+        IReadOnlyCollection<(Guid Id, int VolumeMl, DateTime At)> volumes)
+    {
+        var pendingText = JsonNamingPolicy.SnakeCaseLower.ConvertName(nameof(SyncStatus.PendingSync));
+        await using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = """
+            UPDATE "PourSessions" SET "LastProgressMl" = $ml, "LastProgressAt" = $at
+            WHERE "Id" = $id AND "SyncStatus" = $pending AND "LastProgressMl" <= $ml
+            """;
+        var (uId, uMl, uAt) = (update.Parameters.Add("$id", SqliteType.Text), update.Parameters.Add("$ml", SqliteType.Integer), update.Parameters.Add("$at", SqliteType.Text));
+        update.Parameters.AddWithValue("$pending", pendingText);
+        await using var check = connection.CreateCommand();
+        check.Transaction = transaction;
+        check.CommandText = """SELECT 1 FROM "PourSessions" WHERE "Id" = $id AND "SyncStatus" = $pending""";
+        var cId = check.Parameters.Add("$id", SqliteType.Text);
+        check.Parameters.AddWithValue("$pending", pendingText);
+        var pending = new HashSet<Guid>();
+        foreach (var (id, volume, at) in volumes)
+        {
+            var key = id.ToString().ToUpperInvariant();
+            (uId.Value, uMl.Value, uAt.Value) = (key, volume, DateTime.SpecifyKind(at, DateTimeKind.Utc).ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+            await update.ExecuteNonQueryAsync();
+            cId.Value = key;
+            if (await check.ExecuteScalarAsync() is not null) pending.Add(id);
+        }
+        return pending;
     }
 }
