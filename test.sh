@@ -113,13 +113,10 @@ for proj in tests/*/*.csproj; do
   else run_tests "$proj" "$name"; fi
 done
 
-# ---- The PostgreSQL subset: the server's slice tests where concurrency matters, again on PostgreSQL (each test its own
-# database), plus the tests of PostgreSQL itself and of several instances on one PostgreSQL and one Redis ----
-# Subset: Faults (racing controllers, kills, the invariant checker), Pours (charge-once), Desk (idempotency keys,
-# close/refund races), Kegs, Foundation. Tests of SQLite itself stay in the run above (Trait Database=sqlite-only);
-# Trait Database=postgres-only runs only here. Set TAPROOM_PG_FULL=1 to run every server test on PostgreSQL.
-pg_filter="Database!=sqlite-only&(Database=postgres-only|FullyQualifiedName~.Faults.|FullyQualifiedName~.Pours.|FullyQualifiedName~.Desk.|FullyQualifiedName~.Kegs.|FullyQualifiedName~.Foundation.)"
-[ "${TAPROOM_PG_FULL:-0}" = "1" ] && pg_filter="Database!=sqlite-only"
+# ---- The server's tests again on PostgreSQL (each test its own database) ----
+# Every server test again on PostgreSQL, except those about SQLite itself (Database=sqlite-only); the ones tagged
+# Database=postgres-only (two instances, Redis, nginx, Hangfire on PostgreSQL) run only here.
+pg_filter="Database!=sqlite-only"
 TAPROOM_TEST_DATABASE=postgres run_tests tests/TapRoom.Server.Tests/TapRoom.Server.Tests.csproj TapRoom.Server.Tests.postgres \
   --filter "$pg_filter"
 

@@ -7,6 +7,8 @@ using TapRoom.Server.Tests.Infrastructure;
 namespace TapRoom.Server.Tests.Performance;
 
 /// <summary>Commands share commits (ADR 0034): one transaction per batch, a savepoint per command.</summary>
+/// <summary>Group commit is SQLite's (one writer); on PostgreSQL each command has its own transaction (ADR 0041).</summary>
+[Trait("Database", "sqlite-only")]
 public sealed class CommitBatcherTests
 {
     [Fact]

@@ -26,20 +26,29 @@ public sealed class ProgressWriter(IServiceScopeFactory scopes, CommitBatcher ba
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
         if (db.Database.IsSqlite()) return await batcher.RunAsync((connection, transaction) => WriteOnSqliteAsync(connection, transaction, volumes));
-        return await batcher.RunAsync(db, async () =>
+        // PostgreSQL: READ COMMITTED, not the SERIALIZABLE every other command gets. Each UPDATE is a single conditional
+        // statement that only moves a pending pour forward; PostgreSQL re-checks its WHERE on the locked row, so racing
+        // writers (another instance's flush, a completion) cannot move a volume back, and a serialization failure here
+        // (seen with concurrent flushes) would only throw the flush away until the next one.
+        await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        var written = await WriteWithEfAsync(db, volumes);
+        await tx.CommitAsync();
+        return written;
+    }
+
+    private static async Task<IReadOnlySet<Guid>> WriteWithEfAsync(TapRoomDbContext db, IReadOnlyCollection<(Guid Id, int VolumeMl, DateTime At)> volumes)
+    {
+        var pending = new HashSet<Guid>();
+        foreach (var (id, volume, at) in volumes)
         {
-            var pending = new HashSet<Guid>();
-            foreach (var (id, volume, at) in volumes)
-            {
-                await db.PourSessions
-                    .Where(p => p.Id == id && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= volume)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, volume).SetProperty(p => p.LastProgressAt, at));
-            }
-            var ids = volumes.Select(v => v.Id).ToList();
-            foreach (var id in await db.PourSessions.Where(p => ids.Contains(p.Id) && p.SyncStatus == SyncStatus.PendingSync).Select(p => p.Id).ToListAsync())
-                pending.Add(id);
-            return (IReadOnlySet<Guid>)pending;
-        });
+            await db.PourSessions
+                .Where(p => p.Id == id && p.SyncStatus == SyncStatus.PendingSync && p.LastProgressMl <= volume)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastProgressMl, volume).SetProperty(p => p.LastProgressAt, at));
+        }
+        var ids = volumes.Select(v => v.Id).ToList();
+        foreach (var id in await db.PourSessions.Where(p => ids.Contains(p.Id) && p.SyncStatus == SyncStatus.PendingSync).Select(p => p.Id).ToListAsync())
+            pending.Add(id);
+        return pending;
     }
 
     /// <summary>
