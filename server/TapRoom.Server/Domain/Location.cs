@@ -15,13 +15,22 @@ public class Location
         }
     }
 
+    /// <summary>
+    /// A UTC time on the venue's wall clock, with the zone's name to show beside it ("UTC" when the id is unknown here,
+    /// so a fallback is never labelled as the venue's zone). The one conversion the server's texts use.
+    /// </summary>
+    public static (DateTime Local, string Zone) ToVenueTime(DateTime utc, string timeZoneId)
+    {
+        var zone = FindTimeZone(timeZoneId);
+        return (TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone), zone == TimeZoneInfo.Utc ? "UTC" : timeZoneId);
+    }
+
     /// <summary>A UTC time as staff read it in text the server writes (alert messages): venue time, labelled with the zone.</summary>
     public string LocalTimeText(DateTime? utc)
     {
         if (utc is null) return "never";
-        var zone = FindTimeZone(TimeZone);
-        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc.Value, DateTimeKind.Utc), zone);
-        return $"{local:HH:mm:ss} ({(zone == TimeZoneInfo.Utc ? "UTC" : TimeZone)})";
+        var (local, zone) = ToVenueTime(utc.Value, TimeZone);
+        return $"{local:HH:mm:ss} ({zone})";
     }
 
     public Guid Id { get; set; }

@@ -13,15 +13,7 @@ public static class VenueCalendar
     public static async Task<DateOnly> TodayAsync(LocationContext location, TimeProvider time, CancellationToken ct = default)
     {
         var tz = (await location.GetAsync(ct)).TimeZone;
-        var utc = time.GetUtcNow().UtcDateTime;
-        try
-        {
-            return DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(utc, TimeZoneInfo.FindSystemTimeZoneById(tz)));
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return DateOnly.FromDateTime(utc);
-        }
+        return DateOnly.FromDateTime(Location.ToVenueTime(time.GetUtcNow().UtcDateTime, tz).Local);
     }
 }
 

@@ -47,11 +47,11 @@ public static class ShiftRules
 
         // Times as the staff read them: in the venue's time zone, named.
         var zoneId = await db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).Select(l => l.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
-        TimeZoneInfo zone;
-        try { zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId); }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { zone = TimeZoneInfo.Utc; zoneId = "UTC"; }
-        string Local(DateTime utc) =>
-            $"{TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} {zoneId}";
+        string Local(DateTime utc)
+        {
+            var (local, zone) = Location.ToVenueTime(utc, zoneId);
+            return $"{local.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} {zone}";
+        }
 
         var blockers = visits.Select(v => new ShiftBlockerDto(ShiftBlockerKind.ActiveVisit, v.Id,
             $"The visit of {v.Guest} (opened {Local(v.OpenedAt)}) is still active", $"/visits/{v.Id}", v.Id)).ToList();
