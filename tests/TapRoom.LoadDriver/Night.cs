@@ -8,7 +8,7 @@ using TapRoom.HubClient;
 namespace TapRoom.LoadDriver;
 
 public sealed record NightOptions(int Controllers, int TapsPerController, int Dashboards, double Rate, int DurationSeconds, double PourSeconds,
-    int FlowMlPerSecond, double RaceShare, double DisconnectShare, double EchoRate, int Seed);
+    int FlowMlPerSecond, double RaceShare, double DisconnectShare, double EchoRate, int Seed, int WarmupSeconds = 0);
 
 /// <summary>What the night measured.</summary>
 public sealed class NightStats
@@ -40,7 +40,15 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
     private readonly ConcurrentDictionary<(Guid, int), long> _progressSentAt = new();
     private readonly Random _random = new(options.Seed);
     private readonly object _randomLock = new();
-    public NightStats Stats { get; } = new();
+    public NightStats Stats { get; private set; } = new();
+
+    /// <summary>Starts a fresh set of figures (after the warm-up) and returns the old one.</summary>
+    public NightStats ResetStats()
+    {
+        var old = Stats;
+        Stats = new NightStats();
+        return old;
+    }
 
     private double NextRandom()
     {
@@ -83,13 +91,14 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
             Stats.ProgressToDashboard.Record(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
     }
 
-    public async Task PlayAsync()
+    /// <summary>Plays <paramref name="durationSeconds"/> of the night, then waits for its pours to finish.</summary>
+    public async Task PlayAsync(int durationSeconds)
     {
         var pours = new ConcurrentDictionary<int, Task>();
         var clock = Stopwatch.StartNew();
-        var total = (int)(options.Rate * options.DurationSeconds);
-        var echo = EchoLoopAsync(clock, TimeSpan.FromSeconds(options.DurationSeconds));
-        var report = ReportLoopAsync(clock, TimeSpan.FromSeconds(options.DurationSeconds));
+        var total = (int)(options.Rate * durationSeconds);
+        var echo = EchoLoopAsync(clock, TimeSpan.FromSeconds(durationSeconds));
+        var report = ReportLoopAsync(clock, TimeSpan.FromSeconds(durationSeconds));
         for (var i = 0; i < total; i++)
         {
             var due = TimeSpan.FromSeconds(i / options.Rate) - clock.Elapsed;

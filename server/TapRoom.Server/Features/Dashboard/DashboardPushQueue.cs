@@ -111,8 +111,10 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
     private async Task SendAsync(Dirty d, CancellationToken ct)
     {
         var all = hub.Clients.All;
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
+        // Most windows carry progress only (a value held in memory): no scope and no context for those.
+        var readsState = d.Controllers.Count + d.Alerts.Count + d.Kegs.Count + d.Visits.Count + d.Taps.Count + d.Shifts.Count > 0 || d.SyncQueue || d.PosOutbox;
+        using var scope = readsState ? scopes.CreateScope() : null;
+        var db = scope?.ServiceProvider.GetRequiredService<TapRoomDbContext>()!;
 
         if (d.Controllers.Count > 0)
         {

@@ -12,7 +12,7 @@ namespace TapRoom.Server.Features.Pours;
 public sealed record StopPourRequestedNotification(Guid TapId, Guid PourSessionId, string Reason) : INotification;
 
 /// <summary>Server → controller pushes, sent to the group of the tap's controller only, with the committed state.</summary>
-public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub, LocationContext location, TimeProvider time)
+public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub, LocationContext location, TimeProvider time, TapStatePushQueue tapStates)
     : INotificationHandler<TapChangedNotification>, INotificationHandler<StopPourRequestedNotification>, INotificationHandler<ControllerConfigChangedNotification>
 {
     /// <summary>Calibration or settings changed: the controller gets the same configuration Hello would give it.</summary>
@@ -23,11 +23,11 @@ public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<Controller
         await hub.Clients.Group(ControllerHub.GroupFor(notification.ControllerId)).ConfigChanged(config);
     }
 
-    public async Task Handle(TapChangedNotification notification, CancellationToken ct)
+    /// <summary>Sent by <see cref="TapStatePushQueue"/> after the caller has its answer.</summary>
+    public Task Handle(TapChangedNotification notification, CancellationToken ct)
     {
-        var tap = await db.Taps.AsNoTracking().Where(t => t.Id == notification.TapId).Select(t => new { t.ControllerId, t.Status }).FirstOrDefaultAsync(ct);
-        if (tap?.ControllerId is not { } controllerId) return;
-        await hub.Clients.Group(ControllerHub.GroupFor(controllerId)).TapStateChanged(new TapStateChangedMessage(notification.TapId, tap.Status));
+        tapStates.Tap(notification.TapId);
+        return Task.CompletedTask;
     }
 
     public async Task Handle(StopPourRequestedNotification notification, CancellationToken ct)

@@ -19,6 +19,8 @@ public static class PoursSetup
         services.AddSingleton<ControllerConnections>();
         services.AddSingleton<Infrastructure.IInstanceMessageHandler>(sp => sp.GetRequiredService<ControllerConnections>());
         services.AddHostedService<ControllerPresence>();
+        services.AddSingleton<TapStatePushQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<TapStatePushQueue>());
 
         services.RemoveAll<IHubProtocol>();
         services.AddSingleton<IHubProtocol>(sp => new BindingErrorHubProtocol(
