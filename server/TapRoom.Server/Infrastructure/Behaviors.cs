@@ -77,6 +77,9 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
     ILogger<TransactionBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
 {
+    /// <summary>The command's name for the writer's metrics ("authorize_pour").</summary>
+    private static readonly string Kind = RequestNames.Of(typeof(TRequest));
+
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
         if (request is not ICommandMarker || db.Database.CurrentTransaction is not null)
@@ -106,7 +109,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                     await AuditRejectionAsync(request!, ex);
                     return (default(TResponse)!, ex);
                 }
-            });
+            }, Kind);
         }
         catch
         {

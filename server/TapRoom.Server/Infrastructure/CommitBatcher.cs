@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +33,14 @@ public sealed class CommitBatcher : IAsyncDisposable
     private long _batches, _commands;
     private int _queued;
 
+    // Where the single writer's time goes (the meter TapRoom: /metrics, dotnet-counters): commands per batch, the time
+    // from BEGIN to the last command, and the COMMIT (with synchronous=FULL, the fsync of the WAL).
+    private static readonly Meter Meter = new(TapRoomMetrics.MeterName);
+    private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>("taproom.commit.batch.size", "{command}", "Commands committed together in one SQLite transaction.");
+    private static readonly Histogram<double> BatchWork = Meter.CreateHistogram<double>("taproom.commit.batch.work", "s", "Time from BEGIN to the end of a batch's last command.");
+    private static readonly Histogram<double> BatchCommit = Meter.CreateHistogram<double>("taproom.commit.batch.commit", "s", "Time the COMMIT of a batch took.");
+    private static readonly Histogram<double> CommandWork = Meter.CreateHistogram<double>("taproom.commit.command.work", "s", "Time one command held the writer inside its batch, by kind.");
+
     public CommitBatcher(IOptions<TapRoomOptions> options, WriteGate gate, ILogger<CommitBatcher> log)
     {
         _connectionString = Data.DatabaseSetup.ConnectionString(options.Value.DatabasePath);
@@ -49,9 +59,9 @@ public sealed class CommitBatcher : IAsyncDisposable
     /// Runs <paramref name="work"/> inside the next shared transaction and returns once that transaction committed.
     /// The work gets the shared connection and transaction; it must not start its own transaction.
     /// </summary>
-    public async Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work)
+    public async Task<T> RunAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, string kind = "other")
     {
-        var item = new WorkItem<T>(work);
+        var item = new WorkItem<T>(work, kind);
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(item))
         {
@@ -70,8 +80,8 @@ public sealed class CommitBatcher : IAsyncDisposable
     /// Group commit is for SQLite's single writer. On PostgreSQL (several writers, SERIALIZABLE transactions retried by
     /// <c>ConcurrencyRetryBehavior</c>) the work runs in a transaction of its own on the context's own connection.
     /// </remarks>
-    public Task<T> RunAsync<T>(DbContext db, Func<Task<T>> work) =>
-        db.Database.IsSqlite() ? RunSharedAsync(db, work) : RunAloneAsync(db, work);
+    public Task<T> RunAsync<T>(DbContext db, Func<Task<T>> work, string kind = "other") =>
+        db.Database.IsSqlite() ? RunSharedAsync(db, work, kind) : RunAloneAsync(db, work);
 
     private static async Task<T> RunAloneAsync<T>(DbContext db, Func<Task<T>> work)
     {
@@ -81,7 +91,7 @@ public sealed class CommitBatcher : IAsyncDisposable
         return result;
     }
 
-    private Task<T> RunSharedAsync<T>(DbContext db, Func<Task<T>> work) =>
+    private Task<T> RunSharedAsync<T>(DbContext db, Func<Task<T>> work, string kind) =>
         RunAsync(async (connection, transaction) =>
         {
             var connectionString = db.Database.GetConnectionString();
@@ -97,7 +107,7 @@ public sealed class CommitBatcher : IAsyncDisposable
                 db.Database.SetDbConnection(null, contextOwnsConnection: false);
                 db.Database.SetConnectionString(connectionString);
             }
-        });
+        }, kind);
 
     private async Task LoopAsync()
     {
@@ -117,6 +127,7 @@ public sealed class CommitBatcher : IAsyncDisposable
     private async Task RunBatchAsync(List<WorkItem> batch)
     {
         var outcomes = new Exception?[batch.Count];
+        var started = Stopwatch.GetTimestamp();
         try
         {
             _connection ??= await OpenAsync();
@@ -126,10 +137,12 @@ public sealed class CommitBatcher : IAsyncDisposable
             {
                 var savepoint = $"cmd{i}";
                 await tx.SaveAsync(savepoint);
+                var commandStarted = Stopwatch.GetTimestamp();
                 try
                 {
                     await batch[i].RunAsync(_connection, tx);
                     await tx.ReleaseAsync(savepoint);
+                    CommandWork.Record(Stopwatch.GetElapsedTime(commandStarted).TotalSeconds, new KeyValuePair<string, object?>("kind", batch[i].Kind));
                 }
                 catch (Exception ex)
                 {
@@ -138,7 +151,11 @@ public sealed class CommitBatcher : IAsyncDisposable
                     await tx.ReleaseAsync(savepoint);
                 }
             }
+            var worked = Stopwatch.GetTimestamp();
             await tx.CommitAsync();
+            BatchSize.Record(batch.Count);
+            BatchWork.Record(Stopwatch.GetElapsedTime(started, worked).TotalSeconds);
+            BatchCommit.Record(Stopwatch.GetElapsedTime(worked).TotalSeconds);
         }
         catch (Exception ex)
         {
@@ -172,14 +189,16 @@ public sealed class CommitBatcher : IAsyncDisposable
         if (_connection is not null) await _connection.DisposeAsync();
     }
 
-    private abstract class WorkItem
+    private abstract class WorkItem(string kind)
     {
+        public string Kind { get; } = kind;
+
         public abstract Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
         public abstract void Succeed();
         public abstract void Fail(Exception ex);
     }
 
-    private sealed class WorkItem<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work) : WorkItem
+    private sealed class WorkItem<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, string kind) : WorkItem(kind)
     {
         private T _value = default!;
         public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -47,6 +47,9 @@ public static class Observability
                 .AddMeter(TapRoomMetrics.MeterName)
                 .AddView(TapRoomMetrics.AuthorizeDuration, new ExplicitBucketHistogramConfiguration { Boundaries = TapRoomMetrics.LatencyBuckets })
                 .AddView(TapRoomMetrics.CompletionDuration, new ExplicitBucketHistogramConfiguration { Boundaries = TapRoomMetrics.LatencyBuckets })
+                .AddView("taproom.commit.batch.work", new ExplicitBucketHistogramConfiguration { Boundaries = TapRoomMetrics.LatencyBuckets })
+                .AddView("taproom.commit.command.work", new ExplicitBucketHistogramConfiguration { Boundaries = TapRoomMetrics.LatencyBuckets })
+                .AddView("taproom.commit.batch.commit", new ExplicitBucketHistogramConfiguration { Boundaries = TapRoomMetrics.LatencyBuckets })
                 .AddPrometheusExporter());
         return services;
     }

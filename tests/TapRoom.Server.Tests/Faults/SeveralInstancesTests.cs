@@ -208,7 +208,7 @@ public sealed class SeveralInstancesTests
         {
             ["heartbeat-sweep"] = typeof(TapRoom.Server.Features.Controllers.SweepControllerHeartbeats.Command),
             ["lock-timeout-sweep"] = typeof(TapRoom.Server.Features.Pours.SweepLockTimeouts.Command),
-            ["keg-threshold-sweep"] = typeof(TapRoom.Server.Features.Kegs.CheckKegThresholds.Command),
+            ["keg-threshold-sweep"] = typeof(TapRoom.Server.Features.Kegs.SweepKegThresholds.Command),
             ["pos-outbox"] = typeof(TapRoom.Server.Features.Pos.DeliverPosOutbox.Command),
         };
         public string Instance { get; } = instance;

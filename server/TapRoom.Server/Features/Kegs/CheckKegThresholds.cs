@@ -2,6 +2,7 @@ using MediatR;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
+using TapRoom.Server.Domain;
 using TapRoom.Server.Features.Alerts;
 using TapRoom.Server.Infrastructure;
 using TapRoom.Server.Jobs;
@@ -46,11 +47,7 @@ public static class CheckKegThresholds
                 var percent = keg.NominalVolumeMl == 0 ? 0 : keg.RemainingVolumeMl * 100m / keg.NominalVolumeMl;
                 var message = $"Keg of {keg.BeerType!.Name}{where} is at {keg.RemainingVolumeMl} ml ({percent:0.#} %).";
                 AlertSeverity? prior = alerted.TryGetValue(keg.Id, out var s) ? s : null;
-                AlertSeverity? severity = null;
-                if (Below(keg.RemainingVolumeMl, keg.NominalVolumeMl, policies.KegCriticalPercent) && prior is not AlertSeverity.Critical)
-                    severity = AlertSeverity.Critical;
-                else if (Below(keg.RemainingVolumeMl, keg.NominalVolumeMl, policies.KegWarningPercent) && prior is null)
-                    severity = AlertSeverity.Warning;
+                var severity = SeverityDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, prior, policies);
                 if (severity is { } sev && await alerts.RaiseAsync(AlertTypes.KegLow, sev, "keg", keg.Id, message, cancellationToken) is not null)
                     raised.Add(keg.Id);
 
@@ -65,8 +62,17 @@ public static class CheckKegThresholds
             return new Result(kegs.Count, raised, outOfKeg);
         }
 
-        private static bool Below(int remainingMl, int nominalMl, int percent) => remainingMl * 100L < (long)nominalMl * percent;
     }
+
+    /// <summary>The alert a keg's level calls for, given the highest keg_low alert it already had: each threshold alerts once.</summary>
+    public static AlertSeverity? SeverityDue(int remainingMl, int nominalMl, AlertSeverity? prior, LocationPolicies policies)
+    {
+        if (Below(remainingMl, nominalMl, policies.KegCriticalPercent) && prior is not AlertSeverity.Critical) return AlertSeverity.Critical;
+        if (Below(remainingMl, nominalMl, policies.KegWarningPercent) && prior is null) return AlertSeverity.Warning;
+        return null;
+    }
+
+    public static bool Below(int remainingMl, int nominalMl, int percent) => remainingMl * 100L < (long)nominalMl * percent;
 }
 
 /// <summary>
@@ -87,9 +93,43 @@ public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator, TapRoomDb
     }
 }
 
-/// <summary>The safety net: every connected keg, every <c>TapRoom:Jobs:KegThresholdSweepSeconds</c>.</summary>
+/// <summary>
+/// The safety net: every connected keg, every <c>TapRoom:Jobs:KegThresholdSweepSeconds</c>. It decides with reads outside
+/// the single writer whether any keg has a threshold to alert or a tap to take out of service, and only then runs the
+/// check as a command (loading every keg, tap and alert inside a write transaction held every authorisation up for
+/// ~90 ms at 500 kegs: docs/PERFORMANCE.md).
+/// </summary>
+public static class SweepKegThresholds
+{
+    public sealed record Command : IRequest<CheckKegThresholds.Result>;
+
+    public sealed class Handler(TapRoomDbContext db, IMediator mediator, LocationContext location) : IRequestHandler<Command, CheckKegThresholds.Result>
+    {
+        public async Task<CheckKegThresholds.Result> Handle(Command request, CancellationToken ct)
+        {
+            var policies = await location.PoliciesAsync(ct);
+            var kegs = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Connected)
+                .Select(k => new { k.Id, k.RemainingVolumeMl, k.NominalVolumeMl }).ToListAsync(ct);
+            var low = kegs.Where(k => k.RemainingVolumeMl == 0
+                    || CheckKegThresholds.Below(k.RemainingVolumeMl, k.NominalVolumeMl, Math.Max(policies.KegWarningPercent, policies.KegCriticalPercent)))
+                .ToList();
+            if (low.Count == 0) return new CheckKegThresholds.Result(kegs.Count, [], []);
+            var ids = low.Select(k => k.Id).ToList();
+            var prior = (await db.Alerts.AsNoTracking()
+                    .Where(a => a.Type == AlertTypes.KegLow && a.SubjectType == "keg" && ids.Contains(a.SubjectId))
+                    .Select(a => new { a.SubjectId, a.Severity }).ToListAsync(ct))
+                .GroupBy(a => a.SubjectId).ToDictionary(g => g.Key, g => (AlertSeverity?)g.Max(a => a.Severity));
+            var activeTaps = await db.Taps.AsNoTracking().Where(t => t.KegId != null && ids.Contains(t.KegId.Value) && t.Status == TapStatus.Active)
+                .Select(t => t.KegId!.Value).ToListAsync(ct);
+            var due = low.Any(k => CheckKegThresholds.SeverityDue(k.RemainingVolumeMl, k.NominalVolumeMl, prior.GetValueOrDefault(k.Id), policies) is not null
+                || (k.RemainingVolumeMl == 0 && activeTaps.Contains(k.Id)));
+            return due ? await mediator.Send(new CheckKegThresholds.Command(), ct) : new CheckKegThresholds.Result(kegs.Count, [], []);
+        }
+    }
+}
+
 public sealed class KegThresholdSweepJob(IMediator mediator, Hangfire.JobStorage storage, ILogger<KegThresholdSweepJob> logger)
     : CommandJob<CheckKegThresholds.Result>(mediator, storage, logger)
 {
-    protected override IRequest<CheckKegThresholds.Result> CreateCommand() => new CheckKegThresholds.Command();
+    protected override IRequest<CheckKegThresholds.Result> CreateCommand() => new SweepKegThresholds.Command();
 }

@@ -25,7 +25,7 @@ public sealed class ProgressWriter(IServiceScopeFactory scopes, CommitBatcher ba
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
-        if (db.Database.IsSqlite()) return await batcher.RunAsync((connection, transaction) => WriteOnSqliteAsync(connection, transaction, volumes));
+        if (db.Database.IsSqlite()) return await batcher.RunAsync((connection, transaction) => WriteOnSqliteAsync(connection, transaction, volumes), "progress_flush");
         // PostgreSQL: READ COMMITTED, not the SERIALIZABLE every other command gets. Each UPDATE is a single conditional
         // statement that only moves a pending pour forward; PostgreSQL re-checks its WHERE on the locked row, so racing
         // writers (another instance's flush, a completion) cannot move a volume back, and a serialization failure here
