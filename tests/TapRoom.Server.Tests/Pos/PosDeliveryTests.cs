@@ -344,4 +344,31 @@ public sealed class PosDeliveryTests
         Assert.False(validator.Validate(null, new PosOptions { MaxAttempts = 0 }).Succeeded);
         Assert.False(validator.Validate(null, new PosOptions { LeaseSeconds = 5 }).Succeeded);
     }
+
+    [Fact]
+    public async Task One_run_delivers_a_busy_nights_backlog_in_chunks_each_entry_once_and_records_a_failure_beside_the_successes()
+    {
+        // 130 money movements: more than two chunks of 50. The till refuses the first request, so one entry of the first
+        // chunk is recorded as a failure in the same transaction as its neighbours' successes.
+        await using var receiver = await PosReceiver.StartAsync(failFirst: 1);
+        await using var host = await TapRoomHost.StartAsync(PosArrange.Webhook(receiver));
+        var kinds = Enumerable.Range(0, 130).Select(i => (PosOutboxKind)(i % 3)).ToArray();
+        var ids = await PosArrange.MoneyMovementsAsync(host, kinds);
+
+        var run = await DeliverAsync(host);
+
+        Assert.Equal((130, 129, 1, 0), (run.Claimed, run.Delivered, run.Failed, run.DeadLettered));
+        Assert.Equal(130, receiver.Requests.Count);
+        Assert.Equal(129, receiver.Applied.Count);
+        Assert.All(receiver.Applied.Values, n => Assert.Equal(1, n));
+        var entries = await host.DbAsync(db => db.PosOutbox.AsNoTracking().Where(e => ids.Contains(e.Id)).ToListAsync());
+        var failed = Assert.Single(entries, e => e.Status == PosOutboxStatus.Pending);
+        Assert.Equal(ids.Min(), failed.Id); // oldest first: the first request was the oldest entry
+        Assert.Equal(1, failed.Attempts);
+        Assert.StartsWith("HTTP 503", failed.LastError);
+        Assert.All(entries.Where(e => e.Id != failed.Id), e => Assert.Equal((PosOutboxStatus.Sent, 1), (e.Status, e.Attempts)));
+
+        // Nothing else is due until the failed entry's backoff has passed.
+        Assert.Equal(0, (await DeliverAsync(host)).Claimed);
+    }
 }

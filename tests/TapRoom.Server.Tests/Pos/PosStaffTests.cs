@@ -110,17 +110,17 @@ public sealed class PosStaffTests
         var ids = await PosArrange.MoneyMovementsAsync(host, PosOutboxKind.TopUp, PosOutboxKind.Pour);
 
         // Entry 1: claimed, then settled by hand while the till was still answering; the late success changes nothing.
-        var first = (await host.SendAsync(new ClaimNextPosEntry.Command())).Entry!;
+        var first = (await host.SendAsync(new ClaimPosEntries.Command(1))).Entries.Single();
         await host.SendAsync(new MarkPosEntryDone.Command(first.Id, "phoned the till"));
         Assert.Equal(RecordPosDelivery.Outcome.Ignored, await host.SendAsync(new RecordPosDelivery.Command(first.Id, first.Attempt, true, null)));
         Assert.Equal(PosOutboxStatus.ManualDone, (await PosArrange.EntryAsync(host, ids[0])).Status);
 
         // Entry 2: fails, is retried by staff and claimed again; the first attempt's late failure is not counted.
-        var second = (await host.SendAsync(new ClaimNextPosEntry.Command())).Entry!;
+        var second = (await host.SendAsync(new ClaimPosEntries.Command(1))).Entries.Single();
         Assert.Equal(ids[1], second.Id);
         Assert.Equal(RecordPosDelivery.Outcome.WillRetry, await host.SendAsync(new RecordPosDelivery.Command(second.Id, second.Attempt, false, "HTTP 500")));
         await host.SendAsync(new RetryPosEntry.Command(second.Id));
-        var again = (await host.SendAsync(new ClaimNextPosEntry.Command())).Entry!;
+        var again = (await host.SendAsync(new ClaimPosEntries.Command(1))).Entries.Single();
         Assert.Equal(RecordPosDelivery.Outcome.Ignored, await host.SendAsync(new RecordPosDelivery.Command(second.Id, 5, false, "stale")));
         Assert.Equal(RecordPosDelivery.Outcome.Delivered, await host.SendAsync(new RecordPosDelivery.Command(again.Id, again.Attempt, true, null)));
         var entry = await PosArrange.EntryAsync(host, ids[1]);
@@ -132,7 +132,7 @@ public sealed class PosStaffTests
     {
         await using var host = await TapRoomHost.StartAsync(s => s["TapRoom:Pos:MaxAttempts"] = "1");
         var id = (await PosArrange.MoneyMovementsAsync(host, PosOutboxKind.Pour)).Single();
-        Assert.Equal(id, (await host.SendAsync(new ClaimNextPosEntry.Command())).Entry!.Id);
+        Assert.Equal(id, (await host.SendAsync(new ClaimPosEntries.Command(1))).Entries.Single().Id);
         // The server stopped before recording; the lease runs out.
         host.Time.Advance(TimeSpan.FromSeconds(new PosOptions().LeaseSeconds));
 
