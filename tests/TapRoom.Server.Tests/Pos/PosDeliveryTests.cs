@@ -348,7 +348,7 @@ public sealed class PosDeliveryTests
     [Fact]
     public async Task One_run_delivers_a_busy_nights_backlog_in_chunks_each_entry_once_and_records_a_failure_beside_the_successes()
     {
-        // 130 money movements: more than two chunks of 50. The till refuses the first request, so one entry of the first
+        // 130 money movements: several chunks (DeliverPosOutbox.Chunk). The till refuses the first request, so one entry of the first
         // chunk is recorded as a failure in the same transaction as its neighbours' successes.
         await using var receiver = await PosReceiver.StartAsync(failFirst: 1);
         await using var host = await TapRoomHost.StartAsync(PosArrange.Webhook(receiver));

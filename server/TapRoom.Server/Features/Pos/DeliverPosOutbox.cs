@@ -22,7 +22,7 @@ namespace TapRoom.Server.Features.Pos;
 public static class DeliverPosOutbox
 {
     /// <summary>Entries claimed, and their results recorded, in one transaction each.</summary>
-    public const int Chunk = 50;
+    public const int Chunk = 25;
 
     public sealed record Command : IRequest<Result>;
 
