@@ -107,9 +107,12 @@ public sealed class PourJournal : IDisposable
     /// <summary>The oldest finished session not accepted yet. Replay is strictly in this order; a pour still running is not due.</summary>
     public JournalEntry? OldestUnsynced() => Query("WHERE state = 'finished' ORDER BY seq LIMIT 1").FirstOrDefault();
 
-    /// <summary>Up to <paramref name="max"/> finished sessions due at <paramref name="now"/>, oldest first, stopping at the first one not due.</summary>
-    public IReadOnlyList<JournalEntry> DueUnsynced(DateTime now, int max) =>
-        Query("WHERE state = 'finished' ORDER BY seq LIMIT $max", ("$max", max))
+    /// <summary>
+    /// Up to <paramref name="max"/> finished sessions due at <paramref name="now"/>, oldest first, stopping at the first
+    /// one not due; only those after sequence <paramref name="afterSequence"/> (the next batch behind one in flight).
+    /// </summary>
+    public IReadOnlyList<JournalEntry> DueUnsynced(DateTime now, int max, long afterSequence = 0) =>
+        Query("WHERE state = 'finished' AND seq > $after ORDER BY seq LIMIT $max", ("$after", afterSequence), ("$max", max))
             .TakeWhile(e => e.NextAttemptAt is not { } due || due <= now).ToList();
 
     public void Accepted(Guid sessionId) => Exec("DELETE FROM pour_sessions WHERE session_id = $id;", ("$id", Id(sessionId)));

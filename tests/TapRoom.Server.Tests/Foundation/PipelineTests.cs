@@ -36,6 +36,21 @@ public sealed class PipelineTests
         }
     }
 
+    /// <summary>Raises the notifications it is given, in that order, and writes nothing.</summary>
+    public static class Raise
+    {
+        public sealed record Command(IReadOnlyList<Guid> Ids) : ICommand<Done>;
+
+        public sealed class Handler(DomainEvents events) : IRequestHandler<Command, Done>
+        {
+            public Task<Done> Handle(Command request, CancellationToken cancellationToken)
+            {
+                foreach (var id in request.Ids) events.Add(new Happened(id));
+                return Task.FromResult(Done.Value);
+            }
+        }
+    }
+
     public sealed record Happened(Guid Id) : INotification;
 
     public sealed class Recorder
@@ -56,6 +71,7 @@ public sealed class PipelineTests
     {
         b.Services.AddScoped<IRequestHandler<WriteThenRefuse.Command, Done>, WriteThenRefuse.Handler>();
         b.Services.AddScoped<IValidator<WriteThenRefuse.Command>, WriteThenRefuse.Validator>();
+        b.Services.AddScoped<IRequestHandler<Raise.Command, Done>, Raise.Handler>();
         b.Services.AddScoped<INotificationHandler<Happened>, HappenedHandler>();
         b.Services.AddSingleton(recorder);
     });
@@ -113,5 +129,20 @@ public sealed class PipelineTests
         Assert.Equal(20, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "beer_type.created")));
         Assert.Equal(10, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "write_then_refuse.rejected")));
         Assert.Equal(20, recorder.Seen.Count);
+    }
+
+    [Fact]
+    public async Task An_equal_notification_raised_twice_by_one_command_is_published_once_where_it_was_first_raised()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid(), c = Guid.NewGuid();
+
+        await host.SendAsync(new Raise.Command([a, b, a, a, c, b]));
+        Assert.Equal([a, b, c], recorder.Seen);
+
+        // The next command starts afresh: what the last one published is published again.
+        await host.SendAsync(new Raise.Command([b, a]));
+        Assert.Equal([a, b, c, b, a], recorder.Seen);
     }
 }
