@@ -31,6 +31,9 @@ public sealed class ControllerConnections(InstanceSets sets) : IInstanceMessageH
     /// <summary>Writes this instance's set as it is now; one writer at a time, so the last write holds the latest state.</summary>
     public async Task PublishAsync()
     {
+        // A single instance answers from its own connections (ConnectedControllerIdsAsync): without this, every connect
+        // rebuilt the list of all connected controllers under the semaphore, for nothing (O(n²) as 500 connect at once).
+        if (!sets.AreShared) return;
         await _writing.WaitAsync();
         try { await sets.WriteAsync(SetName, LocalControllerIds().Select(id => id.ToString()).ToList()); }
         finally { _writing.Release(); }

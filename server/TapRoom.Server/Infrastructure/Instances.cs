@@ -102,6 +102,9 @@ public sealed class InstanceSets(ThisInstance instance, ILogger<InstanceSets> lo
     public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(20);
     private const string Alive = "-"; // keeps an instance's key present while it holds no id
 
+    /// <summary>False for a single instance (no Redis): there is nothing to share, and nothing need be written.</summary>
+    public bool AreShared => !instance.IsAlone;
+
     private RedisKey Registry(string name) => $"{instance.Prefix}:presence:{name}";
     private RedisKey KeyOf(string name, string instanceId) => $"{instance.Prefix}:presence:{name}:{instanceId}";
 

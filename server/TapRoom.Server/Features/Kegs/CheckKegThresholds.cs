@@ -73,6 +73,13 @@ public static class CheckKegThresholds
     }
 
     public static bool Below(int remainingMl, int nominalMl, int percent) => remainingMl * 100L < (long)nominalMl * percent;
+
+    /// <summary>
+    /// Whether a keg at this level can have anything to do (an alert, an empty tap): below a threshold or empty. A keg
+    /// above both thresholds cannot, which decides most checks with one read and no write command.
+    /// </summary>
+    public static bool MayBeDue(int remainingMl, int nominalMl, LocationPolicies policies) =>
+        remainingMl == 0 || Below(remainingMl, nominalMl, Math.Max(policies.KegWarningPercent, policies.KegCriticalPercent));
 }
 
 /// <summary>
@@ -88,7 +95,7 @@ public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator, TapRoomDb
             .Select(k => new { k.Status, k.RemainingVolumeMl, k.NominalVolumeMl }).FirstOrDefaultAsync(cancellationToken);
         var policies = await location.PoliciesAsync(cancellationToken);
         if (keg is null || keg.Status != KegStatus.Connected) return;
-        if (keg.RemainingVolumeMl > 0 && keg.RemainingVolumeMl * 100L >= (long)keg.NominalVolumeMl * Math.Max(policies.KegWarningPercent, policies.KegCriticalPercent)) return;
+        if (!CheckKegThresholds.MayBeDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, policies)) return;
         await mediator.Send(new CheckKegThresholds.Command(notification.KegId), cancellationToken);
     }
 }
@@ -110,9 +117,7 @@ public static class SweepKegThresholds
             var policies = await location.PoliciesAsync(ct);
             var kegs = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Connected)
                 .Select(k => new { k.Id, k.RemainingVolumeMl, k.NominalVolumeMl }).ToListAsync(ct);
-            var low = kegs.Where(k => k.RemainingVolumeMl == 0
-                    || CheckKegThresholds.Below(k.RemainingVolumeMl, k.NominalVolumeMl, Math.Max(policies.KegWarningPercent, policies.KegCriticalPercent)))
-                .ToList();
+            var low = kegs.Where(k => CheckKegThresholds.MayBeDue(k.RemainingVolumeMl, k.NominalVolumeMl, policies)).ToList();
             if (low.Count == 0) return new CheckKegThresholds.Result(kegs.Count, [], []);
             var ids = low.Select(k => k.Id).ToList();
             var prior = (await db.Alerts.AsNoTracking()
