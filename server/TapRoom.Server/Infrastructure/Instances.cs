@@ -38,6 +38,11 @@ public interface IInstanceMessageHandler
 public sealed class InstanceBus(ThisInstance instance, IServiceProvider services, ILogger<InstanceBus> log) : IHostedService
 {
     private RedisChannel Channel => RedisChannel.Literal($"{instance.Prefix}:instances");
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once this instance listens on the channel (at once for a single instance). Until then, a
+    /// message another instance publishes is not heard here (Redis pub/sub keeps nothing).</summary>
+    public Task Subscribed => instance.Redis is null ? Task.CompletedTask : _subscribed.Task;
 
     public async Task PublishAsync(InstanceMessage message)
     {
@@ -81,6 +86,7 @@ public sealed class InstanceBus(ThisInstance instance, IServiceProvider services
                 if (message is null || message.From == instance.Id) return;
                 Dispatch(message);
             });
+            _subscribed.TrySetResult();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

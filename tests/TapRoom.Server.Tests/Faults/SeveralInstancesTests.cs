@@ -38,6 +38,10 @@ public sealed class SeveralInstancesTests
             }
             var a = await TapRoomHost.StartAsync(Redis, database: database);
             var b = await TapRoomHost.StartAsync(Redis, database: database, time: a.Time);
+            // Each instance subscribes to the instance channel in the background; a message published before the other
+            // listens is lost (pub/sub keeps nothing), so the pair starts once both listen.
+            foreach (var host in new[] { a, b })
+                await host.Services.GetRequiredService<InstanceBus>().Subscribed.WaitAsync(TimeSpan.FromSeconds(30));
             return new Pair { Database = database, A = a, B = b };
         }
 
