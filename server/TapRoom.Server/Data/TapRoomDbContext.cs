@@ -37,6 +37,41 @@ public class TapRoomDbContext : DbContext
     public DbSet<PosOutboxEntry> PosOutbox => Set<PosOutboxEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
+    private HashSet<Guid>? _tapStatusChanges;
+
+    /// <summary>
+    /// The taps whose status this context saved (a new tap, or <see cref="Tap.Status"/> changed) since the last call.
+    /// The command pipeline turns them into <see cref="Features.TapStatusChangedNotification"/>s: a controller hears of
+    /// a status change, and only of one, whichever code path made it (every status change is a tracked change).
+    /// </summary>
+    public IReadOnlyCollection<Guid> TakeTapStatusChanges()
+    {
+        var taken = _tapStatusChanges;
+        _tapStatusChanges = null;
+        return taken ?? (IReadOnlyCollection<Guid>)[];
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        NoteTapStatusChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        NoteTapStatusChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private void NoteTapStatusChanges()
+    {
+        foreach (var entry in ChangeTracker.Entries<Tap>())
+        {
+            if (entry.State == EntityState.Added || (entry.State == EntityState.Modified && entry.Property(t => t.Status).IsModified))
+                (_tapStatusChanges ??= []).Add(entry.Entity.Id);
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();

@@ -9,6 +9,12 @@ namespace TapRoom.Server.Features;
 
 public sealed record TapChangedNotification(Guid TapId) : INotification;
 
+/// <summary>
+/// A tap's status was saved with a new value (raised by the command pipeline from the change tracker, never by hand:
+/// <see cref="Data.TapRoomDbContext.TakeTapStatusChanges"/>). Its controller is told (<c>TapStateChanged</c>).
+/// </summary>
+public sealed record TapStatusChangedNotification(Guid TapId) : INotification;
+
 public sealed record VisitChangedNotification(Guid VisitId) : INotification;
 
 public sealed record KegChangedNotification(Guid KegId) : INotification;

@@ -96,6 +96,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                 {
                     var response = await next();
                     await db.SaveChangesAsync(cancellationToken);
+                    foreach (var tapId in db.TakeTapStatusChanges()) events.Add(new Features.TapStatusChangedNotification(tapId));
                     await tx.ReleaseAsync("command", CancellationToken.None);
                     return (response, (DomainException?)null);
                 }
@@ -105,6 +106,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                     await tx.RollbackAsync("command", CancellationToken.None);
                     await tx.ReleaseAsync("command", CancellationToken.None);
                     db.ChangeTracker.Clear();
+                    db.TakeTapStatusChanges();
                     events.Clear();
                     await AuditRejectionAsync(request!, ex);
                     return (default(TResponse)!, ex);
@@ -114,6 +116,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
         catch
         {
             db.ChangeTracker.Clear();
+            db.TakeTapStatusChanges();
             events.Clear();
             throw;
         }

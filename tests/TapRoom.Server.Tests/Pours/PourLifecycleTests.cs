@@ -17,8 +17,6 @@ public sealed class PourLifecycleTests
         var recorder = new NotificationRecorder();
         await using var world = await PourWorld.StartAsync(configure: b => NotificationRecorder.AddTo(b, recorder));
         var (tap, _, client) = await world.TapWithControllerAsync(pricePerLiter: 6.5m, kegMl: 30_000);
-        var pushes = new ConcurrentQueue<TapStateChangedMessage>();
-        client.TapStateChanged += m => { pushes.Enqueue(m); return Task.CompletedTask; };
         var guest = await world.GuestAsync(balance: 30m);
 
         var allow = await client.Authorize(PourWorld.Present(tap, guest));
@@ -62,7 +60,37 @@ public sealed class PourLifecycleTests
         Assert.Equal((LedgerKind.PourCharge, -2.60m), (state.Charge.Kind, state.Charge.Amount));
         Assert.Equal((PosOutboxKind.Pour, state.Charge.Id), (state.Outbox.Kind, state.Outbox.LedgerEntryId));
         Assert.True(state.Audited);
-        await PourWorld.EventuallyAsync(() => pushes.Any(p => p.TapId == tap.TapId && p.Status == TapStatus.Active), "TapStateChanged pushed to the controller");
+    }
+
+    [Fact]
+    public async Task A_controller_hears_of_a_taps_status_when_it_changes_and_not_for_every_pour()
+    {
+        await using var world = await PourWorld.StartAsync();
+        var (tap, controller, client) = await world.TapWithControllerAsync(pricePerLiter: 5m);
+        var pushes = new ConcurrentQueue<TapStateChangedMessage>();
+        client.TapStateChanged += m => { pushes.Enqueue(m); return Task.CompletedTask; };
+        var guest = await world.GuestAsync(balance: 20m);
+
+        // An authorisation and a completion on an active tap change no status: the controller is told nothing.
+        var allow = await client.Authorize(PourWorld.Present(tap, guest));
+        Assert.Equal(CompletePourOutcome.Synced, (await client.CompletePour(PourWorld.Completion(allow.PourSessionId!.Value, tap, 200))).Outcome);
+        using var staff = await world.Host.SignInAsAsync(StaffRole.Staff);
+        await HttpAssert.OkAsync<Features.Taps.ChangeTapStatus.Result>(await staff.PostAsJsonAsync($"/api/taps/{tap.TapId}/status", new { status = "locked" }, TapRoomHost.Json));
+        await PourWorld.EventuallyAsync(() => pushes.Any(p => p.Status == TapStatus.Locked), "TapStateChanged locked");
+        // One loop sends a controller's pushes in commit order: a push for the pour would have come before this one.
+        Assert.Equal([(tap.TapId, TapStatus.Locked)], pushes.Select(p => (p.TapId, p.Status)).ToList());
+        await HttpAssert.OkAsync<Features.Taps.ChangeTapStatus.Result>(await staff.PostAsJsonAsync($"/api/taps/{tap.TapId}/status", new { status = "active" }, TapRoomHost.Json));
+        await PourWorld.EventuallyAsync(() => pushes.Any(p => p.Status == TapStatus.Active), "TapStateChanged active");
+
+        // A status changed by a pour's completion (processing_sync → active after a reconnect) is pushed.
+        var open = await client.Authorize(PourWorld.Present(tap, guest));
+        await client.DisposeAsync();
+        var again = await world.ConnectAsync(controller, pendingSyncCount: 1);
+        var heard = new ConcurrentQueue<TapStateChangedMessage>();
+        again.TapStateChanged += m => { heard.Enqueue(m); return Task.CompletedTask; };
+        Assert.Equal(TapStatus.ProcessingSync, await world.DbAsync(db => db.Taps.Where(t => t.Id == tap.TapId).Select(t => t.Status).SingleAsync()));
+        Assert.Equal(CompletePourOutcome.Synced, (await again.CompletePour(PourWorld.Completion(open.PourSessionId!.Value, tap, 100))).Outcome);
+        await PourWorld.EventuallyAsync(() => heard.Any(p => p.TapId == tap.TapId && p.Status == TapStatus.Active), "TapStateChanged active after the sync");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed record StopPourRequestedNotification(Guid TapId, Guid PourSessionI
 
 /// <summary>Server → controller pushes, sent to the group of the tap's controller only, with the committed state.</summary>
 public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<ControllerHub, IControllerClient> hub, LocationContext location, TimeProvider time, TapStatePushQueue tapStates)
-    : INotificationHandler<TapChangedNotification>, INotificationHandler<StopPourRequestedNotification>, INotificationHandler<ControllerConfigChangedNotification>
+    : INotificationHandler<TapStatusChangedNotification>, INotificationHandler<StopPourRequestedNotification>, INotificationHandler<ControllerConfigChangedNotification>
 {
     /// <summary>Calibration or settings changed: the controller gets the same configuration Hello would give it.</summary>
     public async Task Handle(ControllerConfigChangedNotification notification, CancellationToken ct)
@@ -23,8 +23,11 @@ public sealed class ControllerPushes(TapRoomDbContext db, IHubContext<Controller
         await hub.Clients.Group(ControllerHub.GroupFor(notification.ControllerId)).ConfigChanged(config);
     }
 
-    /// <summary>Sent by <see cref="TapStatePushQueue"/> after the caller has its answer.</summary>
-    public Task Handle(TapChangedNotification notification, CancellationToken ct)
+    /// <summary>
+    /// Only a status change reaches the controller (an authorisation or a completion on an active tap changes none), and
+    /// it is sent by <see cref="TapStatePushQueue"/> after the caller has its answer.
+    /// </summary>
+    public Task Handle(TapStatusChangedNotification notification, CancellationToken ct)
     {
         tapStates.Tap(notification.TapId);
         return Task.CompletedTask;

@@ -8,10 +8,11 @@ namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
 /// <c>TapStateChanged</c> pushes to controllers, off the caller's path (answer first, push later: ADR 0036). A committed
-/// change to a tap only marks it here; one loop reads the committed status of every marked tap with one query and sends
-/// each to its controller's group. Before, every authorisation and completion read its tap again and pushed before the
-/// controller got its answer. Marks that arrive while a send runs go out with the next one, so the last push for a tap
-/// always carries its latest committed status (SignalR keeps the order on a connection).
+/// change of a tap's status (<see cref="TapStatusChangedNotification"/>, raised from the change tracker) only marks the
+/// tap here; one loop reads the committed status of every marked tap with one query and sends each to its controller's
+/// group. An authorisation or a completion on an active tap changes no status and marks nothing (before, each of the
+/// 160 a second at the target load sent one). Marks that arrive while a send runs go out with the next one, so the last
+/// push for a tap always carries its latest committed status (SignalR keeps the order on a connection).
 /// </summary>
 public sealed class TapStatePushQueue(IServiceScopeFactory scopes, IHubContext<ControllerHub, IControllerClient> hub, ILogger<TapStatePushQueue> log)
     : BackgroundService
