@@ -76,13 +76,14 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
     CommitBatcher batcher,
     ILogger<TransactionBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
+    where TRequest : ICommandMarker
 {
     /// <summary>The command's name for the writer's metrics ("authorize_pour").</summary>
     private static readonly string Kind = RequestNames.Of(typeof(TRequest));
 
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        if (request is not ICommandMarker || db.Database.CurrentTransaction is not null)
+        if (db.Database.CurrentTransaction is not null)
             return await next();
 
         (TResponse Response, DomainException? Refusal) outcome;

@@ -15,12 +15,13 @@ namespace TapRoom.Server.Infrastructure;
 public sealed class ConcurrencyRetryBehavior<TRequest, TResponse>(
     TapRoomDbContext db, TapRoomDatabase database, ILogger<ConcurrencyRetryBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
+    where TRequest : ICommandMarker
 {
     public const int MaxAttempts = 8;
 
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        if (database.IsSqlite || request is not ICommandMarker || db.Database.CurrentTransaction is not null)
+        if (database.IsSqlite || db.Database.CurrentTransaction is not null)
             return await next();
         for (var attempt = 1; ; attempt++)
         {

@@ -229,6 +229,7 @@ public sealed class ConnectionCountFilter(TapRoomMetrics metrics) : IHubFilter
 
 /// <summary>Times the two requests a controller waits on: authorise and complete, tagged with their outcome.</summary>
 public sealed class PourLatencyBehavior<TRequest, TResponse>(TapRoomMetrics metrics) : IPipelineBehavior<TRequest, TResponse>
+    where TRequest : ICommandMarker
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
