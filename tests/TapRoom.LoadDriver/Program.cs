@@ -6,7 +6,7 @@ using TapRoom.LoadDriver;
 // Usage (docs/PERFORMANCE.md):
 //   dotnet run -c Release --project tests/TapRoom.LoadDriver -- --controllers 500 --dashboards 20 --rate 80 --duration 60 --json result.json
 // Options: --taps-per-controller 2 --pour-seconds 10 --flow 40 (ml/s) --race 0.05 --disconnect 0.02 --echo-rate <rate>
-//          --guests <auto> --replay 10000 --replay-batch 100 --log-level Information --server-dll <path> --seed 1
+//          --guests <auto> --replay 10000 --replay-batch 100 --replay-in-flight 2 --log-level Information --server-dll <path> --seed 1
 //          --warmup 15 (seconds at the same load before the measured night; 0 = measure from a cold start)
 // Against a server that is already running (nothing is started or killed):
 //          --url http://host:port --admin-password <password> [--server-pid <pid>] [--database <path of its taproom.db>]
@@ -29,6 +29,7 @@ var options = new NightOptions(
 var guests = Int("guests", (int)Math.Ceiling(rate * pourSeconds * 1.3) + 50);
 var replayPours = Int("replay", 10_000);
 var replayBatch = Int("replay-batch", TapRoom.Contracts.SyncPoursRequest.MaxPours);
+var replayInFlight = Int("replay-in-flight", 2); // the agent's JournalReplayer.BatchesInFlight (ADR 0070)
 var logLevel = args2.GetValueOrDefault("log-level", "Information");
 var jsonPath = args2.GetValueOrDefault("json");
 var url = args2.GetValueOrDefault("url");
@@ -98,8 +99,8 @@ try
     ReplayResult? replay = null;
     if (replayPours > 0 && server.DatabasePath is { } replayDatabase)
     {
-        Say($"replay: {replayPours} journalled pours from one controller, {(replayBatch <= 1 ? "one CompletePour at a time" : $"SyncPours batches of {replayBatch}")}");
-        replay = await Replay.RunAsync(server.BaseAddress, replayDatabase, server.CpuTime, venue, replayPours, replayBatch, Say);
+        Say($"replay: {replayPours} journalled pours from one controller, {(replayBatch <= 1 ? "one CompletePour at a time" : $"SyncPours batches of {replayBatch}, {Math.Max(1, replayInFlight)} in flight")}");
+        replay = await Replay.RunAsync(server.BaseAddress, replayDatabase, server.CpuTime, venue, replayPours, replayBatch, replayInFlight, Say);
     }
     else if (replayPours > 0) Say("replay skipped: it needs --database (the running server's taproom.db)");
     var (peakMb, rssEnd) = server.Memory();
@@ -163,6 +164,7 @@ try
             ["loadAverageAfter"] = loadAfter,
             ["options"] = options,
             ["replayBatch"] = replayBatch,
+            ["replayInFlight"] = replayInFlight,
         };
         await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         Say($"summary written to {jsonPath}");

@@ -17,11 +17,12 @@ public sealed record ReplayResult(int Pours, TimeSpan Elapsed, int Synced, int O
 /// over the night's visits) are written straight into the server's SQLite file, because the product cannot hold 10,000
 /// open authorisations on one tap; then it replays them in order, each batch as soon as the previous one is
 /// acknowledged, as the agent's journal replayer does: batches of <c>--replay-batch</c> completions with <c>SyncPours</c>
-/// (default 100, what the agent sends), or <c>--replay-batch 1</c>: one <c>CompletePour</c> at a time (the old way).
+/// (default 100, what the agent sends), or <c>--replay-batch 1</c>: one <c>CompletePour</c> at a time (the old way);
+/// <c>--replay-in-flight</c> batches at once (default 2, as the agent's replayer; 1 waits for each answer).
 /// </summary>
 public static class Replay
 {
-    public static async Task<ReplayResult> RunAsync(Uri baseAddress, string databasePath, Func<TimeSpan> serverCpu, Venue venue, int pours, int batchSize, Action<string> say)
+    public static async Task<ReplayResult> RunAsync(Uri baseAddress, string databasePath, Func<TimeSpan> serverCpu, Venue venue, int pours, int batchSize, int inFlight, Action<string> say)
     {
         using var http = Venue.Client(baseAddress, venue.AdminCookies);
         var tap = (await Venue.PostAsync(http, "/api/taps", new { name = "Replay tap" })).GetProperty("id").GetGuid();
@@ -59,22 +60,32 @@ public static class Replay
         var cpuBefore = serverCpu();
         var clock = Stopwatch.StartNew();
         var at = DateTime.UtcNow;
-        foreach (var chunk in sessions.Chunk(Math.Clamp(batchSize, 1, SyncPoursRequest.MaxPours)))
+        // Up to `inFlight` batches are sent before the first is answered, as the agent's replayer does
+        // (JournalReplayer.BatchesInFlight = 2, ADR 0070); each batch's round trip is timed from its own send.
+        var pending = new Queue<(Task<List<CompletePourResult?>> Call, long Start)>();
+        async Task CollectAsync()
         {
-            var requests = chunk.Select(s => new CompletePourRequest(s.Id, tap, volumeMl, at, at.AddSeconds(5))).ToList();
-            var start = Stopwatch.GetTimestamp();
-            var outcomes = batchSize <= 1
-                ? [await client.CompletePour(requests[0])]
-                : (await client.SyncPours(new SyncPoursRequest(requests))).Results.Select(r => r.Result).ToList();
+            var (call, start) = pending.Dequeue();
+            var outcomes = await call;
             roundTrip.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             synced += outcomes.Count(o => o?.Outcome == CompletePourOutcome.Synced);
             other += outcomes.Count(o => o?.Outcome != CompletePourOutcome.Synced);
+        }
+        async Task<List<CompletePourResult?>> SendAsync(List<CompletePourRequest> requests) => batchSize <= 1
+            ? [await client.CompletePour(requests[0])]
+            : (await client.SyncPours(new SyncPoursRequest(requests))).Results.Select(r => r.Result).ToList();
+        foreach (var chunk in sessions.Chunk(Math.Clamp(batchSize, 1, SyncPoursRequest.MaxPours)))
+        {
+            if (pending.Count >= Math.Max(1, inFlight)) await CollectAsync();
+            var requests = chunk.Select(s => new CompletePourRequest(s.Id, tap, volumeMl, at, at.AddSeconds(5))).ToList();
+            pending.Enqueue((SendAsync(requests), Stopwatch.GetTimestamp()));
             if (clock.Elapsed > TimeSpan.FromMinutes(3))
             {
                 say("replay stopped after 3 minutes");
                 break;
             }
         }
+        while (pending.Count > 0) await CollectAsync();
         clock.Stop();
         return new ReplayResult(synced + other, clock.Elapsed, synced, other, roundTrip, serverCpu() - cpuBefore);
     }
