@@ -63,6 +63,19 @@ public class TapRoomDbContext : DbContext
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    // A pooled context is reused by the next scope: what one scope noted must not reach the next.
+    public override void Dispose()
+    {
+        _tapStatusChanges = null;
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _tapStatusChanges = null;
+        return base.DisposeAsync();
+    }
+
     private void NoteTapStatusChanges()
     {
         foreach (var entry in ChangeTracker.Entries<Tap>())
