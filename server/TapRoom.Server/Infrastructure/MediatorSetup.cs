@@ -20,18 +20,23 @@ public static class MediatorSetup
         // Order matters: the first registered is the outermost. The last three are constrained to commands
         // (where TRequest : ICommandMarker), so the container builds none of them, and no DbContext, for a query or for
         // the ~3,000 progress reports a second at the target load (it skips an open generic whose constraint fails).
-        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
-        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(PourLatencyBehavior<,>));
-        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
-        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ConcurrencyRetryBehavior<,>));
-        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(TransactionBehavior<,>));
+        // Behaviours and handlers hold no state of their own (the per-command state is in the scoped DbContext,
+        // DomainEvents, AuditTrail and LocationContext they are given), so they are transient: a scope does not keep
+        // them in its table of resolved services (that table's growth was 9 % of the server's allocations at the target
+        // load). Validators build their rules in their constructors and keep no state, so they are built once.
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(PourLatencyBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ConcurrencyRetryBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransactionBehavior<,>));
 
-        var handlerInterfaces = new[] { typeof(IRequestHandler<,>), typeof(INotificationHandler<>), typeof(IValidator<>) };
         foreach (var type in typeof(MediatorSetup).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }))
         {
-            foreach (var itf in type.GetInterfaces().Where(i => i.IsGenericType && handlerInterfaces.Contains(i.GetGenericTypeDefinition())))
+            foreach (var itf in type.GetInterfaces().Where(i => i.IsGenericType))
             {
-                services.AddScoped(itf, type);
+                var definition = itf.GetGenericTypeDefinition();
+                if (definition == typeof(IValidator<>)) services.AddSingleton(itf, type);
+                else if (definition == typeof(IRequestHandler<,>) || definition == typeof(INotificationHandler<>)) services.AddTransient(itf, type);
             }
         }
         return services;

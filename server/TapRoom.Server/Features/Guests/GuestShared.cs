@@ -33,15 +33,16 @@ public sealed class GuestFieldsValidator : AbstractValidator<IGuestFields>
 
     public GuestFieldsValidator(TimeProvider time)
     {
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        // Validators are singletons (MediatorSetup): "today" is read when a request is validated, not when this is built.
+        DateOnly Today() => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         RuleFor(x => x.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("A name is required.").MaximumLength(200).SingleLine();
         RuleFor(x => x.Phone).MaximumLength(40).Matches(@"^\+?[0-9 ()\-./]{3,40}$").WithMessage("A phone number holds digits, spaces and + ( ) - . / only.")
             .When(x => !string.IsNullOrEmpty(x.Phone));
         RuleFor(x => x.Email).MaximumLength(200).EmailAddress().When(x => !string.IsNullOrEmpty(x.Email));
         RuleFor(x => x.DateOfBirth).NotNull().WithMessage("The date of birth is required.")
             // One day of slack: the venue's "today" may be a day ahead of UTC.
-            .Must(d => d <= today.AddDays(1)).WithMessage("The date of birth cannot be in the future.")
-            .Must(d => d >= today.AddYears(-MaxAgeYears)).WithMessage($"The date of birth is more than {MaxAgeYears} years ago.");
+            .Must(d => d <= Today().AddDays(1)).WithMessage("The date of birth cannot be in the future.")
+            .Must(d => d >= Today().AddYears(-MaxAgeYears)).WithMessage($"The date of birth is more than {MaxAgeYears} years ago.");
     }
 }
 
