@@ -49,15 +49,21 @@ public static class ScaleOutSetup
     }
 }
 
-/// <summary>Ready when Redis answers a PING.</summary>
-public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+/// <summary>
+/// Ready when Redis answers a PING and this instance listens on the instance channel (<see cref="InstanceBus.Subscribed"/>):
+/// before that, a sign-out or a revocation published by another instance would not be heard here, so a load balancer
+/// that waits for ready sends nothing to an instance that could miss one.
+/// </summary>
+public sealed class RedisHealthCheck(IConnectionMultiplexer redis, InstanceBus bus) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         try
         {
             var rtt = await redis.GetDatabase().PingAsync();
-            return HealthCheckResult.Healthy($"ping {rtt.TotalMilliseconds:0.0} ms");
+            if (!bus.Subscribed.IsCompletedSuccessfully)
+                return HealthCheckResult.Unhealthy($"ping {rtt.TotalMilliseconds:0.0} ms; not yet listening on the instance channel");
+            return HealthCheckResult.Healthy($"ping {rtt.TotalMilliseconds:0.0} ms; listening on the instance channel");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

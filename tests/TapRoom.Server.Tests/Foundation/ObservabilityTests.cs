@@ -116,10 +116,13 @@ public sealed class RedisReadinessTests
         await using (var host = await TapRoomHost.StartAsync(s => s["ConnectionStrings:Redis"] = TestDatabase.RedisServer))
         {
             using var http = host.CreateClient();
+            // Ready once Redis answers and this instance listens on the instance channel (it subscribes as it starts).
+            await host.Services.GetRequiredService<InstanceBus>().Subscribed.WaitAsync(TimeSpan.FromSeconds(30));
             var ok = await http.GetAsync("/healthz/ready");
             var body = JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement;
             Assert.True(ok.StatusCode == HttpStatusCode.OK, body.ToString());
             Assert.Equal("ok", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+            Assert.EndsWith("listening on the instance channel", body.GetProperty("checks").GetProperty("redis").GetProperty("detail").GetString());
         }
 
         using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
