@@ -12,24 +12,27 @@ namespace TapRoom.Server.Infrastructure;
 public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> log)
     : IPipelineBehavior<TRequest, TResponse>
 {
+    private static readonly string Name = RequestNames.Of(typeof(TRequest));
+
+    // Runs for every request (3,000 progress reports a second at the target load): nothing is allocated for the debug
+    // line unless debug logging is on.
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        var name = RequestNames.Of(typeof(TRequest));
-        var sw = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var response = await next();
-            log.LogDebug("{Request} handled in {ElapsedMs} ms", name, sw.Elapsed.TotalMilliseconds);
+            if (log.IsEnabled(LogLevel.Debug)) log.LogDebug("{Request} handled in {ElapsedMs} ms", Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
         }
         catch (DomainException ex)
         {
-            log.LogInformation("{Request} refused: {Code} in {ElapsedMs} ms", name, ex.Code, sw.Elapsed.TotalMilliseconds);
+            log.LogInformation("{Request} refused: {Code} in {ElapsedMs} ms", Name, ex.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
         catch (RequestValidationException)
         {
-            log.LogInformation("{Request} failed validation in {ElapsedMs} ms", name, sw.Elapsed.TotalMilliseconds);
+            log.LogInformation("{Request} failed validation in {ElapsedMs} ms", Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
         }
     }
