@@ -129,7 +129,10 @@ public sealed class PosRecordChunkTests
         Assert.Equal(
             ["alert:alert.raised", "delivered:pos.delivered", "delivered_too:pos.delivered", "fails_last:pos.dead_lettered", "fails_now:pos.delivery_failed"],
             audit.Select(a => $"{(a.SubjectType == "alert" ? "alert" : keys[a.SubjectId!.Value])}:{a.Action}").Order());
-        Assert.All(audit, a => Assert.Equal("system", a.ActorType));
+        Assert.All(audit, a => Assert.Equal(("system", "system", (Guid?)null, now), (a.ActorType, a.ActorName, a.ActorId, a.At)));
+        var delivered = audit.Single(a => a.SubjectId == keys.Single(k => k.Value == "delivered").Key);
+        var details = System.Text.Json.JsonDocument.Parse(delivered.DetailsJson).RootElement;
+        Assert.Equal(("pos_outbox", id["delivered"], 1), (delivered.SubjectType, details.GetProperty("entryId").GetInt64(), details.GetProperty("attempts").GetInt32()));
         var alert = await host.DbAsync(db => db.Alerts.AsNoTracking().SingleAsync(a => a.Type == "pos_dead_letter"));
         Assert.Equal((failsLast.IdempotencyKey, (Guid?)alert.Id), (alert.SubjectId, audit.Single(a => a.SubjectType == "alert").SubjectId));
     }

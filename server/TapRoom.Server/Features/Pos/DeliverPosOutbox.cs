@@ -158,7 +158,8 @@ public static class ClaimPosEntries
 /// <remarks>
 /// It holds the single writer, so it is short: one query reads every entry of the chunk, the successes (nearly all of
 /// them) are settled with one set-based UPDATE, and only the rare failure, dead letter or released claim goes through
-/// the change tracker. Each delivered entry still gets its own <c>pos.delivered</c> audit event in the same transaction.
+/// the change tracker. Each delivered entry still gets its own <c>pos.delivered</c> audit event in the same transaction;
+/// the chunk's audit events are inserted with one statement (<see cref="AuditTrail.SaveRecordedAsync"/>, ADR 0074).
 /// </remarks>
 public static class RecordPosDeliveries
 {
@@ -167,7 +168,7 @@ public static class RecordPosDeliveries
     public sealed record Command(IReadOnlyList<RecordPosDelivery.Command> Results, IReadOnlyList<ClaimPosEntries.Claim>? Untried = null)
         : ICommand<IReadOnlyList<RecordPosDelivery.Outcome>>;
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time, PosDeliveryRecorder recorder, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, PosDeliveryRecorder recorder, AuditTrail audit, DomainEvents events)
         : IRequestHandler<Command, IReadOnlyList<RecordPosDelivery.Outcome>>
     {
         public async Task<IReadOnlyList<RecordPosDelivery.Outcome>> Handle(Command request, CancellationToken cancellationToken)
@@ -214,6 +215,7 @@ public static class RecordPosDeliveries
                 if (settled != sent.Count)
                     throw new InvalidOperationException($"Settled {settled} of the {sent.Count} POS outbox entries read as pending in the same transaction.");
             }
+            await audit.SaveRecordedAsync(cancellationToken); // one INSERT for the chunk's audit events, not one per entry
             return outcomes;
         }
 
