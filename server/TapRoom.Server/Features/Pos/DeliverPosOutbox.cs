@@ -96,6 +96,10 @@ public static class DeliverPosOutbox
 /// on PostgreSQL the serializable transaction) serialises two claims, so two runs at once never claim the same entry.
 /// A due entry with all its attempts used is one whose last result was never recorded: it is dead-lettered.
 /// </summary>
+/// <remarks>
+/// It holds the single writer, so it is short: one query reads the chunk (untracked: nothing of it is changed through
+/// the change tracker but a rare dead letter) and one set-based UPDATE claims it, not one UPDATE per entry.
+/// </remarks>
 public static class ClaimPosEntries
 {
     public sealed record Command(int Max) : ICommand<Result>;
@@ -111,7 +115,7 @@ public static class ClaimPosEntries
         {
             var o = options.Value;
             var now = time.GetUtcNow().UtcDateTime;
-            var due = await db.PosOutbox
+            var due = await db.PosOutbox.AsNoTracking()
                 .Where(e => e.Status == PosOutboxStatus.Pending && e.NextAttemptAt <= now)
                 .OrderBy(e => e.Id)
                 .Take(Math.Clamp(request.Max, 1, 500))
@@ -122,21 +126,41 @@ public static class ClaimPosEntries
             {
                 if (entry.Attempts >= o.MaxAttempts)
                 {
+                    db.PosOutbox.Attach(entry);
                     entry.LastError ??= "no result recorded";
                     await deadLetters.DeadLetterAsync(entry, $"attempt {entry.Attempts} never recorded a result (the server stopped during delivery); last error: {entry.LastError}", cancellationToken);
                     dead++;
                     continue;
                 }
-                entry.Attempts++;
-                entry.NextAttemptAt = now.AddSeconds(o.LeaseSeconds);
-                claims.Add(new Claim(entry.Id, entry.IdempotencyKey, entry.Kind, entry.PayloadJson, entry.Attempts));
+                claims.Add(new Claim(entry.Id, entry.IdempotencyKey, entry.Kind, entry.PayloadJson, entry.Attempts + 1));
+            }
+            if (claims.Count > 0)
+            {
+                var ids = claims.Select(c => c.Id).ToList();
+                var lease = now.AddSeconds(o.LeaseSeconds);
+                var claimed = await db.PosOutbox
+                    .Where(e => ids.Contains(e.Id) && e.Status == PosOutboxStatus.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.Attempts, e => e.Attempts + 1).SetProperty(e => e.NextAttemptAt, lease), cancellationToken);
+                // The read and the UPDATE share the transaction, which no other writer can enter (SQLite) or change under
+                // (PostgreSQL, serializable): a difference means that promise broke, and nothing of the claim is kept.
+                if (claimed != claims.Count)
+                    throw new InvalidOperationException($"Claimed {claimed} of the {claims.Count} POS outbox entries read in the same transaction.");
             }
             return new Result(claims, dead);
         }
     }
 }
 
-/// <summary>The results of a chunk of deliveries, each recorded as <see cref="RecordPosDelivery"/> does, in one transaction.</summary>
+/// <summary>
+/// The results of a chunk of deliveries, each recorded exactly as <see cref="RecordPosDelivery"/> records one (the rules
+/// live in <see cref="PosDeliveryRecorder"/>), in one transaction.
+/// </summary>
+/// <remarks>
+/// It holds the single writer, so it is short: one query reads every entry of the chunk, the successes (nearly all of
+/// them) are settled with one set-based UPDATE, and only the rare failure, dead letter or released claim goes through
+/// the change tracker. Each delivered entry still gets its own <c>pos.delivered</c> audit event in the same transaction;
+/// the chunk's audit events are inserted with one statement (<see cref="AuditTrail.SaveRecordedAsync"/>, ADR 0074).
+/// </remarks>
 public static class RecordPosDeliveries
 {
     /// <param name="Results">One per delivery attempted, in order.</param>
@@ -144,35 +168,62 @@ public static class RecordPosDeliveries
     public sealed record Command(IReadOnlyList<RecordPosDelivery.Command> Results, IReadOnlyList<ClaimPosEntries.Claim>? Untried = null)
         : ICommand<IReadOnlyList<RecordPosDelivery.Outcome>>;
 
-    public sealed class Handler(IRequestHandler<RecordPosDelivery.Command, RecordPosDelivery.Outcome> one, TapRoomDbContext db, TimeProvider time)
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, PosDeliveryRecorder recorder, AuditTrail audit, DomainEvents events)
         : IRequestHandler<Command, IReadOnlyList<RecordPosDelivery.Outcome>>
     {
         public async Task<IReadOnlyList<RecordPosDelivery.Outcome>> Handle(Command request, CancellationToken cancellationToken)
         {
-            if (request.Untried is { Count: > 0 } untried)
+            var untried = request.Untried ?? [];
+            if (request.Results.Count > 0) events.Add(new PosOutboxChangedNotification());
+            var now = time.GetUtcNow().UtcDateTime;
+            var ids = request.Results.Select(r => r.EntryId).Concat(untried.Select(c => c.Id)).Distinct().ToList();
+            var entries = ids.Count == 0
+                ? []
+                : await db.PosOutbox.AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
+
+            foreach (var claim in untried)
             {
-                var ids = untried.Select(c => c.Id).ToList();
-                var entries = await db.PosOutbox.Where(e => ids.Contains(e.Id) && e.Status == PosOutboxStatus.Pending).ToListAsync(cancellationToken);
-                foreach (var entry in entries)
-                {
-                    if (entry.Attempts != untried.First(c => c.Id == entry.Id).Attempt) continue; // claimed again or retried meanwhile
-                    entry.Attempts--;
-                    entry.NextAttemptAt = time.GetUtcNow().UtcDateTime;
-                }
+                if (!entries.TryGetValue(claim.Id, out var entry) || entry.Status != PosOutboxStatus.Pending) continue;
+                if (entry.Attempts != claim.Attempt) continue; // claimed again or retried meanwhile
+                Track(entry);
+                entry.Attempts--;
+                entry.NextAttemptAt = now;
             }
+
             var outcomes = new List<RecordPosDelivery.Outcome>(request.Results.Count);
+            var sent = new List<long>(request.Results.Count);
             foreach (var result in request.Results)
             {
-                try
-                {
-                    outcomes.Add(await one.Handle(result, cancellationToken));
-                }
-                catch (NotFoundException)
+                if (!entries.TryGetValue(result.EntryId, out var entry))
                 {
                     outcomes.Add(RecordPosDelivery.Outcome.Ignored); // deleted meanwhile: nothing to record
+                    continue;
                 }
+                // A failure changes several columns of one entry now and then: tracked. A success is saved below, set-based.
+                if (!result.Success) Track(entry);
+                var outcome = await recorder.ApplyAsync(entry, result, now, cancellationToken);
+                if (result.Success && outcome == RecordPosDelivery.Outcome.Delivered && !IsTracked(entry)) sent.Add(entry.Id);
+                outcomes.Add(outcome);
             }
+
+            if (sent.Count > 0)
+            {
+                var settled = await db.PosOutbox
+                    .Where(e => sent.Contains(e.Id) && e.Status == PosOutboxStatus.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PosOutboxStatus.Sent).SetProperty(e => e.SentAt, now), cancellationToken);
+                // Read in this transaction, which no other writer can enter (SQLite) or change under (PostgreSQL, serializable).
+                if (settled != sent.Count)
+                    throw new InvalidOperationException($"Settled {settled} of the {sent.Count} POS outbox entries read as pending in the same transaction.");
+            }
+            await audit.SaveRecordedAsync(cancellationToken); // one INSERT for the chunk's audit events, not one per entry
             return outcomes;
+        }
+
+        private bool IsTracked(PosOutboxEntry entry) => db.Entry(entry).State != EntityState.Detached;
+
+        private void Track(PosOutboxEntry entry)
+        {
+            if (!IsTracked(entry)) db.PosOutbox.Attach(entry);
         }
     }
 }
@@ -188,42 +239,54 @@ public static class RecordPosDelivery
 
     public sealed record Command(long EntryId, int Attempt, bool Success, string? Error) : ICommand<Outcome>;
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time, IOptions<PosOptions> options, AuditTrail audit, PosDeadLetters deadLetters, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, PosDeliveryRecorder recorder, DomainEvents events)
         : IRequestHandler<Command, Outcome>
     {
         public async Task<Outcome> Handle(Command request, CancellationToken cancellationToken)
         {
             events.Add(new PosOutboxChangedNotification());
-            var o = options.Value;
-            var now = time.GetUtcNow().UtcDateTime;
             var entry = await db.PosOutbox.FirstOrDefaultAsync(e => e.Id == request.EntryId, cancellationToken)
                 ?? throw new NotFoundException("POS outbox entry", request.EntryId);
-            if (entry.Status != PosOutboxStatus.Pending) return Outcome.Ignored;
+            return await recorder.ApplyAsync(entry, request, time.GetUtcNow().UtcDateTime, cancellationToken);
+        }
+    }
+}
 
-            if (request.Success)
-            {
-                entry.Status = PosOutboxStatus.Sent;
-                entry.SentAt = now;
-                audit.Record(AuditActions.PosDelivered, PosDeadLetters.SubjectType, entry.IdempotencyKey,
-                    new { entryId = entry.Id, kind = entry.Kind, attempts = entry.Attempts });
-                return Outcome.Delivered;
-            }
+/// <summary>
+/// The rules of <see cref="RecordPosDelivery"/>: what one delivery result does to its entry, and the audit event it
+/// writes. Shared by the single-entry command and the chunk (<see cref="RecordPosDeliveries"/>), which differ only in
+/// how they load the entry and save the change.
+/// </summary>
+public sealed class PosDeliveryRecorder(IOptions<PosOptions> options, AuditTrail audit, PosDeadLetters deadLetters)
+{
+    public async Task<RecordPosDelivery.Outcome> ApplyAsync(PosOutboxEntry entry, RecordPosDelivery.Command result, DateTime now, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (entry.Status != PosOutboxStatus.Pending) return RecordPosDelivery.Outcome.Ignored;
 
-            if (entry.Attempts != request.Attempt) return Outcome.Ignored;
-            entry.LastError = Trim(request.Error ?? "unknown error");
-            if (entry.Attempts >= o.MaxAttempts)
-            {
-                await deadLetters.DeadLetterAsync(entry, entry.LastError, cancellationToken);
-                return Outcome.DeadLettered;
-            }
-            entry.NextAttemptAt = now + PosBackoff.Delay(entry.Id, entry.Attempts, o);
-            audit.Record(AuditActions.PosDeliveryFailed, PosDeadLetters.SubjectType, entry.IdempotencyKey,
-                new { entryId = entry.Id, kind = entry.Kind, attempts = entry.Attempts, error = entry.LastError, nextAttemptAt = entry.NextAttemptAt });
-            return Outcome.WillRetry;
+        if (result.Success)
+        {
+            entry.Status = PosOutboxStatus.Sent;
+            entry.SentAt = now;
+            audit.Record(AuditActions.PosDelivered, PosDeadLetters.SubjectType, entry.IdempotencyKey,
+                new { entryId = entry.Id, kind = entry.Kind, attempts = entry.Attempts });
+            return RecordPosDelivery.Outcome.Delivered;
         }
 
-        private static string Trim(string error) => error.Length <= 2000 ? error : error[..1999] + "…";
+        if (entry.Attempts != result.Attempt) return RecordPosDelivery.Outcome.Ignored;
+        entry.LastError = Trim(result.Error ?? "unknown error");
+        if (entry.Attempts >= o.MaxAttempts)
+        {
+            await deadLetters.DeadLetterAsync(entry, entry.LastError, ct);
+            return RecordPosDelivery.Outcome.DeadLettered;
+        }
+        entry.NextAttemptAt = now + PosBackoff.Delay(entry.Id, entry.Attempts, o);
+        audit.Record(AuditActions.PosDeliveryFailed, PosDeadLetters.SubjectType, entry.IdempotencyKey,
+            new { entryId = entry.Id, kind = entry.Kind, attempts = entry.Attempts, error = entry.LastError, nextAttemptAt = entry.NextAttemptAt });
+        return RecordPosDelivery.Outcome.WillRetry;
     }
+
+    private static string Trim(string error) => error.Length <= 2000 ? error : error[..1999] + "…";
 }
 
 /// <summary>An entry that used all its attempts stops being tried: status dead, a warning alert about it, an audit event.</summary>

@@ -19,6 +19,7 @@ public static class PosSetup
             _ => new NoopPosAdapter(),
         });
         services.AddScoped<PosDeadLetters>();
+        services.AddScoped<PosDeliveryRecorder>();
         return services;
     }
 }
