@@ -20,9 +20,6 @@ public static class DatabaseSetup
     public static void ConfigureSqlite(DbContextOptionsBuilder o, string databasePath) =>
         o.UseSqlite(ConnectionString(databasePath), s => s.MigrationsAssembly(typeof(TapRoomDbContext).Assembly.GetName().Name));
 
-    /// <summary>Contexts kept for reuse (EF Core's default is 1024; more in use at once are built and dropped as usual).</summary>
-    public const int ContextPoolSize = 1024;
-
     /// <summary>SQLite (the default) or PostgreSQL, from <c>TapRoom:Database:Provider</c> and <c>ConnectionStrings:TapRoom</c>.</summary>
     public static IServiceCollection AddTapRoomDatabase(this IServiceCollection services, TapRoomOptions options, IConfiguration configuration)
     {
@@ -32,8 +29,8 @@ public static class DatabaseSetup
         // scope leases an initialised context instead of building one. Building one per scope (every hub invocation, every
         // command) was a tenth of the server's allocations at the target load (docs/PERFORMANCE.md, fourth pass); rebuilding
         // the options per scope had been 3-6 % of its CPU on a normal night.
-        if (database.IsSqlite) services.AddDbContextPool<TapRoomDbContext>(database.Configure, ContextPoolSize);
-        else services.AddDbContextPool<TapRoomDbContext, PostgresTapRoomDbContext>(database.Configure, ContextPoolSize);
+        if (database.IsSqlite) services.AddDbContextPool<TapRoomDbContext>(database.Configure);
+        else services.AddDbContextPool<TapRoomDbContext, PostgresTapRoomDbContext>(database.Configure);
         return services;
     }
 

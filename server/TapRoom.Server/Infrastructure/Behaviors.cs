@@ -109,9 +109,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                     // The command's changes go; its refusal is recorded and committed with the batch.
                     await tx.RollbackAsync("command", CancellationToken.None);
                     await tx.ReleaseAsync("command", CancellationToken.None);
-                    db.ChangeTracker.Clear();
-                    db.TakeTapStatusChanges();
-                    events.Clear();
+                    Forget();
                     await AuditRejectionAsync(request!, ex);
                     return (default(TResponse)!, ex);
                 }
@@ -119,9 +117,7 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
         }
         catch
         {
-            db.ChangeTracker.Clear();
-            db.TakeTapStatusChanges();
-            events.Clear();
+            Forget();
             throw;
         }
         if (outcome.Refusal is { } refusal) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refusal);
@@ -139,6 +135,14 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
             }
         }
         return outcome.Response;
+    }
+
+    /// <summary>Drops what the rolled-back command left behind: tracked changes, noted status changes, notifications.</summary>
+    private void Forget()
+    {
+        db.ChangeTracker.Clear();
+        db.TakeTapStatusChanges();
+        events.Clear();
     }
 
     private async Task AuditRejectionAsync(TRequest request, DomainException ex)
