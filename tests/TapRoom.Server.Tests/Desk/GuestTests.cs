@@ -59,6 +59,24 @@ public sealed class GuestTests(DeskHostFixture fx) : IClassFixture<DeskHostFixtu
     }
 
     [Fact]
+    public async Task A_date_of_birth_is_judged_against_the_day_the_guest_is_entered_not_the_day_the_server_started()
+    {
+        // Validators are built once (singletons): "today" must be read per request. Its own host, so its clock can move.
+        await using var host = await TapRoomHost.StartAsync();
+        var inThreeDays = DateOnly.FromDateTime(host.Time.GetUtcNow().UtcDateTime).AddDays(3);
+        async Task<HttpResponseMessage> CreateAsync()
+        {
+            using var staff = await host.SignInAsAsync(StaffRole.Staff); // a fresh session: five days outlive one
+            return await staff.PostAsJsonAsync("/api/guests", new { name = "Born Soon", dateOfBirth = inThreeDays }, TapRoomHost.Json);
+        }
+
+        await HttpAssert.ProblemAsync(await CreateAsync(), HttpStatusCode.BadRequest, "validation_failed");
+        host.Time.Advance(TimeSpan.FromDays(5));
+        var created = await CreateAsync();
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Guests_are_found_by_part_of_the_name_the_phone_or_a_card_uid()
     {
         var tag = Guid.NewGuid().ToString("N")[..6];

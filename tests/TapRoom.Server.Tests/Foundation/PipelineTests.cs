@@ -37,6 +37,23 @@ public sealed class PipelineTests
         }
     }
 
+    /// <summary>Records audit events and inserts them with one statement (AuditTrail.SaveRecordedAsync), then maybe refuses.</summary>
+    public static class RecordInOneStatement
+    {
+        public sealed record Command(IReadOnlyList<Guid> Subjects, bool Refuse) : ICommand<Done>;
+
+        public sealed class Handler(AuditTrail audit) : IRequestHandler<Command, Done>
+        {
+            public async Task<Done> Handle(Command request, CancellationToken cancellationToken)
+            {
+                foreach (var id in request.Subjects) audit.Record("test.recorded", "test", id, new { id });
+                await audit.SaveRecordedAsync(cancellationToken);
+                if (request.Refuse) throw new DomainException("refused_for_test", "Refused on purpose.");
+                return Done.Value;
+            }
+        }
+    }
+
     /// <summary>Raises the notifications it is given, in that order, and writes nothing.</summary>
     public static class Raise
     {
@@ -73,6 +90,7 @@ public sealed class PipelineTests
         b.Services.AddScoped<IRequestHandler<WriteThenRefuse.Command, Done>, WriteThenRefuse.Handler>();
         b.Services.AddScoped<IValidator<WriteThenRefuse.Command>, WriteThenRefuse.Validator>();
         b.Services.AddScoped<IRequestHandler<Raise.Command, Done>, Raise.Handler>();
+        b.Services.AddScoped<IRequestHandler<RecordInOneStatement.Command, Done>, RecordInOneStatement.Handler>();
         b.Services.AddScoped<INotificationHandler<Happened>, HappenedHandler>();
         b.Services.AddSingleton(recorder);
     });
@@ -147,6 +165,23 @@ public sealed class PipelineTests
         Assert.Equal(20, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "beer_type.created")));
         Assert.Equal(10, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "write_then_refuse.rejected")));
         Assert.Equal(20, recorder.Seen.Count);
+    }
+
+    [Fact]
+    public async Task Audit_events_inserted_in_one_statement_commit_with_their_command_and_roll_back_with_it()
+    {
+        await using var host = await StartAsync(new Recorder());
+        Guid[] kept = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()], refused = [Guid.NewGuid(), Guid.NewGuid()];
+
+        await host.SendAsync(new RecordInOneStatement.Command(kept, Refuse: false));
+        var ex = await Assert.ThrowsAsync<DomainException>(() => host.SendAsync(new RecordInOneStatement.Command(refused, Refuse: true)));
+        Assert.Equal("refused_for_test", ex.Code);
+
+        // Rule 8: the events are part of the command's transaction: kept with it, gone with its rollback.
+        var recorded = await host.DbAsync(db => db.AuditEvents.Where(e => e.Action == "test.recorded").ToListAsync());
+        Assert.Equal(kept.Order(), recorded.Select(e => e.SubjectId!.Value).Order());
+        Assert.All(recorded, e => Assert.Equal("system", e.ActorType));
+        Assert.Equal(1, await host.DbAsync(db => db.AuditEvents.CountAsync(e => e.Action == "record_in_one_statement.rejected")));
     }
 
     [Fact]
