@@ -8,6 +8,7 @@ using TapRoom.LoadDriver;
 // Options: --taps-per-controller 2 --pour-seconds 10 --flow 40 (ml/s) --race 0.05 --disconnect 0.02 --echo-rate <rate>
 //          --guests <auto> --replay 10000 --replay-batch 100 --replay-in-flight 2 --log-level Information --server-dll <path> --seed 1
 //          --warmup 15 (seconds at the same load before the measured night; 0 = measure from a cold start)
+//          --server-env NAME=VALUE[;NAME=VALUE...] (extra environment for the server the driver starts, e.g. a runtime knob)
 // Against a server that is already running (nothing is started or killed):
 //          --url http://host:port --admin-password <password> [--server-pid <pid>] [--database <path of its taproom.db>]
 //          (--server-pid: its CPU and memory from /proc; --database: the replay writes its pre-authorised pours there;
@@ -41,12 +42,14 @@ void Say(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s
 
 Say($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {loadBefore}");
 await using var server = url is null
-    ? await ServerProcess.StartAsync(args2.GetValueOrDefault("server-dll") ?? FindServerDll(), logLevel)
+    ? await ServerProcess.StartAsync(args2.GetValueOrDefault("server-dll") ?? FindServerDll(), logLevel,
+        ServerEnvironment(args2.GetValueOrDefault("server-env")))
     : ServerProcess.Existing(new Uri(url), args2.TryGetValue("server-pid", out var pid)
             ? pid.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList() : [],
         args2.GetValueOrDefault("database"));
 Say(url is null
     ? $"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}"
+      + (args2.GetValueOrDefault("server-env") is { } env ? $", environment {env}" : "")
     : $"running server at {server.BaseAddress} (pid {server.Pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown: no CPU or memory figures"})");
 try
 {
@@ -178,6 +181,11 @@ catch (Exception ex)
     Console.Error.WriteLine(server.LastLines());
     return 2;
 }
+
+static IReadOnlyDictionary<string, string> ServerEnvironment(string? spec) =>
+    (spec ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(pair => pair.Split('=', 2))
+        .ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : throw new ArgumentException($"--server-env wants NAME=VALUE, not {p[0]}"));
 
 static string LoadAverage()
 {

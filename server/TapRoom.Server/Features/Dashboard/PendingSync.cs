@@ -11,8 +11,11 @@ public static class PendingSync
 {
     public sealed record Query : IQuery<PendingSyncDto>;
 
-    public static Task<int> CountAsync(TapRoomDbContext db, CancellationToken ct) =>
-        db.PourSessions.CountAsync(p => p.SyncStatus == SyncStatus.PendingSync, ct);
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<int>> CountQuery = HotQuery.Create(
+        (TapRoomDbContext db, CancellationToken _) => db.PourSessions.Count(p => p.SyncStatus == SyncStatus.PendingSync));
+
+    /// <summary>Pours waiting for their controller's completion (prepared once: every dashboard window with a pour change asks).</summary>
+    public static Task<int> CountAsync(TapRoomDbContext db, CancellationToken ct) => CountQuery(db, ct);
 
     public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, PendingSyncDto>
     {

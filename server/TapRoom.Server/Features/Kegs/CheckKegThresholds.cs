@@ -89,10 +89,15 @@ public static class CheckKegThresholds
 /// </summary>
 public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator, TapRoomDbContext db, LocationContext location) : INotificationHandler<KegChangedNotification>
 {
+    private sealed record KegLevel(KegStatus Status, int RemainingVolumeMl, int NominalVolumeMl);
+
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<KegLevel?>> KegQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid id, CancellationToken _) => db.Kegs.AsNoTracking().Where(k => k.Id == id)
+            .Select(k => new KegLevel(k.Status, k.RemainingVolumeMl, k.NominalVolumeMl)).FirstOrDefault());
+
     public async Task Handle(KegChangedNotification notification, CancellationToken cancellationToken)
     {
-        var keg = await db.Kegs.AsNoTracking().Where(k => k.Id == notification.KegId)
-            .Select(k => new { k.Status, k.RemainingVolumeMl, k.NominalVolumeMl }).FirstOrDefaultAsync(cancellationToken);
+        var keg = await KegQuery(db, notification.KegId, cancellationToken);
         var policies = await location.PoliciesAsync(cancellationToken);
         if (keg is null || keg.Status != KegStatus.Connected) return;
         if (!CheckKegThresholds.MayBeDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, policies)) return;

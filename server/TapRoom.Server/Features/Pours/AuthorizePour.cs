@@ -45,65 +45,37 @@ public static class AuthorizePour
         TimeProvider time)
         : IRequestHandler<Command, AuthorizeResult>
     {
-        // The hot reads, prepared once per provider (EF compiled queries: no expression-tree work per call). A compiled
-        // query binds to the provider it first ran with, so SQLite and PostgreSQL contexts each get their own.
-        private static class HotQueries<TContext> where TContext : TapRoomDbContext
-        {
-            public static readonly Func<TContext, Guid, CancellationToken, Task<TapFacts?>> TapQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId)
-                    .Select(t => new TapFacts(t.Id, t.Name, t.ControllerId, t.Status, t.Keg == null ? null
-                        : new KegFacts(t.Keg.Id, t.Keg.Status, t.Keg.RemainingVolumeMl, t.Keg.BeerType!.Name, t.Keg.BeerType.Abv, t.Keg.BeerType.PricePerLiter)))
-                    .FirstOrDefault());
+        // The hot reads, prepared once (Infrastructure/HotQuery: EF compiled queries, one per provider).
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<TapFacts?>> TapQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId)
+                .Select(t => new TapFacts(t.Id, t.Name, t.ControllerId, t.Status, t.Keg == null ? null
+                    : new KegFacts(t.Keg.Id, t.Keg.Status, t.Keg.RemainingVolumeMl, t.Keg.BeerType!.Name, t.Keg.BeerType.Abv, t.Keg.BeerType.PricePerLiter)))
+                .FirstOrDefault());
 
-            public static readonly Func<TContext, Guid, Guid, CancellationToken, Task<PourSession?>> EarlierQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid controllerId, Guid requestId, CancellationToken _) =>
-                    db.PourSessions.AsNoTracking().FirstOrDefault(p => p.ControllerId == controllerId && p.RequestId == requestId));
+        private static readonly Func<TapRoomDbContext, Guid, Guid, CancellationToken, Task<PourSession?>> EarlierQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid controllerId, Guid requestId, CancellationToken _) =>
+                db.PourSessions.AsNoTracking().FirstOrDefault(p => p.ControllerId == controllerId && p.RequestId == requestId));
 
-            public static readonly Func<TContext, string, CancellationToken, Task<Card?>> CardQuery = EF.CompileAsyncQuery(
-                (TContext db, string uid, CancellationToken _) => db.Cards.AsNoTracking().FirstOrDefault(c => c.Uid == uid));
+        private static readonly Func<TapRoomDbContext, string, CancellationToken, Task<Card?>> CardQuery = HotQuery.Create(
+            (TapRoomDbContext db, string uid, CancellationToken _) => db.Cards.AsNoTracking().FirstOrDefault(c => c.Uid == uid));
 
-            public static readonly Func<TContext, string, CancellationToken, Task<LostCard?>> LostQuery = EF.CompileAsyncQuery(
-                (TContext db, string uid, CancellationToken _) => db.LostCards.AsNoTracking().FirstOrDefault(l => l.Uid == uid && l.ClearedAt == null));
+        private static readonly Func<TapRoomDbContext, string, CancellationToken, Task<LostCard?>> LostQuery = HotQuery.Create(
+            (TapRoomDbContext db, string uid, CancellationToken _) => db.LostCards.AsNoTracking().FirstOrDefault(l => l.Uid == uid && l.ClearedAt == null));
 
-            public static readonly Func<TContext, Guid, CancellationToken, Task<VisitFacts?>> VisitQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid cardId, CancellationToken _) => db.Visits.AsNoTracking()
-                    .Where(v => v.CardId == cardId && v.Status == VisitStatus.Active)
-                    .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl, v.Balance))
-                    .FirstOrDefault());
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<VisitFacts?>> VisitQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid cardId, CancellationToken _) => db.Visits.AsNoTracking()
+                .Where(v => v.CardId == cardId && v.Status == VisitStatus.Active)
+                .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl, v.Balance))
+                .FirstOrDefault());
 
-            public static readonly Func<TContext, Guid, CancellationToken, Task<bool>> TapHeldQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid tapId, CancellationToken _) => db.Visits.Any(v => v.ActiveTapId == tapId));
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> TapHeldQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Visits.Any(v => v.ActiveTapId == tapId));
 
-            public static readonly Func<TContext, Guid, CancellationToken, Task<bool>> ShiftOpenQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid locationId, CancellationToken _) => db.Shifts.Any(s => s.LocationId == locationId && s.Status == ShiftStatus.Open));
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> ShiftOpenQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid locationId, CancellationToken _) => db.Shifts.Any(s => s.LocationId == locationId && s.Status == ShiftStatus.Open));
 
-            public static readonly Func<TContext, Guid, CancellationToken, Task<string?>> TapNameQuery = EF.CompileAsyncQuery(
-                (TContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
-        }
-
-        private static Task<TapFacts?> TapQuery(TapRoomDbContext db, Guid a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.TapQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.TapQuery(db, a0, ct);
-
-        private static Task<PourSession?> EarlierQuery(TapRoomDbContext db, Guid a0, Guid a1, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.EarlierQuery(pg, a0, a1, ct) : HotQueries<TapRoomDbContext>.EarlierQuery(db, a0, a1, ct);
-
-        private static Task<Card?> CardQuery(TapRoomDbContext db, string a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.CardQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.CardQuery(db, a0, ct);
-
-        private static Task<LostCard?> LostQuery(TapRoomDbContext db, string a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.LostQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.LostQuery(db, a0, ct);
-
-        private static Task<VisitFacts?> VisitQuery(TapRoomDbContext db, Guid a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.VisitQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.VisitQuery(db, a0, ct);
-
-        private static Task<bool> TapHeldQuery(TapRoomDbContext db, Guid a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.TapHeldQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.TapHeldQuery(db, a0, ct);
-
-        private static Task<bool> ShiftOpenQuery(TapRoomDbContext db, Guid a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.ShiftOpenQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.ShiftOpenQuery(db, a0, ct);
-
-        private static Task<string?> TapNameQuery(TapRoomDbContext db, Guid a0, CancellationToken ct) =>
-            db is PostgresTapRoomDbContext pg ? HotQueries<PostgresTapRoomDbContext>.TapNameQuery(pg, a0, ct) : HotQueries<TapRoomDbContext>.TapNameQuery(db, a0, ct);
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<string?>> TapNameQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
 
         /// <summary>Loads the snapshot, asks <see cref="AuthorizationDecision.Decide"/>, applies the answer.</summary>
         public async Task<AuthorizeResult> Handle(Command command, CancellationToken ct)
@@ -218,10 +190,14 @@ public static class AuthorizePour
 
 public static class PourGuards
 {
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool?>> RevokedQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid controllerId, CancellationToken _) =>
+            db.Controllers.AsNoTracking().Where(c => c.Id == controllerId).Select(c => (bool?)(c.RevokedAt != null)).FirstOrDefault());
+
     /// <summary>A revoked controller's open connection is aborted; this closes the window before that happens.</summary>
     public static async Task EnsureControllerActiveAsync(TapRoomDbContext db, Guid controllerId, CancellationToken ct)
     {
-        var revoked = await db.Controllers.AsNoTracking().Where(c => c.Id == controllerId).Select(c => (bool?)(c.RevokedAt != null)).FirstOrDefaultAsync(ct);
+        var revoked = await RevokedQuery(db, controllerId, ct);
         if (revoked != false) throw new DomainException("controller_revoked", "This controller's key was revoked.", StatusCodes.Status403Forbidden);
     }
 }

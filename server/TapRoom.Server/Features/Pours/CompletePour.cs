@@ -48,6 +48,13 @@ public static class CompletePour
         TimeProvider time)
         : IRequestHandler<Command, CompletePourResult>
     {
+        // The hot reads of every completion, prepared once (Infrastructure/HotQuery). Tracked: the completion changes them.
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<PourSession?>> SessionQuery = HotQuery.Create(
+            (TapRoomDbContext db, Guid id, CancellationToken _) => db.PourSessions.FirstOrDefault(p => p.Id == id));
+
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<List<Tap>>> WaitingTapsQuery = HotQuery.CreateList(
+            (TapRoomDbContext db, Guid controllerId) => db.Taps.Where(t => t.ControllerId == controllerId && t.Status == TapStatus.ProcessingSync));
+
         public async Task<CompletePourResult> Handle(Command command, CancellationToken ct)
         {
             var result = await CompleteAsync(command, ct);
@@ -55,7 +62,7 @@ public static class CompletePour
             {
                 // Hello with unsynced pours put every active tap of the controller into processing_sync; each of them
                 // goes back to active as soon as no pour on it holds a visit's lock, not only the tap of this pour.
-                var waiting = await db.Taps.Where(t => t.ControllerId == command.ControllerId && t.Status == TapStatus.ProcessingSync).ToListAsync(ct);
+                var waiting = await WaitingTapsQuery(db, command.ControllerId, ct);
                 foreach (var tap in waiting)
                     await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, command.Request.PourSessionId, ct);
             }
@@ -69,7 +76,7 @@ public static class CompletePour
             if (!command.ControllerChecked) await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
 
             // Tracked: the first accepted completion settles this very row (read once, not again after the claim).
-            var session = await db.PourSessions.FirstOrDefaultAsync(p => p.Id == r.PourSessionId, ct);
+            var session = await SessionQuery(db, r.PourSessionId, ct);
             if (session is null) return Reject("unknown_session", "No pour session with this id.");
             if (session.ControllerId != command.ControllerId) return Reject("not_your_session", "This pour session belongs to another controller.");
             if (session.TapId != r.TapId) return Reject("tap_mismatch", "This pour session was authorised for another tap.");

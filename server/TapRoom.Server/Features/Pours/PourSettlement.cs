@@ -31,13 +31,21 @@ public sealed class PourSettlement(
     CurrentActor actor,
     TimeProvider time)
 {
+    // Tracked reads of every settlement, prepared once (Infrastructure/HotQuery).
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<Visit>> VisitQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid id, CancellationToken _) => db.Visits.First(v => v.Id == id));
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<Keg>> KegQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid id, CancellationToken _) => db.Kegs.First(k => k.Id == id));
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<Tap>> TapQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid id, CancellationToken _) => db.Taps.First(t => t.Id == id));
+
     public async Task<Settlement> SettleAsync(PourSession session, int volumeMl, CancellationToken ct)
     {
         var policies = await location.PoliciesAsync(ct);
         // The visit's stored balance moves with its charge (ADR 0065): its ledger is not read.
-        var visit = await db.Visits.FirstAsync(v => v.Id == session.VisitId, ct);
-        var keg = await db.Kegs.FirstAsync(k => k.Id == session.KegId, ct);
-        var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
+        var visit = await VisitQuery(db, session.VisitId, ct);
+        var keg = await KegQuery(db, session.KegId, ct);
+        var tap = await TapQuery(db, session.TapId, ct);
 
         var overPour = volumeMl > session.MaxVolumeMl;
         var chargedVolume = volumeMl < policies.MinimumChargedPourMl ? 0 : Math.Min(volumeMl, session.MaxVolumeMl);
