@@ -96,6 +96,15 @@ public static class ReadModels
     public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);
 
     /// <summary>Kegs as DTOs; filter <paramref name="kegs"/> before projecting (a filter on the DTO does not translate).</summary>
+    // Kegs by id, prepared once (Infrastructure/HotQuery): every dashboard window with a settled pour reads its keg.
+    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<KegDto>>> KegsByIdQuery = HotQuery.CreateList(
+        (TapRoomDbContext db, List<Guid> ids) => db.Kegs.AsNoTracking().Where(k => ids.Contains(k.Id))
+            .Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
+                k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt)));
+
+    public static Task<List<KegDto>> KegsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
+        KegsByIdQuery(db, ids.ToList(), ct);
+
     public static IQueryable<KegDto> Kegs(IQueryable<Keg> kegs) =>
         kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
             k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));

@@ -130,11 +130,7 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
             await SendAsync(alerts.Where(a => d.Alerts[a.Id]).ToList(), all.AlertRaised, all.AlertRaisedBatch);
             await SendAsync(alerts.Where(a => !d.Alerts[a.Id]).ToList(), all.AlertUpdated, all.AlertUpdatedBatch);
         }
-        if (d.Kegs.Count > 0)
-        {
-            var ids = d.Kegs.ToList();
-            await SendAsync(await ReadModels.Kegs(db.Kegs.Where(k => ids.Contains(k.Id))).ToListAsync(ct), all.KegUpdated, all.KegUpdatedBatch);
-        }
+        if (d.Kegs.Count > 0) await SendAsync(await ReadModels.KegsAsync(db, d.Kegs, ct), all.KegUpdated, all.KegUpdatedBatch);
         if (d.Visits.Count > 0) await SendAsync(await ReadModels.VisitsAsync(db, d.Visits, ct), all.VisitUpdated, all.VisitUpdatedBatch);
         if (d.Taps.Count > 0) await SendAsync(await ReadModels.TapsAsync(db, d.Taps, ct), all.TapUpdated, all.TapUpdatedBatch);
         if (d.Shifts.Count > 0)
