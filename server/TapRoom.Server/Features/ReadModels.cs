@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using TapRoom.Contracts;
 using TapRoom.Server.Data;
@@ -17,21 +18,23 @@ public static class ReadModels
 
     private sealed record TapPour(Guid TapId, ActivePourDto Pour);
 
-    // Taps and their open pours, prepared once (Infrastructure/HotQuery): every dashboard window that carries a tap reads
-    // them. The list of every tap (REST) goes through the same projection with no id filter.
-    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapRow>>> TapRowsQuery = HotQuery.CreateList(
-        (TapRoomDbContext db, List<Guid> ids) => db.Taps.AsNoTracking().Where(t => ids.Contains(t.Id)).OrderBy(t => t.Number)
-            .Select(t => new TapRow(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Controller != null && t.Controller.IsOnline,
-                t.Keg != null ? t.Keg.BeerType!.Name : null,
-                t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
-                t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null)));
+    // One projection per read model, shared by its prepared query by id (Infrastructure/HotQuery: every dashboard window
+    // reads the taps, visits and kegs it carries) and its plain REST query; EF inlines an expression held in a field.
+    private static readonly Expression<Func<Tap, TapRow>> TapRowOf = t => new TapRow(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId,
+        t.Controller != null && t.Controller.IsOnline,
+        t.Keg != null ? t.Keg.BeerType!.Name : null,
+        t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
+        t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null);
 
-    private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<TapRow>>> AllTapRowsQuery = HotQuery.CreateList(
-        (TapRoomDbContext db) => db.Taps.AsNoTracking().OrderBy(t => t.Number)
-            .Select(t => new TapRow(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Controller != null && t.Controller.IsOnline,
-                t.Keg != null ? t.Keg.BeerType!.Name : null,
-                t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
-                t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null)));
+    private static readonly Expression<Func<Visit, VisitSummaryDto>> VisitSummaryOf = v => new VisitSummaryDto(v.Id, v.GuestId, v.Guest!.Name,
+        v.CardId, v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
+        v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt);
+
+    private static readonly Expression<Func<Keg, KegDto>> KegDtoOf = k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status,
+        k.NominalVolumeMl, k.RemainingVolumeMl, k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt);
+
+    private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapRow>>> TapRowsQuery = HotQuery.CreateList(
+        (TapRoomDbContext db, List<Guid> ids) => db.Taps.AsNoTracking().Where(t => ids.Contains(t.Id)).OrderBy(t => t.Number).Select(TapRowOf));
 
     private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapPour>>> TapPoursQuery = HotQuery.CreateList(
         (TapRoomDbContext db, List<Guid> tapIds) => db.PourSessions.AsNoTracking()
@@ -40,32 +43,20 @@ public static class ReadModels
 
     public static async Task<List<TapDto>> TapsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
     {
-        var taps = ids is null ? await AllTapRowsQuery(db, ct) : await TapRowsQuery(db, ids.ToList(), ct);
+        var taps = ids is null
+            ? await db.Taps.AsNoTracking().OrderBy(t => t.Number).Select(TapRowOf).ToListAsync(ct)
+            : await TapRowsQuery(db, ids.ToList(), ct);
         var pourByTap = (await TapPoursQuery(db, taps.Select(t => t.Id).ToList(), ct))
             .GroupBy(p => p.TapId).ToDictionary(g => g.Key, g => g.First().Pour);
         return taps.Select(t => new TapDto(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Online, t.Beer, t.Remaining, t.Nominal,
             pourByTap.GetValueOrDefault(t.Id))).ToList();
     }
 
-    public static async Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IQueryable<Visit> visits, CancellationToken ct = default)
-    {
-        var rows = await visits.AsNoTracking()
-            .OrderByDescending(v => v.OpenedAt)
-            .Select(v => new
-            {
-                v.Id, v.GuestId, GuestName = v.Guest!.Name, v.CardId, CardUid = v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
-                v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt,
-            })
-            .ToListAsync(ct);
-        return rows.Select(v => new VisitSummaryDto(v.Id, v.GuestId, v.GuestName, v.CardId, v.CardUid, v.Status, v.IsMinor,
-            v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)).ToList();
-    }
+    public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IQueryable<Visit> visits, CancellationToken ct = default) =>
+        visits.AsNoTracking().OrderByDescending(v => v.OpenedAt).Select(VisitSummaryOf).ToListAsync(ct);
 
-    // Visits by id, prepared once (Infrastructure/HotQuery): every dashboard window that carries a visit reads them.
     private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<VisitSummaryDto>>> VisitsByIdQuery = HotQuery.CreateList(
-        (TapRoomDbContext db, List<Guid> ids) => db.Visits.AsNoTracking().Where(v => ids.Contains(v.Id)).OrderByDescending(v => v.OpenedAt)
-            .Select(v => new VisitSummaryDto(v.Id, v.GuestId, v.Guest!.Name, v.CardId, v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
-                v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt)));
+        (TapRoomDbContext db, List<Guid> ids) => db.Visits.AsNoTracking().Where(v => ids.Contains(v.Id)).OrderByDescending(v => v.OpenedAt).Select(VisitSummaryOf));
 
     public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
         VisitsByIdQuery(db, ids.ToList(), ct);
@@ -95,19 +86,20 @@ public static class ReadModels
 
     public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);
 
-    /// <summary>Kegs as DTOs; filter <paramref name="kegs"/> before projecting (a filter on the DTO does not translate).</summary>
-    // Kegs by id, prepared once (Infrastructure/HotQuery): every dashboard window with a settled pour reads its keg.
     private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<KegDto>>> KegsByIdQuery = HotQuery.CreateList(
-        (TapRoomDbContext db, List<Guid> ids) => db.Kegs.AsNoTracking().Where(k => ids.Contains(k.Id))
-            .Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
-                k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt)));
+        (TapRoomDbContext db, List<Guid> ids) => db.Kegs.AsNoTracking().Where(k => ids.Contains(k.Id)).Select(KegDtoOf));
 
     public static Task<List<KegDto>> KegsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid> ids, CancellationToken ct = default) =>
         KegsByIdQuery(db, ids.ToList(), ct);
 
-    public static IQueryable<KegDto> Kegs(IQueryable<Keg> kegs) =>
-        kegs.AsNoTracking().Select(k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status, k.NominalVolumeMl, k.RemainingVolumeMl,
-            k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt));
+    /// <summary>Kegs as DTOs; filter <paramref name="kegs"/> before projecting (a filter on the DTO does not translate).</summary>
+    public static IQueryable<KegDto> Kegs(IQueryable<Keg> kegs) => kegs.AsNoTracking().Select(KegDtoOf);
+
+    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<string?>> TapNameQuery = HotQuery.Create(
+        (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
+
+    /// <summary>A tap's name (null for an unknown tap), prepared once: a denial names its tap, and the tap holding a card.</summary>
+    public static Task<string?> TapNameAsync(TapRoomDbContext db, Guid tapId, CancellationToken ct = default) => TapNameQuery(db, tapId, ct);
 
     public static IQueryable<BeerTypeDto> BeerTypes(TapRoomDbContext db) =>
         db.BeerTypes.AsNoTracking().Select(b => new BeerTypeDto(b.Id, b.Name, b.Style, b.Abv, b.PricePerLiter, b.CreatedAt));

@@ -15,12 +15,9 @@ namespace TapRoom.Server.Features.Dashboard;
 public sealed class PourDenialPushes(TapRoomDbContext db, IHubContext<DashboardHub, IDashboardClient> hub)
     : INotificationHandler<PourDeniedNotification>
 {
-    private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<string?>> TapNameQuery = Infrastructure.HotQuery.Create(
-        (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
-
     public async Task Handle(PourDeniedNotification n, CancellationToken ct)
     {
-        var tapName = await TapNameQuery(db, n.TapId, ct);
+        var tapName = await ReadModels.TapNameAsync(db, n.TapId, ct);
         await hub.Clients.All.PourDenied(new PourDeniedPush(n.TapId, tapName, n.Reason, n.Message, n.CardUid, n.VisitId, n.GuestName, n.At));
     }
 }

@@ -74,9 +74,6 @@ public static class AuthorizePour
         private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> ShiftOpenQuery = HotQuery.Create(
             (TapRoomDbContext db, Guid locationId, CancellationToken _) => db.Shifts.Any(s => s.LocationId == locationId && s.Status == ShiftStatus.Open));
 
-        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<string?>> TapNameQuery = HotQuery.Create(
-            (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId).Select(t => t.Name).FirstOrDefault());
-
         /// <summary>Loads the snapshot, asks <see cref="AuthorizationDecision.Decide"/>, applies the answer.</summary>
         public async Task<AuthorizeResult> Handle(Command command, CancellationToken ct)
         {
@@ -97,7 +94,7 @@ public static class AuthorizePour
             var visit = card is null ? null : await VisitQuery(db, card.Id, ct);
             var snapshot = new AuthorizationSnapshot(
                 command.ControllerId, tap, card?.Status, lost is not null, visit,
-                HolderTapName: visit?.ActiveTapId is { } holder ? await TapNameQuery(db, holder, ct) : null,
+                HolderTapName: visit?.ActiveTapId is { } holder ? await ReadModels.TapNameAsync(db, holder, ct) : null,
                 TapServesAnotherVisit: await TapHeldQuery(db, tap.Id, ct),
                 ShiftOpen: await ShiftOpenQuery(db, (await location.GetAsync(ct)).Id, ct),
                 policies,
@@ -133,7 +130,7 @@ public static class AuthorizePour
             {
                 var now2 = await db.Visits.AsNoTracking().Where(v => v.Id == visit!.Id).Select(v => new { v.ActiveTapId, v.Status }).FirstAsync(ct);
                 if (now2.Status != VisitStatus.Active) return Apply(new AuthorizationDecision.Deny(DenyReason.NoActiveVisit, "No open visit for this card."), visit);
-                var name = await TapNameQuery(db, now2.ActiveTapId!.Value, ct) ?? "another tap";
+                var name = await ReadModels.TapNameAsync(db, now2.ActiveTapId!.Value, ct) ?? "another tap";
                 return Apply(new AuthorizationDecision.Deny(DenyReason.CardInUse, $"Card already in use on {name}."), visit);
             }
 
