@@ -18,8 +18,19 @@ public sealed class NightStats
     public Histogram Complete { get; } = new();
     public Histogram ProgressToDashboard { get; } = new();
     public long Answered, Allowed, Denied, PoursStarted, NoFreeTap, ProgressSent, ProgressUnsent, Synced, Duplicates, OtherOutcomes, CompletionRetries,
-        Races, RacesOneAllowed, RacesBothAllowed, RacesNoneAllowed, Disconnects, LinkDownAtPresentation, Errors;
+        Races, RacesOneAllowed, RacesBothAllowed, RacesNoneAllowed, Disconnects, LinkDownAtPresentation, Errors, LinkLost;
     public ConcurrentDictionary<string, long> DenyReasons { get; } = new();
+    /// <summary>
+    /// Every error answered to a controller (and every call that failed on a link the driver did not drop), by call and
+    /// code: <c>Authorize: server_error</c>, <c>CompletePour: server_error</c>, <c>Hello: …</c>; <see cref="Errors"/> is their sum.
+    /// </summary>
+    public ConcurrentDictionary<string, long> ErrorsByCode { get; } = new();
+
+    public void RecordError(string key)
+    {
+        Interlocked.Increment(ref Errors);
+        ErrorsByCode.AddOrUpdate(key, 1, (_, n) => n + 1);
+    }
     public TimeSpan Elapsed;
     public DateTime FirstCompletion = DateTime.MaxValue, LastCompletion = DateTime.MinValue;
 }
@@ -48,6 +59,23 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
         var old = Stats;
         Stats = new NightStats();
         return old;
+    }
+
+    /// <summary>
+    /// A hub call of controller <paramref name="index"/> failed. An error the server answered (a <c>HubException</c>) is
+    /// always counted; a call lost with the link while the driver itself dropped that controller's connection (a
+    /// mid-pour disconnect) is counted apart as <see cref="NightStats.LinkLost"/>; any other failure is an error too.
+    /// </summary>
+    private void Failed(string method, int index, Exception ex)
+    {
+        if (ex is not Microsoft.AspNetCore.SignalR.HubException && _reconnecting[index].CurrentCount == 0)
+        {
+            Interlocked.Increment(ref Stats.LinkLost);
+            return;
+        }
+        var key = HubErrors.Key(method, ex);
+        Stats.RecordError(key);
+        if (Interlocked.Read(ref Stats.Errors) <= 5) say($"error answered to a controller: {key} ({ex.GetBaseException().Message})");
     }
 
     private double NextRandom()
@@ -109,7 +137,7 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
                 try { await PourAsync(); }
                 catch (Exception ex)
                 {
-                    Interlocked.Increment(ref Stats.Errors);
+                    Stats.RecordError($"pour: {ex.GetType().Name}");
                     if (Interlocked.Read(ref Stats.Errors) <= 5) say("pour failed: " + ex.GetBaseException().Message);
                 }
                 finally { pours.TryRemove(n, out _); }
@@ -140,7 +168,8 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
         {
             var due = TimeSpan.FromSeconds(i / options.EchoRate) - clock.Elapsed;
             if (due > TimeSpan.Zero) await Task.Delay(due);
-            var client = _controllers[i % _controllers.Length];
+            var index = i % _controllers.Length;
+            var client = _controllers[index];
             i++;
             if (client.Connection.State != HubConnectionState.Connected) continue;
             _ = Task.Run(async () =>
@@ -151,7 +180,7 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
                     await client.Echo("ping");
                     Stats.Echo.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
-                catch (Exception) { }
+                catch (Exception ex) { Failed("Echo", index, ex); }
             });
         }
     }
@@ -196,13 +225,23 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
             return null;
         }
         var start = Stopwatch.GetTimestamp();
-        var result = await client.Authorize(new AuthorizeRequest(tap.TapId, guest.CardUid, Guid.NewGuid()));
+        AuthorizeResult result;
+        try
+        {
+            result = await client.Authorize(new AuthorizeRequest(tap.TapId, guest.CardUid, Guid.NewGuid()));
+        }
+        catch (Exception ex)
+        {
+            // Not an answer to the presentation: the agent would show an error. The other tap of a race still plays.
+            Failed("Authorize", tap.ControllerIndex, ex);
+            return null;
+        }
         Stats.Authorize.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         if (result.Allowed) Interlocked.Increment(ref Stats.Allowed);
         else
         {
             Interlocked.Increment(ref Stats.Denied);
-            Stats.DenyReasons.AddOrUpdate(TapRoomJson.EnumValue(result.DenyReason!.Value), 1, (_, n) => n + 1);
+            Stats.DenyReasons.AddOrUpdate(result.DenyReason is { } reason ? TapRoomJson.EnumValue(reason) : "none", 1, (_, n) => n + 1);
         }
         return result;
     }
@@ -263,8 +302,10 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
                 Interlocked.Decrement(ref _unsynced[tap.ControllerIndex]);
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
+                // Sent again, as the agent does; an error answered (server_error, ...) is counted each time.
+                Failed("CompletePour", tap.ControllerIndex, ex);
                 Interlocked.Increment(ref Stats.CompletionRetries);
                 await Task.Delay(250);
             }
@@ -287,7 +328,7 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
         }
         catch (Exception ex)
         {
-            Interlocked.Increment(ref Stats.Errors);
+            Stats.RecordError(HubErrors.Key("reconnect", ex));
             say("reconnect failed: " + ex.GetBaseException().Message);
         }
         finally

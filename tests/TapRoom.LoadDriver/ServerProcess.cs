@@ -1,45 +1,59 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using TapRoom.Server.Data;
+using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.LoadDriver;
 
 /// <summary>
 /// The real server as a child process (<c>dotnet TapRoom.Server.dll</c>) on a free loopback port with its own temporary
 /// data directory, or one that is already running (<c>--url</c>; never stopped by the driver), and its resource use
-/// read from <c>/proc/&lt;pid&gt;</c> when its pid is known.
+/// read from <c>/proc/&lt;pid&gt;</c> when its pid is known. Its database is the SQLite file in its data directory, or
+/// the PostgreSQL database it was started on (<c>--postgres</c>); for a running server, the one named by <c>--database</c>
+/// or <c>--postgres</c>.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     public const string AdminPassword = "load-driver-admin-password";
     private readonly Process? _process;
     private readonly Queue<string> _lastLines = new();
+    private StreamWriter? _log;
 
     public Uri BaseAddress { get; }
     public string? DataDirectory { get; }
-    public string? DatabasePath { get; }
+    /// <summary>Where the server's data is, for the invariant check and the replay's pre-authorised pours; null: not known.</summary>
+    public TapRoomDatabase? Database { get; }
     public int? Pid { get; }
     /// <summary>Every measured process (<c>--server-pid A,B</c>: several instances behind a load balancer); CPU and memory are summed.</summary>
     public IReadOnlyList<int> Pids { get; init; } = [];
 
-    private ServerProcess(Process? process, Uri baseAddress, string? dataDirectory, string? databasePath, int? pid)
+    private ServerProcess(Process? process, Uri baseAddress, string? dataDirectory, TapRoomDatabase? database, int? pid)
     {
         _process = process;
         BaseAddress = baseAddress;
         DataDirectory = dataDirectory;
-        DatabasePath = databasePath;
+        Database = database;
         Pid = pid;
         Pids = pid is { } p ? [p] : [];
     }
 
-    /// <summary>A server somebody else started: measured if its pid is given, its database used if its path is given.</summary>
-    public static ServerProcess Existing(Uri baseAddress, int? pid, string? databasePath) => new(null, baseAddress, null, databasePath, pid);
+    /// <summary>
+    /// One or several running instances (behind <paramref name="baseAddress"/>, a load balancer), measured together if
+    /// their pids are given; their database used if given.
+    /// </summary>
+    public static ServerProcess Existing(Uri baseAddress, IReadOnlyList<int> pids, TapRoomDatabase? database) =>
+        new(null, baseAddress, null, database, pids.Count > 0 ? pids[0] : null) { Pids = pids };
 
-    /// <summary>Several running instances (behind <paramref name="baseAddress"/>, a load balancer), measured together.</summary>
-    public static ServerProcess Existing(Uri baseAddress, IReadOnlyList<int> pids, string? databasePath) =>
-        new(null, baseAddress, null, databasePath, pids.Count > 0 ? pids[0] : null) { Pids = pids };
+    /// <summary>The SQLite file at <paramref name="path"/>, opened as the server opens it (the replay writes into it).</summary>
+    public static TapRoomDatabase SqliteFile(string path) => new(DatabaseOptions.Sqlite, DatabaseSetup.ConnectionString(path));
 
-    public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the server on SQLite in its data directory, or on PostgreSQL when <paramref name="postgresConnectionString"/>
+    /// is given (<c>TapRoom__Database__Provider=postgres</c>, <c>ConnectionStrings__TapRoom</c>); <paramref name="environment"/> comes last.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string serverDll, string logLevel, IReadOnlyDictionary<string, string>? environment = null,
+        string? postgresConnectionString = null, string? logPath = null)
     {
         var port = FreePort();
         var dir = Path.Combine(Path.GetTempPath(), "taproom-load", Guid.NewGuid().ToString("N"));
@@ -59,9 +73,17 @@ public sealed class ServerProcess : IAsyncDisposable
         info.Environment["TapRoom__Login__AttemptsPerMinute"] = "100000";
         info.Environment["Serilog__MinimumLevel__Default"] = logLevel;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        if (postgresConnectionString is not null)
+        {
+            info.Environment["TapRoom__Database__Provider"] = DatabaseOptions.Postgres;
+            info.Environment["ConnectionStrings__TapRoom"] = postgresConnectionString;
+        }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir, Path.Combine(dir, "taproom.db"), process.Id);
+        var database = postgresConnectionString is null ? SqliteFile(Path.Combine(dir, "taproom.db")) : new TapRoomDatabase(DatabaseOptions.Postgres, postgresConnectionString);
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), dir, database, process.Id);
+        // --server-log: the server's whole output, kept after the run (its data directory is deleted).
+        if (logPath is not null) server._log = new StreamWriter(logPath, append: false) { AutoFlush = false };
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -75,6 +97,7 @@ public sealed class ServerProcess : IAsyncDisposable
         if (line is null) return;
         lock (_lastLines)
         {
+            _log?.WriteLine(line);
             _lastLines.Enqueue(line);
             if (_lastLines.Count > 40) _lastLines.Dequeue();
         }
@@ -151,7 +174,13 @@ public sealed class ServerProcess : IAsyncDisposable
         catch (InvalidOperationException) { }
         catch (TimeoutException) { }
         _process.Dispose();
+        lock (_lastLines)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Npgsql.NpgsqlConnection.ClearAllPools();
         try { Directory.Delete(DataDirectory!, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
