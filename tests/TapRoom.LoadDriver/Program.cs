@@ -66,7 +66,7 @@ var provider = server.Database?.Provider ?? "unknown";
 Say(url is null
     ? $"server pid {server.Pid} on {server.BaseAddress}, data in {server.DataDirectory}, database {server.Database!.Describe()}"
       + (args2.GetValueOrDefault("server-env") is { } env ? $", environment {env}" : "")
-    : $"running server at {server.BaseAddress} (pid {server.Pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown: no CPU or memory figures"}), " +
+    : $"running server at {server.BaseAddress} (pid {(server.Pids.Count > 0 ? string.Join(", ", server.Pids) : "unknown: no CPU or memory figures")}), " +
       $"database {server.Database?.Describe() ?? "unknown (no --database or --postgres): no invariant check, no replay"}");
 try
 {

@@ -2,8 +2,12 @@
 # The load driver against two server instances behind nginx, on one PostgreSQL and one Redis (issue 15, item 7).
 # Starts a throw-away PostgreSQL 15, Redis, two instances of the built server and nginx with deploy/nginx/taproom.conf
 # (its upstream and listen lines replaced), runs the driver through nginx, and stops everything (also on Ctrl-C).
-# Usage: tests/TapRoom.LoadDriver/two-instances.sh [driver options]   (default: the hot-path target load)
+# The driver gets --postgres with the instances' database: the invariant check after the night and the replay (its
+# pre-authorised pours written there through Npgsql, then replayed through nginx) run on PostgreSQL.
+# Usage: tests/TapRoom.LoadDriver/two-instances.sh [driver options]   (default: the hot-path target load; later options
+#        win, e.g. --replay 0 skips the replay)
 #        TAPROOM_NO_BUILD=1 skips the build (the driver and server already built in Release).
+#        TAPROOM_LOGS=<dir> keeps the instances', PostgreSQL's and nginx's logs there (else they go with the run).
 #   e.g. tests/TapRoom.LoadDriver/two-instances.sh --controllers 50 --dashboards 2 --rate 8 --duration 20 --json out.json
 # Needs: dotnet, initdb/pg_ctl (PostgreSQL 15), redis-server, nginx (Debian: apt-get install postgresql redis-server nginx).
 set -euo pipefail
@@ -23,11 +27,16 @@ cleanup() {
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   [ -f "$work/pg/data/postmaster.pid" ] && as_pg pg_ctl -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true
   [ -n "${redis_port:-}" ] && redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  if [ -n "${TAPROOM_LOGS:-}" ]; then
+    mkdir -p "$TAPROOM_LOGS"
+    for f in a.log b.log pg/server.log nginx/error.log; do [ -f "$work/$f" ] && cp "$work/$f" "$TAPROOM_LOGS/$(echo "$f" | tr / -)"; done
+    echo "logs kept in $TAPROOM_LOGS"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-echo "Building the load driver (and the server next to it)..."
+[ "${TAPROOM_NO_BUILD:-0}" = "1" ] || echo "Building the load driver (and the server next to it)..."
 [ "${TAPROOM_NO_BUILD:-0}" = "1" ] || dotnet build tests/TapRoom.LoadDriver -c Release -nologo -v q -p:SkipWebBuild=true >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 bin="$root/tests/TapRoom.LoadDriver/bin/Release/net10.0"
 
@@ -92,7 +101,7 @@ echo "nginx on $nginx_port in front of both; load average: $(cut -d' ' -f1-3 /pr
 ulimit -n 65536 2>/dev/null || true
 set +e
 dotnet "$bin/TapRoom.LoadDriver.dll" --url "http://127.0.0.1:$nginx_port" --admin-password "$password" \
-  --server-pid "$pid_a,$pid_b" --postgres "$postgres" --replay 0 "${args[@]}"
+  --server-pid "$pid_a,$pid_b" --postgres "$postgres" "${args[@]}"
 status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
