@@ -50,6 +50,8 @@ public enum DenyReason
     NoOpenShift,
     TapNotAssigned,
     GuestBlocked,
+    /// <summary>The server could not decide now (a transient database failure, retried); nothing was recorded: present the card again.</summary>
+    ServerBusy,
 }
 
 public enum IssueCardStage { Bound, AlreadyBound, Assigned }

@@ -61,7 +61,7 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         {
             var visit = await db.Visits.SingleAsync(v => v.Id == pouring.VisitId);
             db.Ledger.Add(visit.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = pouring.VisitId, Kind = LedgerKind.PourCharge, Amount = -3.08m, PourSessionId = pouring.PourSessionId, Actor = "test", At = at }));
-            visit.ReleaseLock();
+            TapRoom.Server.Features.Pours.VisitLock.Release(visit);
             visit.PouredVolumeMl = 385;
             var pour = await db.PourSessions.SingleAsync(p => p.Id == pouring.PourSessionId);
             pour.SyncStatus = SyncStatus.Synced;

@@ -258,7 +258,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Host.DbAsync(async db =>
         {
             var visit = await db.Visits.SingleAsync(v => v.Id == arranged.VisitId);
-            visit.ReleaseLock();
+            TapRoom.Server.Features.Pours.VisitLock.Release(visit);
             visit.PouredVolumeMl = 330;
             var pour = await db.PourSessions.SingleAsync(p => p.Id == arranged.PourSessionId);
             pour.SyncStatus = SyncStatus.Synced;
@@ -427,7 +427,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Host.DbAsync(async db =>
         {
             var visit = await db.Visits.SingleAsync(v => v.Id == done.VisitId);
-            visit.ReleaseLock();
+            TapRoom.Server.Features.Pours.VisitLock.Release(visit);
             var pour = await db.PourSessions.SingleAsync(p => p.Id == done.PourSessionId);
             pour.SyncStatus = SyncStatus.Synced;
             pour.VolumeMl = 275;

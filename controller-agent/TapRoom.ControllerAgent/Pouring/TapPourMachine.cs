@@ -38,6 +38,8 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
     private DateTime _cardLastSeen = DateTime.MinValue;
 
     private Guid? _pendingRequest;
+    /// <summary>This presentation was already asked again once after a <c>server_busy</c> answer.</summary>
+    private bool _busyRetried;
     private DateTime _authorizeDeadline;
 
     private int _ppl;
@@ -113,6 +115,7 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
         if (!LinkUp) return Deny(uid, null, "The server cannot be reached; pouring is paused.");
 
         var requestId = _newId();
+        _busyRetried = false;
         _pendingRequest = requestId;
         _authorizeDeadline = now + TimeSpan.FromMilliseconds(settings.AuthorizeTimeoutMs);
         State = PourState.Authorising;
@@ -144,6 +147,14 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
         {
             // Too late (we already denied locally): the server holds a lock for a pour that will never happen. Release it.
             if (result is { Allowed: true, PourSessionId: { } stale }) Release(stale, result.MaxVolumeMl ?? 0, now);
+            return Flush();
+        }
+        if (result is { Allowed: false, DenyReason: DenyReason.ServerBusy } && !_busyRetried && _cardPresent && Config is not null && LinkUp)
+        {
+            // The server could not decide now (nothing was recorded): ask once more for the same presentation.
+            _busyRetried = true;
+            _authorizeDeadline = now + TimeSpan.FromMilliseconds(settings.AuthorizeTimeoutMs);
+            _out.Add(new AskAuthorize(new AuthorizeRequest(Config.TapId, _cardUid!, requestId)));
             return Flush();
         }
         _pendingRequest = null;

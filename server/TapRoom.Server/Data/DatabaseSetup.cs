@@ -29,8 +29,14 @@ public static class DatabaseSetup
         // scope leases an initialised context instead of building one. Building one per scope (every hub invocation, every
         // command) was a tenth of the server's allocations at the target load (docs/PERFORMANCE.md, fourth pass); rebuilding
         // the options per scope had been 3-6 % of its CPU on a normal night.
-        if (database.IsSqlite) services.AddDbContextPool<TapRoomDbContext>(database.Configure);
-        else services.AddDbContextPool<TapRoomDbContext, PostgresTapRoomDbContext>(database.Configure);
+        // Interceptors registered as services join every context (the tests' fault injection uses this).
+        void Configure(IServiceProvider sp, DbContextOptionsBuilder o)
+        {
+            database.Configure(o);
+            if (sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>().ToList() is { Count: > 0 } interceptors) o.AddInterceptors(interceptors);
+        }
+        if (database.IsSqlite) services.AddDbContextPool<TapRoomDbContext>(Configure);
+        else services.AddDbContextPool<TapRoomDbContext, PostgresTapRoomDbContext>(Configure);
         return services;
     }
 

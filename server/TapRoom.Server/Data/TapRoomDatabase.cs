@@ -43,12 +43,9 @@ public sealed record TapRoomDatabase(string Provider, string ConnectionString)
     {
         var migrations = typeof(TapRoomDbContext).Assembly.GetName().Name;
         if (IsSqlite) o.UseSqlite(ConnectionString, s => s.MigrationsAssembly(migrations));
-        else
-        {
-            o.UseNpgsql(ConnectionString, n => n.MigrationsAssembly(migrations));
-            // Every transaction is SERIALIZABLE; ConcurrencyRetryBehavior runs a command again after a serialization failure.
-            o.AddInterceptors(SerializableTransactions.Instance);
-        }
+        // PostgreSQL's own default, READ COMMITTED: the rules rest on atomic statements, row locks and unique indexes
+        // (docs/RULES.md, ADR 0078), so pours of different guests never conflict.
+        else o.UseNpgsql(ConnectionString, n => n.MigrationsAssembly(migrations));
     }
 
     /// <summary>A context outside dependency injection (command-line tools, tests).</summary>

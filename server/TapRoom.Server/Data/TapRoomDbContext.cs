@@ -91,6 +91,9 @@ public class TapRoomDbContext : DbContext
         return base.DisposeAsync();
     }
 
+    /// <summary>Notes a status change that a statement made rather than a tracked change (a conditional UPDATE).</summary>
+    public void NoteTapStatusChange(Guid tapId) => (_tapStatusChanges ??= []).Add(tapId);
+
     private void NoteTapStatusChanges()
     {
         foreach (var entry in ChangeTracker.Entries<Tap>())

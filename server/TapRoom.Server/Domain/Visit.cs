@@ -17,7 +17,7 @@ public class Visit
     public DateTime? ClosedAt { get; set; }
     public string? ClosedBy { get; set; }
     public string? CloseReason { get; set; }
-    /// <summary>One card, one tap: the tap this visit is pouring on, taken atomically at authorisation.</summary>
+    /// <summary>One card, one tap: the tap this visit is pouring on, taken and released only by <c>Features.Pours.VisitLock</c>.</summary>
     public Guid? ActiveTapId { get; set; }
     public DateTime? LockSetAt { get; set; }
     public Guid? ActivePourSessionId { get; set; }
@@ -44,13 +44,6 @@ public class Visit
     {
         if (Status != VisitStatus.Active)
             throw new DomainException("visit_closed", "The visit is closed.");
-    }
-
-    public void ReleaseLock()
-    {
-        ActiveTapId = null;
-        LockSetAt = null;
-        ActivePourSessionId = null;
     }
 }
 

@@ -2,6 +2,7 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using TapRoom.Contracts;
+using TapRoom.Server.Domain;
 using TapRoom.Server.Features.Controllers;
 using TapRoom.Server.Features.Pours;
 using TapRoom.Server.Infrastructure;
@@ -31,7 +32,18 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task<HelloResult> Hello(HelloRequest request) => mediator.Send(new ControllerHello.Command(ControllerId, request));
 
-    public Task<AuthorizeResult> Authorize(AuthorizeRequest request) => mediator.Send(new AuthorizePour.Command(ControllerId, request));
+    public async Task<AuthorizeResult> Authorize(AuthorizeRequest request)
+    {
+        try
+        {
+            return await mediator.Send(new AuthorizePour.Command(ControllerId, request));
+        }
+        catch (DomainException ex) when (ex.Code == "server_busy")
+        {
+            // A deny the agent understands (it asks once more), not a hub error.
+            return new AuthorizeResult(false, null, null, DenyReason.ServerBusy, ex.Message, null, null);
+        }
+    }
 
     public Task<CompletePourResult> CompletePour(CompletePourRequest request) => mediator.Send(new Features.Pours.CompletePour.Command(ControllerId, request));
 

@@ -161,8 +161,8 @@ public sealed class CommitBatcher : IAsyncDisposable
         {
             // BEGIN or COMMIT failed: nothing of this batch is stored. Start over on a fresh connection.
             _log.LogError(ex, "A batch of {Count} commands could not be committed", batch.Count);
-            if (_connection is not null) await _connection.DisposeAsync();
-            _connection = null;
+            if (_owner is not null) await _owner.DisposeAsync();
+            (_owner, _connection) = (null, null);
             foreach (var item in batch) item.Fail(ex);
             return;
         }
@@ -175,18 +175,24 @@ public sealed class CommitBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The writer's connection is opened by EF Core, so that it carries what EF Core registers on the SQLite connections
+    /// it opens (the functions its SQL calls for decimal comparison and arithmetic, as in <c>Balance &gt;= @amount</c>).
+    /// </summary>
     private async Task<SqliteConnection> OpenAsync()
     {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync();
-        return connection;
+        _owner = new Data.TapRoomDbContext(new DbContextOptionsBuilder<Data.TapRoomDbContext>().UseSqlite(_connectionString).Options);
+        await _owner.Database.OpenConnectionAsync();
+        return (SqliteConnection)_owner.Database.GetDbConnection();
     }
+
+    private Data.TapRoomDbContext? _owner;
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
-        if (_connection is not null) await _connection.DisposeAsync();
+        if (_owner is not null) await _owner.DisposeAsync();
     }
 
     private abstract class WorkItem(string kind)

@@ -74,7 +74,7 @@ public static class KegKit
     public static Task ReleaseLockAsync(this TapRoomHost host, Guid visitId) => host.DbAsync(async db =>
     {
         var visit = await db.Visits.SingleAsync(v => v.Id == visitId);
-        visit.ReleaseLock();
+        TapRoom.Server.Features.Pours.VisitLock.Release(visit);
         await db.SaveChangesAsync();
     });
 }

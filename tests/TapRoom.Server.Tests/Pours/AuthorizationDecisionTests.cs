@@ -73,7 +73,8 @@ public sealed class AuthorizationDecisionTests
     public void Every_deny_reason_of_the_contract_is_covered_by_the_table()
     {
         var covered = Denials().Select(row => (DenyReason)row[2]).ToHashSet();
-        Assert.Equal(Enum.GetValues<DenyReason>().ToHashSet(), covered);
+        // server_busy is not a rule of the decision: the hub answers it when the command's retries ran out (PourRaceTests).
+        Assert.Equal(Enum.GetValues<DenyReason>().Where(r => r != DenyReason.ServerBusy).ToHashSet(), covered);
     }
 
     public static TheoryData<string, AuthorizationSnapshot, int> Allows() => new()

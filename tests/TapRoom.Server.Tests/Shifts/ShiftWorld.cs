@@ -115,7 +115,7 @@ public sealed class ShiftWorld(TapRoomHost host)
             v.ClosedAt = at;
             v.ClosedBy = "Desk";
             v.CloseReason = "guest left";
-            v.ReleaseLock();
+            TapRoom.Server.Features.Pours.VisitLock.Release(v);
             (await db.Cards.SingleAsync(c => c.Id == v.CardId)).Status = CardStatus.Inactive;
             await db.SaveChangesAsync();
             return balance;
@@ -189,7 +189,7 @@ public sealed class ShiftWorld(TapRoomHost host)
             p.ReconcileComment = comment;
             var v = await db.Visits.SingleAsync(x => x.Id == p.VisitId);
             db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = by, At = at }));
-            if (v.ActivePourSessionId == p.Id) v.ReleaseLock();
+            if (v.ActivePourSessionId == p.Id) TapRoom.Server.Features.Pours.VisitLock.Release(v);
             await db.SaveChangesAsync();
         });
         await AuditAsync(AuditActions.PourReconciled, "pour", pour.Id, at, new { volumeMl, comment });
@@ -224,7 +224,7 @@ public sealed class ShiftWorld(TapRoomHost host)
             p.SyncedAt = at;
             var v = await db.Visits.SingleAsync(x => x.Id == p.VisitId);
             db.Ledger.Add(v.Book(new LedgerEntry { Id = Guid.NewGuid(), VisitId = p.VisitId, Kind = LedgerKind.PourCharge, Amount = -p.ChargedAmount, PourSessionId = p.Id, Actor = "controller", At = at }));
-            if (v.ActivePourSessionId == p.Id) v.ReleaseLock();
+            if (v.ActivePourSessionId == p.Id) TapRoom.Server.Features.Pours.VisitLock.Release(v);
             await db.SaveChangesAsync();
         });
         await AuditAsync(AuditActions.PourSynced, "pour", pour.Id, at, new { volumeMl });

@@ -24,6 +24,9 @@ public sealed record AlertChangedNotification(Guid AlertId, bool IsNew) : INotif
 /// <summary>
 /// Raises an alert inside the current unit of work. An open alert of the same type and subject is counted, not
 /// duplicated (the database's unique index backs this up); a higher severity escalates it. A muted subject is not raised.
+/// Two commands raising the same alert at once (two instances, READ COMMITTED) take turns on a transaction-scoped
+/// advisory lock of its type and subject, so the second sees the first's alert and counts it instead of failing on
+/// the unique index.
 /// </summary>
 public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTrail audit, DomainEvents events)
 {
@@ -33,6 +36,7 @@ public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTra
         var muted = await db.AlertMutes.AnyAsync(m => m.Type == type && m.SubjectType == subjectType && m.SubjectId == subjectId && m.Until > now, ct);
         if (muted) return null;
 
+        await LockSubjectAsync(type, subjectType, subjectId, ct);
         var open = db.Alerts.Local.FirstOrDefault(a => a.Type == type && a.SubjectType == subjectType && a.SubjectId == subjectId && a.Status != AlertStatus.Resolved)
             ?? await db.Alerts.FirstOrDefaultAsync(a => a.Type == type && a.SubjectType == subjectType && a.SubjectId == subjectId && a.Status != AlertStatus.Resolved, ct);
         if (open is not null)
@@ -61,5 +65,11 @@ public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTra
         audit.Record("alert.raised", "alert", alert.Id, new { type, severity, subjectType, subjectId, message });
         events.Add(new AlertChangedNotification(alert.Id, IsNew: true));
         return alert;
+    }
+
+    private async Task LockSubjectAsync(string type, string subjectType, Guid subjectId, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql()) return; // SQLite: the command already holds the one write lock
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", [$"alert:{type}:{subjectType}:{subjectId}"], ct);
     }
 }

@@ -32,7 +32,7 @@ public static class ControllerHello
         public async Task<HelloResult> Handle(Command request, CancellationToken cancellationToken)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var controller = await db.Controllers.Include(c => c.Taps).FirstOrDefaultAsync(c => c.Id == request.ControllerId, cancellationToken)
+            var controller = await db.Controllers.FirstOrDefaultAsync(c => c.Id == request.ControllerId, cancellationToken)
                 ?? throw new NotFoundException("Controller", request.ControllerId);
             var wasOnline = controller.IsOnline;
             controller.IsOnline = true;
@@ -40,21 +40,27 @@ public static class ControllerHello
             controller.AgentVersion = request.Request.AgentVersion;
             if (!wasOnline) audit.Record(AuditActions.ControllerOnline, "controller", controller.Id, new { request.Request.AgentVersion, request.Request.PendingSyncCount });
 
+            // The taps' status moves by conditional UPDATEs (as every system-made tap change does), so a staff member's
+            // change at the same moment is not overwritten.
+            var tapIds = await db.Taps.Where(t => t.ControllerId == controller.Id).Select(t => t.Id).ToListAsync(cancellationToken);
             if (request.Request.PendingSyncCount > 0)
             {
-                foreach (var tap in controller.Taps.Where(t => t.Status == TapStatus.Active))
+                foreach (var tapId in tapIds)
                 {
-                    tap.Status = TapStatus.ProcessingSync;
-                    audit.Record(AuditActions.TapStatusChanged, "tap", tap.Id, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "controller_has_unsynced_pours", request.Request.PendingSyncCount });
-                    events.Add(new TapChangedNotification(tap.Id));
+                    var held = await db.Taps.Where(t => t.Id == tapId && t.Status == TapStatus.Active)
+                        .ExecuteUpdateAsync(u => u.SetProperty(t => t.Status, TapStatus.ProcessingSync), cancellationToken);
+                    if (held == 0) continue;
+                    db.NoteTapStatusChange(tapId);
+                    audit.Record(AuditActions.TapStatusChanged, "tap", tapId, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "controller_has_unsynced_pours", request.Request.PendingSyncCount });
+                    events.Add(new TapChangedNotification(tapId));
                 }
             }
             else
             {
                 // Nothing left in the controller's journal (its pours were synced, or refused for good): a tap that
                 // waited for them goes back to active unless a pour on it still holds a visit's lock.
-                foreach (var tap in controller.Taps.Where(t => t.Status == TapStatus.ProcessingSync))
-                    await Pours.PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, null, cancellationToken);
+                foreach (var tapId in tapIds)
+                    await Pours.PourSettlement.ReturnTapIfClearAsync(db, audit, events, tapId, null, cancellationToken);
             }
             events.Add(new ControllerStatusChangedNotification(controller.Id));
             return await ConfigFor(db, location, controller.Id, now, cancellationToken);

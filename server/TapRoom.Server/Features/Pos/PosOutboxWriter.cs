@@ -10,7 +10,7 @@ public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time, Infr
 {
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
 
-    public PosOutboxEntry Enqueue(PosOutboxKind kind, Visit visit, LedgerEntry entry, object payload)
+    public PosOutboxEntry Enqueue(PosOutboxKind kind, Guid visitId, LedgerEntry entry, object payload)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var row = new PosOutboxEntry
@@ -20,7 +20,7 @@ public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time, Infr
             PayloadJson = JsonSerializer.Serialize(payload, Json),
             CreatedAt = now,
             NextAttemptAt = now,
-            VisitId = visit.Id,
+            VisitId = visitId,
             LedgerEntryId = entry.Id,
         };
         db.PosOutbox.Add(row);

@@ -13,8 +13,8 @@ namespace TapRoom.Server.Features.Pours;
 /// A card presented at a tap: allow (a pending_sync pour session and a maximum volume) or deny with a reason. The rules
 /// are the pure <see cref="AuthorizationDecision.Decide"/> over a snapshot the handler reads with prepared queries.
 /// Denies are results, audited as <see cref="AuditActions.PourDenied"/> and committed. The visit's lock is taken with
-/// one conditional UPDATE (only while no tap holds it), so racing controllers get exactly one allow on any database;
-/// the unique index on <c>Visit.ActiveTapId</c> keeps one tap from serving two visits.
+/// one conditional UPDATE (<see cref="VisitLock.TakeAsync"/>), so racing controllers get exactly one allow on any database;
+/// the unique index on <c>Visit.ActiveTapId</c> keeps one tap from serving two visits (<see cref="VisitLock"/>).
 /// </summary>
 public static class AuthorizePour
 {
@@ -109,47 +109,35 @@ public static class AuthorizePour
             }
             if (decision is not AuthorizationDecision.Allow allow) return Apply(decision, visit, snapshot.Balance);
 
-            // The lock: one conditional UPDATE, only while no tap holds this visit (racing controllers: exactly one wins).
             var sessionId = Guid.NewGuid();
-            int locked;
-            try
-            {
-                locked = await db.Visits
-                    .Where(v => v.Id == visit!.Id && v.ActiveTapId == null && v.Status == VisitStatus.Active)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(v => v.ActiveTapId, tap.Id)
-                        .SetProperty(v => v.LockSetAt, now)
-                        .SetProperty(v => v.ActivePourSessionId, sessionId), ct);
-            }
-            catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException && !DatabaseErrors.IsSerializationConflict(ex))
-            {
-                // UX_Visits_ActiveTap: another visit took this tap between the check above and the update.
-                throw new DomainException("tap_busy", $"{tap.Name} is serving another pour.");
-            }
-            if (locked == 0)
-            {
-                var now2 = await db.Visits.AsNoTracking().Where(v => v.Id == visit!.Id).Select(v => new { v.ActiveTapId, v.Status }).FirstAsync(ct);
-                if (now2.Status != VisitStatus.Active) return Apply(new AuthorizationDecision.Deny(DenyReason.NoActiveVisit, "No open visit for this card."), visit);
-                var name = await ReadModels.TapNameAsync(db, now2.ActiveTapId!.Value, ct) ?? "another tap";
-                return Apply(new AuthorizationDecision.Deny(DenyReason.CardInUse, $"Card already in use on {name}."), visit);
-            }
-
             var keg = tap.Keg!;
             var maxVolume = allow.MaxVolumeMl;
-            db.PourSessions.Add(new PourSession
+            VisitLock.Taken taken;
+            try
             {
-                Id = sessionId,
-                VisitId = visit!.Id,
-                TapId = tap.Id,
-                KegId = keg.Id,
-                ControllerId = command.ControllerId,
-                RequestId = request.RequestId,
-                CardUid = uid,
-                MaxVolumeMl = maxVolume,
-                PricePerLiter = keg.PricePerLiter,
-                AuthorizedAt = now,
-                SyncStatus = SyncStatus.PendingSync,
-            });
+                taken = await VisitLock.TakeAsync(db, visit!.Id, tap.Id, sessionId, Money.PriceOf(keg.PricePerLiter, maxVolume), visit.PouredVolumeMl, now, ct);
+            }
+            catch (Exception ex) when (DatabaseErrors.IsConstraintViolation(ex))
+            {
+                // UX_Visits_ActiveTap: another visit took this tap between the check above and the update. The failed
+                // statement ended the transaction on PostgreSQL, so this is a refusal rather than an audited deny.
+                throw new DomainException("tap_busy", $"{tap.Name} is serving another pour.");
+            }
+            switch (taken)
+            {
+                case VisitLock.Taken.VisitClosed:
+                    return Apply(new AuthorizationDecision.Deny(DenyReason.NoActiveVisit, "No open visit for this card."), visit);
+                case VisitLock.Taken.HeldElsewhere:
+                    var holderNow = await db.Visits.AsNoTracking().Where(v => v.Id == visit.Id).Select(v => v.ActiveTapId).FirstAsync(ct);
+                    var name = holderNow is { } h ? await ReadModels.TapNameAsync(db, h, ct) : null;
+                    return Apply(new AuthorizationDecision.Deny(DenyReason.CardInUse, $"Card already in use on {name ?? "another tap"}."), visit);
+                case VisitLock.Taken.FactsChanged:
+                    // The desk moved money or a pour was charged since the snapshot: decide again on what is there now.
+                    throw new ConcurrencyConflictException("The visit changed while the presentation was decided.");
+            }
+
+            db.PourSessions.Add(PourLifecycle.Authorise(sessionId, visit.Id, tap.Id, keg.Id, command.ControllerId, request.RequestId, uid,
+                maxVolume, keg.PricePerLiter, now));
             // Known to the progress path before the controller can report on it (harmless if this command rolls back:
             // no controller ever hears of the session, and the background write finds nothing pending).
             openPours.Add(sessionId, command.ControllerId, tap.Id, visit.Id);

@@ -11,7 +11,7 @@ namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
 /// The controller's record of a finished pour, live or replayed from its journal. Idempotent by pour session: the
-/// first accepted completion claims the session with a conditional UPDATE (pending_sync → synced) and settles it;
+/// first accepted completion claims the session (<see cref="PourLifecycle.CompleteAsync"/>: pending_sync → synced) and settles it;
 /// every later one is <c>duplicate</c>. After a manager's reconcile it is matched (<c>late_sync_matched</c> /
 /// <c>late_sync_mismatch</c>), never charged again. A completion that cannot be right (unknown session, another
 /// controller's session, wrong tap, negative or absurd volume) is <c>rejected</c> and changes nothing.
@@ -52,8 +52,8 @@ public static class CompletePour
         private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<PourSession?>> SessionQuery = HotQuery.Create(
             (TapRoomDbContext db, Guid id, CancellationToken _) => db.PourSessions.FirstOrDefault(p => p.Id == id));
 
-        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<List<Tap>>> WaitingTapsQuery = HotQuery.CreateList(
-            (TapRoomDbContext db, Guid controllerId) => db.Taps.Where(t => t.ControllerId == controllerId && t.Status == TapStatus.ProcessingSync));
+        private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<List<Guid>>> WaitingTapsQuery = HotQuery.CreateList(
+            (TapRoomDbContext db, Guid controllerId) => db.Taps.Where(t => t.ControllerId == controllerId && t.Status == TapStatus.ProcessingSync).Select(t => t.Id));
 
         public async Task<CompletePourResult> Handle(Command command, CancellationToken ct)
         {
@@ -63,8 +63,8 @@ public static class CompletePour
                 // Hello with unsynced pours put every active tap of the controller into processing_sync; each of them
                 // goes back to active as soon as no pour on it holds a visit's lock, not only the tap of this pour.
                 var waiting = await WaitingTapsQuery(db, command.ControllerId, ct);
-                foreach (var tap in waiting)
-                    await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, command.Request.PourSessionId, ct);
+                foreach (var tapId in waiting)
+                    await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tapId, command.Request.PourSessionId, ct);
             }
             return result;
         }
@@ -84,16 +84,7 @@ public static class CompletePour
 
             if (session.SyncStatus == SyncStatus.PendingSync)
             {
-                var claimed = await db.PourSessions
-                    .Where(p => p.Id == session.Id && p.SyncStatus == SyncStatus.PendingSync)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.SyncStatus, SyncStatus.Synced).SetProperty(p => p.SyncedAt, now), ct);
-                if (claimed == 1)
-                {
-                    // The claim went to the database; the tracked row says the same, so saving it writes nothing else.
-                    session.SyncStatus = SyncStatus.Synced;
-                    session.SyncedAt = now;
-                    return await SyncAsync(session, r, ct);
-                }
+                if (await PourLifecycle.CompleteAsync(db, session, now, ct)) return await SyncAsync(session, r, ct);
                 db.Entry(session).State = EntityState.Detached;
                 session = await db.PourSessions.AsNoTracking().FirstAsync(p => p.Id == r.PourSessionId, ct);
             }
@@ -101,8 +92,7 @@ public static class CompletePour
             if (session.SyncStatus == SyncStatus.Reconciled && session.LateSyncOutcome is null)
                 return await LateSyncAsync(session, r.VolumeMl, now, ct);
             // A replay whose first answer was lost: the tap may be waiting for it in processing_sync.
-            var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
-            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, null, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, session.TapId, null, ct);
             return new CompletePourResult(CompletePourOutcome.Duplicate, session.ChargedAmount,
                 await ReadModels.BalanceAsync(db, session.VisitId, ct), "This pour was already recorded.");
 
@@ -136,14 +126,9 @@ public static class CompletePour
             var tolerance = policies.LateSyncToleranceFor(reconciled);
             var outcome = difference <= tolerance ? LateSyncOutcome.LateSyncMatched : LateSyncOutcome.LateSyncMismatch;
 
-            var claimed = await db.PourSessions
-                .Where(p => p.Id == session.Id && p.SyncStatus == SyncStatus.Reconciled && p.LateSyncOutcome == null)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(p => p.LateSyncOutcome, outcome)
-                    .SetProperty(p => p.LateSyncVolumeMl, volumeMl)
-                    .SetProperty(p => p.LateSyncAt, now), ct);
+            var claimed = await PourLifecycle.LateSyncAsync(db, session.Id, outcome, volumeMl, now, ct);
             var balance = await ReadModels.BalanceAsync(db, session.VisitId, ct);
-            if (claimed == 0)
+            if (!claimed)
                 return new CompletePourResult(CompletePourOutcome.Duplicate, session.ChargedAmount, balance, "This pour was already recorded.");
 
             var details = new { session.VisitId, session.TapId, reconciledMl = reconciled, reportedMl = volumeMl, differenceMl = difference, toleranceMl = tolerance };
@@ -160,8 +145,7 @@ public static class CompletePour
                     "visit", session.VisitId,
                     $"{tapName}: the controller recorded {volumeMl} ml for a pour reconciled at {reconciled} ml (difference {difference} ml). Review the charge.", ct);
             }
-            var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
-            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, session.Id, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, session.TapId, session.Id, ct);
             events.Add(new VisitChangedNotification(session.VisitId));
             return new CompletePourResult(outcome == LateSyncOutcome.LateSyncMatched ? CompletePourOutcome.LateSyncMatched : CompletePourOutcome.LateSyncMismatch,
                 session.ChargedAmount, balance,

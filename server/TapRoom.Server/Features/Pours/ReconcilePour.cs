@@ -10,7 +10,7 @@ namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
 /// A manager enters the volume of a pour whose controller never reported it (typically after a lock timeout). The
-/// session is claimed pending_sync → reconciled with a conditional UPDATE, charged once at the price snapshotted at
+/// session is claimed pending_sync → reconciled (<see cref="PourLifecycle.ReconcileAsync"/>), charged once at the price snapshotted at
 /// authorisation, drained from its keg, and the visit's lock released. The controller's own record, if it ever
 /// arrives, is matched against this volume (see <see cref="CompletePour"/>).
 /// </summary>
@@ -44,18 +44,12 @@ public static class ReconcilePour
             var exists = await db.PourSessions.AsNoTracking().AnyAsync(p => p.Id == command.PourSessionId && p.VisitId == command.VisitId, ct);
             if (!exists) throw new NotFoundException("Pour session of this visit", command.PourSessionId);
 
-            var claimed = await db.PourSessions
-                .Where(p => p.Id == command.PourSessionId && p.SyncStatus == SyncStatus.PendingSync)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(p => p.SyncStatus, SyncStatus.Reconciled)
-                    .SetProperty(p => p.ReconciledAt, now)
-                    .SetProperty(p => p.ReconciledBy, actor.Value.Name)
-                    .SetProperty(p => p.ReconcileComment, command.Comment), ct);
-            if (claimed == 0) throw new DomainException("pour_not_pending", "This pour is already synced or reconciled.");
+            // The last volume the controller reported may not be written yet (OpenPours writes it in the background).
+            var lastProgressMl = openPours.Find(command.PourSessionId)?.LastProgressMl ?? 0;
+            if (!await PourLifecycle.ReconcileAsync(db, command.PourSessionId, actor.Value.Name, command.Comment, lastProgressMl, now, ct))
+                throw new DomainException("pour_not_pending", "This pour is already synced or reconciled.");
 
             var session = await db.PourSessions.FirstAsync(p => p.Id == command.PourSessionId, ct);
-            // The last volume the controller reported may not be written yet (OpenPours writes it in the background).
-            if (openPours.Find(session.Id) is { } open && open.LastProgressMl > session.LastProgressMl) session.LastProgressMl = open.LastProgressMl;
             openPours.Remove(session.Id);
             var settled = await settlement.SettleAsync(session, command.VolumeMl, ct);
             audit.Record(AuditActions.PourReconciled, "pour_session", session.Id, new
@@ -95,15 +89,14 @@ public static class ForceUnlockVisit
     {
         public async Task<Result> Handle(Command command, CancellationToken ct)
         {
-            var visit = await db.Visits.FirstOrDefaultAsync(v => v.Id == command.VisitId, ct) ?? throw new NotFoundException("Visit", command.VisitId);
+            var visit = await Visits.VisitLoader.LoadForChangeAsync(db, command.VisitId, ct);
             if (visit.ActiveTapId is not { } tapId) throw new DomainException("visit_not_locked", "This visit is not pouring on any tap.");
             var sessionId = visit.ActivePourSessionId;
             var lockSetAt = visit.LockSetAt;
-            visit.ReleaseLock();
+            VisitLock.Release(visit);
             audit.Record(AuditActions.VisitForceUnlocked, "visit", visit.Id, new { tapId, pourSessionId = sessionId, lockSetAt, command.Comment });
 
-            var tap = await db.Taps.FirstAsync(t => t.Id == tapId, ct);
-            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tap, sessionId, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, tapId, sessionId, ct);
             if (sessionId is { } sid) events.Add(new StopPourRequestedNotification(tapId, sid, "force_unlock"));
             events.Add(new VisitChangedNotification(visit.Id));
             events.Add(new TapChangedNotification(tapId));

@@ -9,7 +9,7 @@ namespace TapRoom.Server.Features.Pours;
 
 /// <summary>
 /// A pour that still holds its visit's lock but has shown no progress (last progress, else the allow) for longer than
-/// the policy's lock timeout is marked timed out: its tap goes <c>processing_sync</c> (no new card there until it is
+/// the policy's lock timeout is marked timed out (<see cref="PourLifecycle.TimeOutAsync"/>): its tap goes <c>processing_sync</c> (no new card there until it is
 /// synced, reconciled or force-unlocked) and a warning alert is raised. A session is timed out once; running the
 /// sweep again changes nothing.
 /// </summary>
@@ -58,35 +58,38 @@ public static class SweepLockTimeouts
             var cutoff = now.AddSeconds(-policies.LockTimeoutSeconds);
             var ids = request.Candidates.ToList();
             // The time comparison runs here rather than on SQLite's text dates.
-            var open = await db.PourSessions
+            var open = await db.PourSessions.AsNoTracking()
                 .Where(p => ids.Contains(p.Id) && p.SyncStatus == SyncStatus.PendingSync && p.TimedOutAt == null && db.Visits.Any(v => v.ActivePourSessionId == p.Id))
+                .Select(p => new { p.Id, p.VisitId, p.TapId, p.AuthorizedAt, p.LastProgressMl, p.LastProgressAt })
                 .ToListAsync(ct);
+            var stale = new List<Guid>();
             foreach (var p in open)
             {
                 // Progress reached the server but may not be written yet (OpenPours writes it in the background).
-                if (openPours.Find(p.Id) is { LastProgressAt: { } at } live && (p.LastProgressAt is null || at > p.LastProgressAt))
-                    (p.LastProgressMl, p.LastProgressAt) = (Math.Max(p.LastProgressMl, live.LastProgressMl), at);
-            }
-            var stale = open.Where(p => (p.LastProgressAt ?? p.AuthorizedAt) < cutoff).ToList();
-            foreach (var session in stale)
-            {
-                session.TimedOutAt = now;
-                var tap = await db.Taps.FirstAsync(t => t.Id == session.TapId, ct);
-                var lastSign = session.LastProgressAt ?? session.AuthorizedAt;
-                audit.Record(AuditActions.PourTimedOut, "pour_session", session.Id,
-                    new { session.VisitId, session.TapId, lastSignAt = lastSign, session.LastProgressMl, policies.LockTimeoutSeconds });
-                if (tap.Status == TapStatus.Active)
+                var (lastMl, lastAt) = (p.LastProgressMl, p.LastProgressAt);
+                if (openPours.Find(p.Id) is { LastProgressAt: { } at } live && (lastAt is null || at > lastAt))
+                    (lastMl, lastAt) = (Math.Max(lastMl, live.LastProgressMl), at);
+                var lastSign = lastAt ?? p.AuthorizedAt;
+                if (lastSign >= cutoff || !await PourLifecycle.TimeOutAsync(db, p.Id, lastMl, lastAt, now, ct)) continue;
+                stale.Add(p.Id);
+
+                var tap = await db.Taps.AsNoTracking().Where(t => t.Id == p.TapId).Select(t => new { t.Name }).FirstAsync(ct);
+                audit.Record(AuditActions.PourTimedOut, "pour_session", p.Id,
+                    new { p.VisitId, p.TapId, lastSignAt = lastSign, lastProgressMl = lastMl, policies.LockTimeoutSeconds });
+                var held = await db.Taps.Where(t => t.Id == p.TapId && t.Status == TapStatus.Active)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, TapStatus.ProcessingSync), ct);
+                if (held == 1)
                 {
-                    tap.Status = TapStatus.ProcessingSync;
-                    audit.Record(AuditActions.TapStatusChanged, "tap", tap.Id, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "lock_timeout", pourSessionId = session.Id });
+                    db.NoteTapStatusChange(p.TapId);
+                    audit.Record(AuditActions.TapStatusChanged, "tap", p.TapId, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "lock_timeout", pourSessionId = p.Id });
                 }
-                await alerts.RaiseAsync(AlertTypes.LockTimeout, AlertSeverity.Warning, "tap", tap.Id,
-                    $"{tap.Name}: a pour has shown no progress since {venue.LocalTimeText(lastSign)} ({session.LastProgressMl} ml so far). Reconcile it or force-unlock the visit.", ct);
-                events.Add(new TapChangedNotification(tap.Id));
-                events.Add(new VisitChangedNotification(session.VisitId));
+                await alerts.RaiseAsync(AlertTypes.LockTimeout, AlertSeverity.Warning, "tap", p.TapId,
+                    $"{tap.Name}: a pour has shown no progress since {venue.LocalTimeText(lastSign)} ({lastMl} ml so far). Reconcile it or force-unlock the visit.", ct);
+                events.Add(new TapChangedNotification(p.TapId));
+                events.Add(new VisitChangedNotification(p.VisitId));
             }
             if (stale.Count > 0) events.Add(new SyncQueueChangedNotification());
-            return new Result(stale.Select(s => s.Id).ToList());
+            return new Result(stale);
         }
     }
 }

@@ -53,7 +53,7 @@ public static class CloseVisit
 
             if (visit.ActiveTapId is { } staleTap)
             {
-                visit.ReleaseLock();
+                Pours.VisitLock.Release(visit);
                 events.Add(new TapChangedNotification(staleTap));
             }
 

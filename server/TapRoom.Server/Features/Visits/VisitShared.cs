@@ -19,10 +19,16 @@ public static class MoneyRules
 
 public static class VisitLoader
 {
-    /// <summary>The visit (with its stored balance, not its ledger), for a change; refused when unknown.</summary>
-    public static async Task<Visit> LoadForChangeAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct) =>
-        await db.Visits.Include(v => v.Card).Include(v => v.Guest).FirstOrDefaultAsync(v => v.Id == visitId, ct)
-        ?? throw new NotFoundException("Visit", visitId);
+    /// <summary>
+    /// The visit (with its stored balance, not its ledger), for a change: its row locked first (<see cref="RowLocks"/>),
+    /// so its checks (not pouring, the balance) still hold when it is written. Refused when unknown.
+    /// </summary>
+    public static async Task<Visit> LoadForChangeAsync(TapRoomDbContext db, Guid visitId, CancellationToken ct)
+    {
+        await RowLocks.LockAsync<Visit>(db, visitId, ct);
+        return await db.Visits.Include(v => v.Card).Include(v => v.Guest).FirstOrDefaultAsync(v => v.Id == visitId, ct)
+            ?? throw new NotFoundException("Visit", visitId);
+    }
 
     /// <summary>
     /// A visit holding a tap lock has a pour in progress (or one not yet synced): the authorised maximum reserves
@@ -108,7 +114,7 @@ public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, In
         };
         db.Ledger.Add(visit.Book(entry));
         var balance = visit.Balance;
-        pos.Enqueue(posKind, visit, entry, VisitLoader.PosPayload(visit, entry, balance));
+        pos.Enqueue(posKind, visit.Id, entry, VisitLoader.PosPayload(visit, entry, balance));
         audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, paymentMethod = method, entry.Comment });
         events.Add(new VisitChangedNotification(visit.Id));
         return (entry, balance);
