@@ -39,6 +39,8 @@ public static class ChangeTapStatus
     {
         public async Task<Result> Handle(Command command, CancellationToken ct)
         {
+            // The row first: the sweep, a completion or a controller's hello may move this tap's status at the same time.
+            await RowLocks.LockAsync<Tap>(db, command.TapId, ct);
             var tap = await db.Taps.Include(t => t.Keg).FirstOrDefaultAsync(t => t.Id == command.TapId, ct)
                 ?? throw new NotFoundException("Tap", command.TapId);
             if (tap.Status == command.Status) return new Result(tap.Id, tap.Status, null);

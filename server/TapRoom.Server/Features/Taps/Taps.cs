@@ -120,11 +120,12 @@ public static class FlushTap
             if (tap.Keg is not { Status: KegStatus.Connected } keg)
                 throw new DomainException("tap_has_no_keg", $"Tap {tap.Number} has no keg connected to flush from.");
 
-            var taken = keg.Drain(request.VolumeMl);
-            audit.Record(AuditActions.TapCleaned, "tap", tap.Id, new { kegId = keg.Id, requestedMl = request.VolumeMl, wasteMl = taken, kegRemainingMl = keg.RemainingVolumeMl });
+            var taken = await Kegs.KegVolume.DrainAsync(db, keg.Id, request.VolumeMl, cancellationToken);
+            var remaining = await db.Kegs.Where(k => k.Id == keg.Id).Select(k => k.RemainingVolumeMl).FirstAsync(cancellationToken);
+            audit.Record(AuditActions.TapCleaned, "tap", tap.Id, new { kegId = keg.Id, requestedMl = request.VolumeMl, wasteMl = taken, kegRemainingMl = remaining });
             events.Add(new KegChangedNotification(keg.Id));
             events.Add(new TapChangedNotification(tap.Id));
-            return new Result(tap.Id, keg.Id, request.VolumeMl, taken, keg.RemainingVolumeMl);
+            return new Result(tap.Id, keg.Id, request.VolumeMl, taken, remaining);
         }
     }
 }
