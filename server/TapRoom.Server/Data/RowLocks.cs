@@ -17,6 +17,17 @@ public static class RowLocks
         await db.Database.ExecuteSqlRawAsync(Statements<T>.ForUpdate(db), [id], ct);
     }
 
+    /// <summary>
+    /// A lock on a name rather than a row (a transaction-scoped advisory lock on PostgreSQL), for a check of something
+    /// that does not exist yet: an idempotency key's stored answer, an open alert of a subject. Whoever holds it first
+    /// commits before the next reads.
+    /// </summary>
+    public static async Task LockNameAsync(TapRoomDbContext db, string name, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql()) return;
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", [name], ct);
+    }
+
     private static class Statements<T> where T : class
     {
         private static string? _sql;

@@ -121,6 +121,9 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
             throw;
         }
         if (outcome.Refusal is { } refusal) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refusal);
+        // What the command tracked is history once committed (its atomic UPDATEs did not refresh it): the notification
+        // handlers and the next command of this scope read what the database holds.
+        db.ChangeTracker.Clear();
 
         foreach (var notification in events.Drain())
         {

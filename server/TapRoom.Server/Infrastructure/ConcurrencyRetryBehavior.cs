@@ -10,8 +10,8 @@ namespace TapRoom.Server.Infrastructure;
 
 /// <summary>
 /// Just outside <see cref="TransactionBehavior{TRequest,TResponse}"/>: a command that failed for a transient reason
-/// (a deadlock, a serialization failure, a dropped or exhausted connection, or facts that changed under it:
-/// <see cref="ConcurrencyConflictException"/>) is run again from the start, on what is committed now, up to
+/// (a deadlock, a serialization failure, a dropped or exhausted connection, facts that changed under it:
+/// <see cref="ConcurrencyConflictException"/>, or a unique index that a concurrent command filled first) is run again from the start, on what is committed now, up to
 /// <see cref="MaxAttempts"/> times with a short random pause; TransactionBehavior has already rolled back and cleared
 /// the tracker and the pending notifications. Past that it is answered <c>server_busy</c> (503), logged at Warning and
 /// counted (<c>taproom.db.busy</c>). Under READ COMMITTED the rules never need it: two commands competing for one
@@ -35,10 +35,12 @@ public sealed class ConcurrencyRetryBehavior<TRequest, TResponse>(
             {
                 return await next();
             }
-            catch (Exception ex) when (DatabaseErrors.IsTransient(ex))
+            catch (Exception ex) when (DatabaseErrors.IsTransient(ex) || DatabaseErrors.IsLostInsertRace(ex))
             {
                 db.ChangeTracker.Clear();
                 var reason = DatabaseErrors.Describe(ex);
+                // A unique index that still says no on fresh data is the rule's answer (409 conflict), not a busy server.
+                if (attempt >= MaxAttempts && !DatabaseErrors.IsTransient(ex)) throw;
                 if (attempt >= MaxAttempts)
                 {
                     ConcurrencyMetrics.Busy.Add(1, new KeyValuePair<string, object?>("command", Name), new KeyValuePair<string, object?>("reason", reason));
@@ -76,6 +78,14 @@ public static class DatabaseErrors
         || Find<PostgresException>(ex) is { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.CannotConnectNow }
         || Find<NpgsqlException>(ex) is { IsTransient: true } and not PostgresException
         || Find<Microsoft.Data.Sqlite.SqliteException>(ex) is { SqliteErrorCode: 5 or 6 }; // SQLITE_BUSY, SQLITE_LOCKED
+
+    /// <summary>
+    /// PostgreSQL: a unique index refused an insert because a concurrent command committed the same key first (two
+    /// desk clicks opening one card's visit, two staff connecting one keg). Run again, the command reads the winner's
+    /// row and answers its rule (<c>card_in_active_visit</c>, the idempotent replay). On SQLite's single writer a unique
+    /// violation is never a race, so it is not run again there.
+    /// </summary>
+    public static bool IsLostInsertRace(Exception ex) => Find<PostgresException>(ex) is { SqlState: PostgresErrorCodes.UniqueViolation };
 
     /// <summary>A short name of a transient failure for logs and metrics.</summary>
     public static string Describe(Exception ex) => ex switch

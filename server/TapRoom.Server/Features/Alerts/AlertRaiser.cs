@@ -67,9 +67,7 @@ public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTra
         return alert;
     }
 
-    private async Task LockSubjectAsync(string type, string subjectType, Guid subjectId, CancellationToken ct)
-    {
-        if (!db.Database.IsNpgsql()) return; // SQLite: the command already holds the one write lock
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", [$"alert:{type}:{subjectType}:{subjectId}"], ct);
-    }
+    /// <summary>Takes turns with every other command raising this alert, until this transaction ends.</summary>
+    public Task LockSubjectAsync(string type, string subjectType, Guid subjectId, CancellationToken ct) =>
+        RowLocks.LockNameAsync(db, $"alert:{type}:{subjectType}:{subjectId}", ct);
 }

@@ -48,6 +48,14 @@ public static class CheckKegThresholds
                 var message = $"Keg of {keg.BeerType!.Name}{where} is at {keg.RemainingVolumeMl} ml ({percent:0.#} %).";
                 AlertSeverity? prior = alerted.TryGetValue(keg.Id, out var s) ? s : null;
                 var severity = SeverityDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, prior, policies);
+                if (severity is not null && db.Database.IsNpgsql())
+                {
+                    // Another check may be raising it right now: decide again on what is committed once it is through.
+                    await alerts.LockSubjectAsync(AlertTypes.KegLow, "keg", keg.Id, cancellationToken);
+                    prior = (await db.Alerts.AsNoTracking().Where(a => a.Type == AlertTypes.KegLow && a.SubjectType == "keg" && a.SubjectId == keg.Id)
+                        .Select(a => a.Severity).ToListAsync(cancellationToken)).Select(a => (AlertSeverity?)a).Max();
+                    severity = SeverityDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, prior, policies);
+                }
                 if (severity is { } sev && await alerts.RaiseAsync(AlertTypes.KegLow, sev, "keg", keg.Id, message, cancellationToken) is not null)
                     raised.Add(keg.Id);
 

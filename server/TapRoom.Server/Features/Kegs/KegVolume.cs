@@ -8,8 +8,8 @@ namespace TapRoom.Server.Features.Kegs;
 /// <summary>
 /// Volume is conserved (rule 6): every millilitre that leaves a connected keg (a pour, a line flush) is taken off it
 /// here. The common case is one UPDATE that subtracts from what the row holds then, so concurrent pours on one keg
-/// never overwrite each other's drain; only a keg running dry (less left than asked) takes the row lock and drains
-/// what it has through <see cref="Keg.Drain"/>.
+/// never overwrite each other's drain; only a keg running dry (less left than asked) takes the row lock, lets
+/// <see cref="Keg.Drain"/> decide what it gives, and writes that.
 /// </summary>
 public static class KegVolume
 {
@@ -24,8 +24,10 @@ public static class KegVolume
         if (taken == 1) return volumeMl;
 
         await RowLocks.LockAsync<Keg>(db, kegId, ct);
-        var keg = await db.Kegs.FirstAsync(k => k.Id == kegId, ct);
-        await db.Entry(keg).ReloadAsync(ct); // tracked before this command's UPDATE, perhaps: read what the row holds now
-        return keg.Status == KegStatus.Connected ? keg.Drain(volumeMl) : 0;
+        var keg = await db.Kegs.AsNoTracking().FirstAsync(k => k.Id == kegId, ct);
+        if (keg.Status != KegStatus.Connected) return 0;
+        var drained = keg.Drain(volumeMl);
+        await db.Kegs.Where(k => k.Id == kegId).ExecuteUpdateAsync(s => s.SetProperty(k => k.RemainingVolumeMl, keg.RemainingVolumeMl), ct);
+        return drained;
     }
 }

@@ -117,6 +117,9 @@ public static class ConnectKeg
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
             var now = time.GetUtcNow().UtcDateTime;
+            // Tap, then keg: the rows this command reads, checks and writes, locked in the order every command takes them.
+            await RowLocks.LockAsync<Tap>(db, request.TapId, cancellationToken);
+            await RowLocks.LockAsync<Keg>(db, request.KegId, cancellationToken);
             var tap = await db.Taps.Include(t => t.Keg).FirstOrDefaultAsync(t => t.Id == request.TapId, cancellationToken)
                 ?? throw new NotFoundException("Tap", request.TapId);
             var keg = await db.Kegs.FirstOrDefaultAsync(k => k.Id == request.KegId, cancellationToken)
@@ -191,6 +194,7 @@ public static class MarkKegEmpty
         public async Task<KegDto> Handle(Command request, CancellationToken cancellationToken)
         {
             var now = time.GetUtcNow().UtcDateTime;
+            await RowLocks.LockAsync<Keg>(db, request.KegId, cancellationToken);
             var keg = await db.Kegs.FirstOrDefaultAsync(k => k.Id == request.KegId, cancellationToken)
                 ?? throw new NotFoundException("Keg", request.KegId);
             var tap = await db.Taps.FirstOrDefaultAsync(t => t.KegId == keg.Id, cancellationToken);
@@ -230,6 +234,7 @@ public static class ReturnKeg
     {
         public async Task<KegDto> Handle(Command request, CancellationToken cancellationToken)
         {
+            await RowLocks.LockAsync<Keg>(db, request.KegId, cancellationToken);
             var keg = await db.Kegs.FirstOrDefaultAsync(k => k.Id == request.KegId, cancellationToken)
                 ?? throw new NotFoundException("Keg", request.KegId);
             keg.Return();

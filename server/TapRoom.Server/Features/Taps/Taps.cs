@@ -52,6 +52,8 @@ public static class CreateTap
         {
             var locationId = (await location.GetAsync(cancellationToken)).Id;
             int number;
+            // Taps created at once take turns for the next free number.
+            await RowLocks.LockNameAsync(db, $"tap-number:{locationId}", cancellationToken);
             if (request.Number is { } wanted)
             {
                 if (await db.Taps.AnyAsync(t => t.LocationId == locationId && t.Number == wanted, cancellationToken))

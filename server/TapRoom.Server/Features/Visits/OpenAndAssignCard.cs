@@ -55,6 +55,8 @@ public static class OpenAndAssignCard
             var key = $"{Operation}:{request.IdempotencyKey.Trim()}";
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{request.GuestId:N}|{uid}")));
 
+            // Double clicks and retries of one request take turns: the second reads the first's stored answer.
+            await RowLocks.LockNameAsync(db, key, cancellationToken);
             var previous = await db.IdempotencyRecords.AsNoTracking().FirstOrDefaultAsync(r => r.Key == key, cancellationToken);
             if (previous is not null)
             {
