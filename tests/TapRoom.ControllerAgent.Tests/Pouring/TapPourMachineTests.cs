@@ -38,6 +38,32 @@ public sealed class TapPourMachineTests
     }
 
     [Fact]
+    public void A_server_busy_answer_is_asked_once_more_for_the_same_presentation_and_then_shown()
+    {
+        var m = Machine();
+        var ask = Assert.IsType<AskAuthorize>(Assert.Single(m.CardPresented(Card, _now)));
+        var busy = new AuthorizeResult(false, null, null, DenyReason.ServerBusy, "The server is busy; please try again.", null, null);
+
+        // Once: the same request again (idempotent on the server), the valve stays shut.
+        var again = Assert.IsType<AskAuthorize>(Assert.Single(m.AuthorizeAnswered(ask.Request.RequestId, busy, _now)));
+        Assert.Equal(ask.Request, again.Request);
+        Assert.Equal(PourState.Authorising, m.State);
+
+        // Twice: shown to the guest, who may present the card again.
+        var shown = Assert.IsType<ShowDenied>(Assert.Single(m.AuthorizeAnswered(ask.Request.RequestId, busy, _now)));
+        Assert.Equal((DenyReason.ServerBusy, "The server is busy; please try again."), (shown.Reason, shown.Message));
+        Assert.Null(m.PourSessionId);
+
+        // A new presentation gets its own one retry, and an allow on it opens as usual.
+        m.CardRemoved(_now);
+        _now = _now.AddSeconds(5);
+        var next = Assert.IsType<AskAuthorize>(Assert.Single(m.CardPresented(Card, _now)));
+        Assert.IsType<AskAuthorize>(Assert.Single(m.AuthorizeAnswered(next.Request.RequestId, busy, _now)));
+        var opened = m.AuthorizeAnswered(next.Request.RequestId, Allow(Guid.NewGuid(), 500), _now);
+        Assert.Equal([typeof(JournalStart), typeof(OpenValve)], opened.Select(c => c.GetType()));
+    }
+
+    [Fact]
     public void A_meter_count_delivered_out_of_order_is_not_counted_again()
     {
         var m = Machine();
