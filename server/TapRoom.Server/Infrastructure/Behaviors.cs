@@ -89,22 +89,25 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
         if (db.Database.CurrentTransaction is not null)
             return await next();
 
+        // SQLite: the batch's shared transaction, the command in a savepoint of it. PostgreSQL: a transaction of the
+        // command's own, rolled back whole on a refusal (no savepoint: two round trips less for every command).
+        var shared = db.Database.IsSqlite();
         (TResponse Response, DomainException? Refusal) outcome;
         try
         {
             outcome = await batcher.RunAsync(db, async () =>
             {
-                var tx = db.Database.CurrentTransaction!.GetDbTransaction(); // SQLite: the batch's shared transaction; PostgreSQL: its own
-                await tx.SaveAsync("command", cancellationToken);
+                var tx = db.Database.CurrentTransaction!.GetDbTransaction();
+                if (shared) await tx.SaveAsync("command", cancellationToken);
                 try
                 {
                     var response = await next();
                     await db.SaveChangesAsync(cancellationToken);
                     foreach (var tapId in db.TakeTapStatusChanges()) events.Add(new Features.TapStatusChangedNotification(tapId));
-                    await tx.ReleaseAsync("command", CancellationToken.None);
+                    if (shared) await tx.ReleaseAsync("command", CancellationToken.None);
                     return (response, (DomainException?)null);
                 }
-                catch (DomainException ex) when (request is not INoRejectionAudit)
+                catch (DomainException ex) when (shared && request is not INoRejectionAudit)
                 {
                     // The command's changes go; its refusal is recorded and committed with the batch.
                     await tx.RollbackAsync("command", CancellationToken.None);
@@ -114,6 +117,17 @@ public sealed class TransactionBehavior<TRequest, TResponse>(
                     return (default(TResponse)!, ex);
                 }
             }, Kind);
+        }
+        catch (DomainException ex) when (!shared && request is not INoRejectionAudit)
+        {
+            // PostgreSQL: the command's transaction is gone; its refusal is recorded in one of its own.
+            Forget();
+            await batcher.RunAsync(db, async () =>
+            {
+                await AuditRejectionAsync(request!, ex);
+                return 0;
+            }, Kind);
+            outcome = (default(TResponse)!, ex);
         }
         catch
         {

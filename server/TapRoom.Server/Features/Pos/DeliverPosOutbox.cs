@@ -102,6 +102,8 @@ public static class DeliverPosOutbox
 /// </remarks>
 public static class ClaimPosEntries
 {
+    private static readonly string PendingText = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(nameof(PosOutboxStatus.Pending));
+
     public sealed record Command(int Max) : ICommand<Result>;
 
     public sealed record Claim(long Id, Guid IdempotencyKey, PosOutboxKind Kind, string PayloadJson, int Attempt);
@@ -115,11 +117,19 @@ public static class ClaimPosEntries
         {
             var o = options.Value;
             var now = time.GetUtcNow().UtcDateTime;
-            var due = await db.PosOutbox.AsNoTracking()
-                .Where(e => e.Status == PosOutboxStatus.Pending && e.NextAttemptAt <= now)
-                .OrderBy(e => e.Id)
-                .Take(Math.Clamp(request.Max, 1, 500))
-                .ToListAsync(cancellationToken);
+            var max = Math.Clamp(request.Max, 1, 500);
+            // PostgreSQL: the due rows are locked as they are read, and rows another run has locked are skipped, so two
+            // runs at once (two instances) claim different entries. SQLite's one writer does the same by itself.
+            var due = db.Database.IsNpgsql()
+                ? await db.PosOutbox.FromSqlInterpolated($"""
+                    SELECT * FROM "PosOutbox" WHERE "Status" = {PendingText} AND "NextAttemptAt" <= {now}
+                    ORDER BY "Id" LIMIT {max} FOR UPDATE SKIP LOCKED
+                    """).AsNoTracking().ToListAsync(cancellationToken)
+                : await db.PosOutbox.AsNoTracking()
+                    .Where(e => e.Status == PosOutboxStatus.Pending && e.NextAttemptAt <= now)
+                    .OrderBy(e => e.Id)
+                    .Take(max)
+                    .ToListAsync(cancellationToken);
             var dead = 0;
             var claims = new List<Claim>(due.Count);
             foreach (var entry in due)
@@ -141,8 +151,8 @@ public static class ClaimPosEntries
                 var claimed = await db.PosOutbox
                     .Where(e => ids.Contains(e.Id) && e.Status == PosOutboxStatus.Pending)
                     .ExecuteUpdateAsync(s => s.SetProperty(e => e.Attempts, e => e.Attempts + 1).SetProperty(e => e.NextAttemptAt, lease), cancellationToken);
-                // The read and the UPDATE share the transaction, which no other writer can enter (SQLite) or change under
-                // (PostgreSQL, serializable): a difference means that promise broke, and nothing of the claim is kept.
+                // The read and the UPDATE share the transaction, which no other writer can enter (SQLite) or whose rows it
+                // holds locked (PostgreSQL): a difference means that promise broke, and nothing of the claim is kept.
                 if (claimed != claims.Count)
                     throw new InvalidOperationException($"Claimed {claimed} of the {claims.Count} POS outbox entries read in the same transaction.");
             }
@@ -177,6 +187,9 @@ public static class RecordPosDeliveries
             if (request.Results.Count > 0) events.Add(new PosOutboxChangedNotification());
             var now = time.GetUtcNow().UtcDateTime;
             var ids = request.Results.Select(r => r.EntryId).Concat(untried.Select(c => c.Id)).Distinct().ToList();
+            // PostgreSQL: the chunk's rows locked first, so a staff member's retry or mark-done waits for this record.
+            if (ids.Count > 0 && db.Database.IsNpgsql())
+                await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "PosOutbox" WHERE "Id" = ANY({ids.Order().ToArray()}) ORDER BY "Id" FOR UPDATE""", cancellationToken);
             var entries = ids.Count == 0
                 ? []
                 : await db.PosOutbox.AsNoTracking().Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, cancellationToken);
@@ -211,7 +224,7 @@ public static class RecordPosDeliveries
                 var settled = await db.PosOutbox
                     .Where(e => sent.Contains(e.Id) && e.Status == PosOutboxStatus.Pending)
                     .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, PosOutboxStatus.Sent).SetProperty(e => e.SentAt, now), cancellationToken);
-                // Read in this transaction, which no other writer can enter (SQLite) or change under (PostgreSQL, serializable).
+                // Read in this transaction, which no other writer can enter (SQLite) or whose rows it holds locked (PostgreSQL).
                 if (settled != sent.Count)
                     throw new InvalidOperationException($"Settled {settled} of the {sent.Count} POS outbox entries read as pending in the same transaction.");
             }

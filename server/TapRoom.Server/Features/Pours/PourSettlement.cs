@@ -24,12 +24,13 @@ public sealed record Settlement(int VolumeMl, int ChargedVolumeMl, decimal Charg
 /// </list>
 /// The visit's balance and the keg's volume move by atomic UPDATEs (<see cref="ChargeAsync"/>,
 /// <see cref="KegVolume.DrainAsync"/>), never by writing back a value read before: concurrent pours on one keg, or a
-/// pour and a desk top-up on one visit, cannot overwrite each other under READ COMMITTED.
+/// pour and a desk top-up on one visit, cannot overwrite each other under READ COMMITTED. A tap waiting in
+/// processing_sync is returned by the caller (<see cref="ReturnTapIfClearAsync"/>): a completion does it for every
+/// waiting tap of its controller.
 /// </summary>
 public sealed class PourSettlement(
     TapRoomDbContext db,
     LocationContext location,
-    AuditTrail audit,
     AlertRaiser alerts,
     PosOutboxWriter outbox,
     DomainEvents events,
@@ -84,7 +85,6 @@ public sealed class PourSettlement(
         }
 
         await VisitLock.ReleaseAfterPourAsync(db, session.VisitId, session.Id, ct);
-        await ReturnTapIfClearAsync(db, audit, events, session.TapId, session.Id, ct);
 
         events.Add(new VisitChangedNotification(session.VisitId));
         events.Add(new TapChangedNotification(session.TapId));

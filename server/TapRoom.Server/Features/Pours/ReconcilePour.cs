@@ -52,6 +52,7 @@ public static class ReconcilePour
             var session = await db.PourSessions.FirstAsync(p => p.Id == command.PourSessionId, ct);
             openPours.Remove(session.Id);
             var settled = await settlement.SettleAsync(session, command.VolumeMl, ct);
+            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, session.TapId, session.Id, ct);
             audit.Record(AuditActions.PourReconciled, "pour_session", session.Id, new
             {
                 session.VisitId, session.TapId, command.VolumeMl, settled.ChargedVolumeMl, settled.ChargedAmount, settled.DrainedMl,

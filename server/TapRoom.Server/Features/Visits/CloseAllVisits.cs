@@ -53,9 +53,11 @@ public static class CloseAllVisits
             var venue = await location.GetAsync(ct);
             var lines = await CloseAllPreview.LinesAsync(db, ct);
             var closed = new List<CloseAllVisitLine>();
-            var skipped = lines.Where(l => l.SkipReason is not null).ToList();
+            var skipped = new List<CloseAllVisitLine>();
             var reason = string.IsNullOrWhiteSpace(request.Reason) ? "Closing time: all visits closed" : request.Reason.Trim();
-            foreach (var line in lines.Where(l => l.SkipReason is null))
+            // Every active visit is tried: CloseVisit decides under the visit's row lock, whereas the preview's reads are
+            // two statements that a pour may fall between (READ COMMITTED).
+            foreach (var line in lines)
             {
                 try
                 {
@@ -65,7 +67,10 @@ public static class CloseAllVisits
                 }
                 catch (DomainException ex) when (ex.Code is "visit_pouring" or "visit_has_pending_sync" or "visit_closed")
                 {
-                    skipped.Add(line with { SkipReason = ex.Code, SkipMessage = ex.Message });
+                    // The preview's wording when it saw the same; a pour that started since is described as it is now.
+                    var current = line.SkipReason == ex.Code ? line
+                        : (await CloseAllPreview.LinesAsync(db, ct)).FirstOrDefault(l => l.VisitId == line.VisitId && l.SkipReason == ex.Code);
+                    skipped.Add(current ?? line with { SkipReason = ex.Code, SkipMessage = ex.Message });
                 }
             }
 
