@@ -232,7 +232,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["StaffUserDto"];
+                        "application/json": components["schemas"]["CurrentUserDto"];
                     };
                 };
             };
@@ -244,6 +244,39 @@ export type paths = {
         trace?: never;
     };
     "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-everywhere": {
         parameters: {
             query?: never;
             header?: never;
@@ -298,7 +331,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["StaffUserDto"];
+                        "application/json": components["schemas"]["CurrentUserDto"];
                     };
                 };
             };
@@ -1021,6 +1054,101 @@ export type paths = {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateLocationCommand"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2862,6 +2990,12 @@ export type components = {
             pricePerLiter: number;
             style?: null | string;
         };
+        CreateLocationCommand: {
+            currency: string;
+            name: string;
+            slug: string;
+            timeZone: string;
+        };
         CreateStaffUserCommand: {
             login: string;
             name: string;
@@ -2872,6 +3006,14 @@ export type components = {
             name: string;
             /** Format: int32 */
             number?: null | number;
+        };
+        CurrentUserDto: {
+            /** Format: uuid */
+            id: string;
+            locations: components["schemas"]["LocationRefDto"][];
+            login: string;
+            name: string;
+            role: components["schemas"]["StaffRole"];
         };
         /** @description The dashboard hub's pushes (/hubs/dashboard, IDashboardClient): method name → its one argument. */
         DashboardPushes: {
@@ -3086,6 +3228,7 @@ export type components = {
             id: string;
             name: string;
             policies: components["schemas"]["LocationPoliciesDto"];
+            slug: string;
             timeZone: string;
         };
         LocationPoliciesDto: {
@@ -3116,6 +3259,12 @@ export type components = {
             pouringRequiresOpenShift: boolean;
             /** Format: int32 */
             visitVolumeLimitMl: number;
+        };
+        LocationRefDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
         };
         LostCardDto: {
             /** Format: uuid */

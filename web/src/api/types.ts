@@ -23,6 +23,10 @@ export type PosOutboxStatus = Schemas['PosOutboxStatus']
 
 // ---- REST read models ----
 export type StaffUserDto = Schemas['StaffUserDto']
+/** GET /api/auth/me, POST /api/auth/login: the signed-in user and the venues they may open. */
+export type CurrentUserDto = Schemas['CurrentUserDto']
+/** A venue as the user's list names it: the slug is its part of the URL (/v/{slug}/taps). */
+export type LocationRefDto = Schemas['LocationRefDto']
 export type ActivePourDto = Schemas['ActivePourDto']
 export type TapDto = Schemas['TapDto']
 export type KegDto = Schemas['KegDto']

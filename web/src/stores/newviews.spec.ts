@@ -42,7 +42,7 @@ const posEntry = (o: Partial<PosOutboxEntryDto> = {}): PosOutboxEntryDto => ({
 
 function signIn(role: 'staff' | 'manager') {
   const session = useSessionStore()
-  session.user = { id: role === 'manager' ? 'u-mia' : 'u-sam', login: role, name: role === 'manager' ? 'Mia' : 'Sam', role }
+  session.user = { id: role === 'manager' ? 'u-mia' : 'u-sam', login: role, name: role === 'manager' ? 'Mia' : 'Sam', role, locations: [] }
   session.status = 'signed_in'
 }
 

@@ -12,7 +12,7 @@ describe('VisitsView deep link', () => {
 
   it('opens the visit named in the path (a shift blocker link) even before its push arrives', async () => {
     const session = useSessionStore()
-    session.user = { id: 'u', login: 'm', name: 'Mia', role: 'manager' }
+    session.user = { id: 'u', login: 'm', name: 'Mia', role: 'manager', locations: [] }
     fakeFetch({
       'GET /api/visits?status=active': [],
       'GET /api/taps': [],
