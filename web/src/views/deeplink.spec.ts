@@ -2,7 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fakeFetch, visit } from '../testing/fakes'
-import { navigate } from '../router'
+import { router } from '../router'
 import { useSessionStore } from '../stores/session'
 import VisitsView from './VisitsView.vue'
 
@@ -18,7 +18,7 @@ describe('VisitsView deep link', () => {
       'GET /api/taps': [],
       'GET /api/visits/visit-9': { visit: visit({ id: 'visit-9', guestName: 'Ada Shift' }), ledger: [], pours: [] },
     })
-    navigate('/visits/visit-9')
+    await router.push('/v/mitte/visits/visit-9')
     const view = mount(VisitsView)
     await flushPromises()
     expect(view.get('aside').text()).toContain('Ada Shift')
