@@ -35,7 +35,7 @@ describe('venue URLs', () => {
   })
 })
 
-describe('the router and its guard', () => {
+describe('the router and its guard', { timeout: 30_000 }, () => {
   it('takes a signed-in user from / to their venue', async () => {
     const router = await routerFor(signedIn(me('staff', { locations: [hafen, mitte] })))
     expect(router.currentRoute.value.fullPath).toBe('/v/hafen/taps')
