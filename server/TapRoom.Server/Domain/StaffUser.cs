@@ -40,6 +40,4 @@ public class StaffSession
     /// <summary>When the cookie was last issued or renewed (sliding expiry renews it at most every half lifetime).</summary>
     public DateTime LastSeenAt { get; set; }
     public DateTime? EndedAt { get; set; }
-
-    public bool IsDead(DateTime now) => EndedAt is not null || now - LastSeenAt > IdleLifetime;
 }

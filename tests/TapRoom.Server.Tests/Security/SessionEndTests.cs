@@ -91,6 +91,23 @@ public sealed class SessionEndTests
     }
 
     [Fact]
+    public async Task A_sign_in_deletes_the_users_ended_and_long_unused_sessions()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        using var user = await SignedInUserAsync(host, admin);
+        using (var signedOut = await host.SignInAsync(user.Login, user.Password))
+            Assert.Equal(HttpStatusCode.NoContent, (await signedOut.PostAsync("/api/auth/logout", null)).StatusCode);
+        Task<int> Rows() => host.DbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.StaffSessions, s => s.StaffUserId == user.Id));
+        Assert.Equal(2, await Rows());
+
+        host.Time.Advance(TimeSpan.FromHours(15)); // the first session's cookie has died unused
+        using var again = await host.SignInAsync(user.Login, user.Password);
+        Assert.Equal(1, await Rows());
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/auth/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task Sign_out_everywhere_needs_a_session()
     {
         await using var host = await TapRoomHost.StartAsync();

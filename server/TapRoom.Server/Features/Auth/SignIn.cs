@@ -48,8 +48,9 @@ public static class SignIn
             }
             actor.Value = new Actor(ActorKind.Staff, user.Id, user.Name, user.Role);
             var now = time.GetUtcNow().UtcDateTime;
-            var sessions = await db.StaffSessions.Where(s => s.StaffUserId == user.Id).ToListAsync(cancellationToken);
-            db.StaffSessions.RemoveRange(sessions.Where(s => s.IsDead(now)));
+            var idleSince = now - StaffSession.IdleLifetime;
+            db.StaffSessions.RemoveRange(await db.StaffSessions
+                .Where(s => s.StaffUserId == user.Id && (s.EndedAt != null || s.LastSeenAt < idleSince)).ToListAsync(cancellationToken));
             var session = new StaffSession { Id = Guid.NewGuid(), StaffUserId = user.Id, CreatedAt = now, LastSeenAt = now };
             db.StaffSessions.Add(session);
             audit.Record("staff_user.signed_in", "staff_user", user.Id);
