@@ -9,6 +9,7 @@ export default defineConfig({
     proxy: {
       '/api': 'http://localhost:5080',
       '/hubs': { target: 'http://localhost:5080', ws: true },
+      '/openapi': 'http://localhost:5080',
     },
   },
   build: { outDir: 'dist', sourcemap: false, chunkSizeWarningLimit: 800 },

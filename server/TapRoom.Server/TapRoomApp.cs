@@ -42,7 +42,7 @@ public static class TapRoomApp
         builder.Services.AddTapRoomScaleOut(options, builder.Configuration);
         builder.Services.AddTapRoomFeatures(options);
         builder.Services.AddTapRoomJobs(options);
-        builder.Services.AddOpenApi();
+        builder.Services.AddTapRoomOpenApi();
         builder.Services.AddTapRoomObservability(options);
 
         var app = builder.Build();

@@ -18,10 +18,17 @@ public sealed record LocationPoliciesDto(
     int ControllerHeartbeatTimeoutSeconds,
     bool DeskMoneyWithoutOpenShift = false);
 
-public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies);
+/// <summary>A venue. <c>Slug</c> names it in the web app's URLs (<c>/v/{slug}/taps</c>): <c>[a-z0-9-]{2,40}</c>, unique.</summary>
+public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies, string Slug);
+
+/// <summary>A venue as a user's list of venues names it.</summary>
+public sealed record LocationRefDto(Guid Id, string Slug, string Name);
 
 /// <summary>A staff user. <c>IsActive</c> is false once an admin deactivated the user (who can then no longer sign in).</summary>
 public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role, bool IsActive = true);
+
+/// <summary>The signed-in user (GET /api/auth/me, POST /api/auth/login) and the venues they may open, oldest first.</summary>
+public sealed record CurrentUserDto(Guid Id, string Login, string Name, StaffRole Role, IReadOnlyList<LocationRefDto> Locations);
 
 public sealed record TapDto(
     Guid Id,

@@ -219,7 +219,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await Expect(page.GetByText("The keg on Tap 68 is marked empty.")).ToBeVisibleAsync();
         Assert.Equal(KegStatus.Empty, await Host.DbAsync(db => db.Kegs.Where(k => k.Id == keg.KegId).Select(k => k.Status).SingleAsync()));
 
-        await page.GotoAsync($"/visits/{stuck.VisitId}");
+        await page.GotoAsync($"/v/taproom/visits/{stuck.VisitId}");
         var details = page.GetByRole(AriaRole.Complementary, new() { Name = "Visit details" });
         await details.GetByTestId("force-unlock").ClickAsync();
         var unlock = page.GetByRole(AriaRole.Dialog, new() { Name = "Force unlock the card" });
@@ -366,7 +366,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         // A staff member opening a manager-only page is told why.
         var staffLogin = await StaffUserAsync(StaffRole.Staff, "Vic Staff");
         var staff = await fx.SignedInPageAsync(staffLogin, "password-123", Wide, WideHeight);
-        await staff.GotoAsync("/audit");
+        await staff.GotoAsync("/v/taproom/audit");
         await Expect(staff.GetByTestId("forbidden")).ToContainTextAsync("Audit is for managers");
         Assert.EndsWith("/audit", staff.Url);
         await fx.ScreenshotAsync(staff, "43-forbidden-1280");
@@ -446,7 +446,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await fx.ScreenshotAsync(page, "45-recent-pours-on-load-390");
 
         // The sync queue on a phone: the header row is hidden, each field says what it is.
-        await page.GotoAsync("/sync");
+        await page.GotoAsync("/v/taproom/sync");
         var row = page.Locator("main tbody tr").Filter(new() { HasText = "Vera Pending" });
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.Locator("main thead").First).ToBeHiddenAsync();
@@ -472,7 +472,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         await EnsureNoShiftAsync(Host);
         var staffLogin = await StaffUserAsync(StaffRole.Staff, "Sue Staff");
         var staff = await fx.SignedInPageAsync(staffLogin, "password-123", Phone, PhoneHeight);
-        await staff.GotoAsync("/shift");
+        await staff.GotoAsync("/v/taproom/shift");
         await Expect(staff.GetByText("No shift is open.", new() { Exact = true })).ToBeVisibleAsync();
         await Expect(staff.GetByRole(AriaRole.Region, new() { Name = "Venue policies" })).ToHaveCountAsync(0);
         await staff.Context.CloseAsync();
@@ -481,7 +481,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
         foreach (var (width, height, name) in new[] { (Wide, WideHeight, "1280"), (Phone, PhoneHeight, "390") })
         {
             var page = await fx.SignedInPageAsync(managerLogin, "password-123", width, height);
-            await page.GotoAsync("/shift");
+            await page.GotoAsync("/v/taproom/shift");
             var policies = page.GetByRole(AriaRole.Region, new() { Name = "Venue policies" });
             var toggle = policies.GetByRole(AriaRole.Checkbox, new() { Name = "The desk may top up and refund with no shift open" });
             await Expect(toggle).Not.ToBeCheckedAsync();
@@ -564,20 +564,20 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
             ("/controllers", "controllers"), ("/audit", "audit"), ("/staff", "staff"),
         })
         {
-            await page.GotoAsync(path);
+            await page.GotoAsync("/v/taproom" + path);
             await Expect(page.Locator("main h1").First).ToBeVisibleAsync();
             await CheckAsync(path, name);
         }
 
         // The shift report with its charts (tables and charts side by side at 1280 px, stacked on a phone).
-        await page.GotoAsync("/shift");
+        await page.GotoAsync("/v/taproom/shift");
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview report" }).ClickAsync();
         var report = page.GetByRole(AriaRole.Region, new() { Name = "Shift report" });
         await Expect(report.GetByTestId("chart-hourly")).ToBeVisibleAsync();
         await CheckAsync("shift report", "shift-report");
 
         // The closing wizard with the blocking visit open beside it.
-        await page.GotoAsync("/shift");
+        await page.GotoAsync("/v/taproom/shift");
         await page.GetByRole(AriaRole.Button, new() { Name = "Close the shift…" }).ClickAsync();
         var wizard = page.GetByRole(AriaRole.Region, new() { Name = "Close the shift" });
         var blocker = wizard.GetByTestId("blocker").Filter(new() { HasText = "Yolanda" }).First;

@@ -112,6 +112,7 @@ public static class DatabaseSetup
             {
                 Id = Guid.NewGuid(),
                 Name = "TapRoom",
+                Slug = Location.SlugFrom("TapRoom"),
                 Currency = "EUR",
                 TimeZone = "Europe/Berlin",
                 CreatedAt = now,

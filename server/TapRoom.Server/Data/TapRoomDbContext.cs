@@ -19,6 +19,7 @@ public class TapRoomDbContext : DbContext
 
     public DbSet<Location> Locations => Set<Location>();
     public DbSet<StaffUser> StaffUsers => Set<StaffUser>();
+    public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
     public DbSet<Guest> Guests => Set<Guest>();
     public DbSet<Card> Cards => Set<Card>();
     public DbSet<Visit> Visits => Set<Visit>();
@@ -121,6 +122,8 @@ public class TapRoomDbContext : DbContext
         b.Entity<Location>(e =>
         {
             e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Slug).HasMaxLength(40).HasDefaultValue(""); // as the migration added it; every venue gets one
+            e.HasIndex(x => x.Slug).IsUnique();
             e.Property(x => x.Currency).HasMaxLength(3);
             e.Property(x => x.TimeZone).HasMaxLength(64);
             e.OwnsOne(x => x.Policies, p =>
@@ -137,6 +140,12 @@ public class TapRoomDbContext : DbContext
             e.HasIndex(x => x.Login).IsUnique();
             e.Property(x => x.Name).HasMaxLength(200);
             e.Property(x => x.SecurityStamp).HasMaxLength(64).HasDefaultValue("");
+        });
+
+        b.Entity<StaffSession>(e =>
+        {
+            e.HasIndex(x => x.StaffUserId);
+            e.HasOne<StaffUser>().WithMany().HasForeignKey(x => x.StaffUserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         b.Entity<Guest>(e =>

@@ -1,7 +1,27 @@
 namespace TapRoom.Server.Domain;
 
-public class Location
+public partial class Location
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9-]{2,40}$")]
+    public static partial System.Text.RegularExpressions.Regex SlugPattern();
+
+    /// <summary>
+    /// A slug from a venue's name: lower case ASCII letters and digits, every other run of characters one hyphen
+    /// ("Taproom Mitte" → "taproom-mitte", "Zur Brücke" → "zur-br-cke"); "venue" when nothing is left.
+    /// </summary>
+    public static string SlugFrom(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var c in name.Trim().ToLowerInvariant())
+        {
+            if (c is >= 'a' and <= 'z' or >= '0' and <= '9') text.Append(c);
+            else if (text.Length > 0 && text[^1] != '-') text.Append('-');
+        }
+        var slug = text.ToString().Trim('-');
+        if (slug.Length > 40) slug = slug[..40].TrimEnd('-');
+        return slug.Length >= 2 ? slug : "venue";
+    }
+
     /// <summary>The venue's time zone by its id; UTC when the id is unknown here (times are still shown, labelled UTC).</summary>
     public static TimeZoneInfo FindTimeZone(string id)
     {
@@ -35,6 +55,8 @@ public class Location
 
     public Guid Id { get; set; }
     public required string Name { get; set; }
+    /// <summary>The venue in the web app's URLs (<c>/v/{slug}/taps</c>): <c>[a-z0-9-]{2,40}</c>, unique.</summary>
+    public required string Slug { get; set; }
     public required string Currency { get; set; }
     public required string TimeZone { get; set; }
     public LocationPolicies Policies { get; set; } = new();

@@ -12,7 +12,7 @@ public class StaffUser
     public bool IsActive { get; set; } = true;
     public DateTime CreatedAt { get; set; }
     /// <summary>
-    /// Changes whenever the user's sessions must end (sign-out, password, role, deactivation). Every sign-in cookie
+    /// Changes whenever all the user's sessions must end (sign-out everywhere, password, role, deactivation). Every sign-in cookie
     /// carries the stamp it was issued with; a cookie whose stamp no longer matches is refused (docs/adr/0029).
     /// </summary>
     public string SecurityStamp { get; set; } = NewSecurityStamp();
@@ -23,4 +23,21 @@ public class StaffUser
     public void EndSessions() => SecurityStamp = NewSecurityStamp();
 
     public bool HasAtLeast(StaffRole role) => Role >= role;
+}
+
+/// <summary>
+/// One sign-in: the cookie carries its id, and signing out ends this row only, so the user's other browsers stay signed
+/// in (docs/adr/0079). Ending every session is the security stamp's job (<see cref="StaffUser.EndSessions"/>).
+/// </summary>
+public class StaffSession
+{
+    /// <summary>How long a cookie lives without being used (the cookie's sliding expiry); a row unseen for longer is dead.</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromHours(14);
+
+    public Guid Id { get; set; }
+    public Guid StaffUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    /// <summary>When the cookie was last issued or renewed (sliding expiry renews it at most every half lifetime).</summary>
+    public DateTime LastSeenAt { get; set; }
+    public DateTime? EndedAt { get; set; }
 }

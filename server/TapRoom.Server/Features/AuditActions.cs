@@ -40,6 +40,7 @@ public static class AuditActions
     public const string BeerTypeCreated = "beer_type.created";
     public const string BeerTypePriceChanged = "beer_type.price_changed";
     public const string LocationPoliciesChanged = "location.policies_changed";
+    public const string LocationCreated = "location.created";
     public const string ControllerRegistered = "controller.registered";
     public const string ControllerRevoked = "controller.revoked";
     public const string ControllerCalibrated = "controller.calibrated";
@@ -59,6 +60,7 @@ public static class AuditActions
     public const string PosRetried = "pos.retried";
     public const string PosMarkedDone = "pos.marked_done";
     public const string StaffSignedOut = "staff_user.signed_out";
+    public const string StaffSignedOutEverywhere = "staff_user.signed_out_everywhere";
     public const string StaffPasswordChanged = "staff_user.password_changed";
     public const string StaffRoleChanged = "staff_user.role_changed";
     public const string StaffDeactivated = "staff_user.deactivated";

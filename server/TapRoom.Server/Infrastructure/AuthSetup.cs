@@ -38,11 +38,12 @@ public static class AuthSetup
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                o.ExpireTimeSpan = TimeSpan.FromHours(14);
+                o.ExpireTimeSpan = Domain.StaffSession.IdleLifetime;
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = 401; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = 403; return Task.CompletedTask; };
                 o.Events.OnValidatePrincipal = StaffSessions.ValidateAsync;
+                o.Events.OnCheckSlidingExpiration = StaffSessions.RenewAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, ControllerKeyHandler>(ControllerKeyHandler.Scheme, _ => { });
 

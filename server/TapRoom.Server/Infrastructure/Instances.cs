@@ -21,6 +21,7 @@ public sealed record InstanceMessage(string Kind, Guid Id, string? From = null)
 {
     public const string ControllerRevoked = "controller_revoked";
     public const string StaffSessionsEnded = "staff_sessions_ended";
+    public const string StaffSessionEnded = "staff_session_ended";
 }
 
 public interface IInstanceMessageHandler

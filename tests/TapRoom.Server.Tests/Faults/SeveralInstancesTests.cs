@@ -318,4 +318,29 @@ public sealed class SeveralInstancesTests
         await PourWorld.EventuallyAsync(() => dashboardOnA.IsClosed, "the dashboard connection on A closed", timeoutMs: 30_000);
         Assert.Equal(HttpStatusCode.Unauthorized, (await onB.GetAsync("/api/auth/me")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_sign_out_on_B_ends_that_session_only_and_sign_out_everywhere_ends_the_other_on_A()
+    {
+        await using var pair = await Pair.StartAsync();
+        var first = new CookieContainer();
+        var second = new CookieContainer();
+        using var firstOnA = new HttpClient(new HttpClientHandler { CookieContainer = first }) { BaseAddress = pair.A.BaseAddress };
+        using var firstOnB = new HttpClient(new HttpClientHandler { CookieContainer = first }) { BaseAddress = pair.B.BaseAddress };
+        using var secondOnA = new HttpClient(new HttpClientHandler { CookieContainer = second }) { BaseAddress = pair.A.BaseAddress };
+        using var secondOnB = new HttpClient(new HttpClientHandler { CookieContainer = second }) { BaseAddress = pair.B.BaseAddress };
+        await FaultVenue.PostAsync(firstOnA, "/api/auth/login", new { login = "admin", password = TapRoomHost.AdminPassword });
+        await FaultVenue.PostAsync(secondOnB, "/api/auth/login", new { login = "admin", password = TapRoomHost.AdminPassword });
+        Assert.Equal(HttpStatusCode.OK, (await firstOnB.GetAsync("/api/auth/me")).StatusCode); // A's session, known on B
+
+        Assert.True((await firstOnB.PostAsJsonAsync("/api/auth/logout", new { })).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await firstOnA.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await secondOnA.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await secondOnB.GetAsync("/api/auth/me")).StatusCode);
+
+        await FaultVenue.PostAsync(firstOnA, "/api/auth/login", new { login = "admin", password = TapRoomHost.AdminPassword });
+        Assert.True((await secondOnB.PostAsJsonAsync("/api/auth/logout-everywhere", new { })).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await firstOnA.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await secondOnA.GetAsync("/api/auth/me")).StatusCode);
+    }
 }

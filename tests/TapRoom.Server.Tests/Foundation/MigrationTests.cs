@@ -90,6 +90,43 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal((399.93m, 0m, 0m), (balances[rich], balances[poor], balances[empty]));
     }
 
+    [Fact]
+    public async Task The_slug_migration_gives_the_existing_venue_a_slug_from_its_name()
+    {
+        var path = Path.Combine(_dir, "slug.db");
+        await using var db = Context("slug.db");
+        var migrator = db.GetService<IMigrator>();
+        var all = db.Database.GetMigrations().ToList();
+        var slug = all.FindIndex(m => m.EndsWith("_StaffSessionsAndLocationSlug", StringComparison.Ordinal));
+        await migrator.MigrateAsync(all[slug - 1]);
+        Guid plain = Guid.NewGuid(), fancy = Guid.NewGuid();
+        using (var c = Open(path))
+        {
+            foreach (var (id, name) in new[] { (plain, "Taproom Mitte"), (fancy, "Zur Brücke") })
+                Exec(c, "INSERT INTO \"Locations\" (\"Id\", \"Name\", \"Currency\", \"TimeZone\", \"CreatedAt\", \"EquipmentChecklist\", " +
+                        "\"Policies_LockTimeoutSeconds\", \"Policies_FlowIdleTimeoutMs\", \"Policies_PerPourCapMl\", \"Policies_VisitVolumeLimitMl\", " +
+                        "\"Policies_MinimumBalanceVolumeMl\", \"Policies_MinimumChargedPourMl\", \"Policies_LateSyncToleranceMl\", " +
+                        "\"Policies_LateSyncTolerancePercent\", \"Policies_LegalAge\", \"Policies_PouringRequiresOpenShift\", " +
+                        "\"Policies_KegWarningPercent\", \"Policies_KegCriticalPercent\", \"Policies_ControllerHeartbeatTimeoutSeconds\", " +
+                        "\"Policies_SyncMismatchCriticalMl\") " +
+                        $"VALUES ('{id.ToString().ToUpperInvariant()}', '{name}', 'EUR', 'Europe/Berlin', '2026-11-21 20:00:00', '[]', 120, 8000, 1000, 2000, 50, 10, 20, 5, 18, 1, 15, 5, 30, 100);");
+        }
+
+        await migrator.MigrateAsync();
+        var slugs = await db.Locations.AsNoTracking().ToDictionaryAsync(l => l.Id, l => l.Slug);
+        Assert.Equal("taproom-mitte", slugs[plain]);
+        Assert.Equal("venue-" + fancy.ToString("N")[..8], slugs[fancy]);
+        Assert.All(slugs.Values, s => Assert.Matches(Domain.Location.SlugPattern(), s));
+    }
+
+    [Theory]
+    [InlineData("TapRoom", "taproom")]
+    [InlineData("Taproom Mitte", "taproom-mitte")]
+    [InlineData("  Zur Brücke!  ", "zur-br-cke")]
+    [InlineData("ß", "venue")]
+    public void A_slug_from_a_name_is_lower_case_letters_digits_and_hyphens(string name, string slug) =>
+        Assert.Equal(slug, Domain.Location.SlugFrom(name));
+
     private static void Exec(SqliteConnection c, string sql)
     {
         using var cmd = c.CreateCommand();

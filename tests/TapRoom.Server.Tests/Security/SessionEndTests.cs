@@ -7,7 +7,8 @@ namespace TapRoom.Server.Tests.Security;
 
 /// <summary>
 /// A cookie copied from a session (another tab, a stolen copy) stops working on the server the moment the session
-/// ends: after sign-out, a password change, a role change and deactivation.
+/// ends: after sign-out, a password change, a role change and deactivation. Sign-out ends only its own session; "sign
+/// out everywhere" ends them all (docs/adr/0079).
 /// </summary>
 public sealed class SessionEndTests
 {
@@ -51,6 +52,67 @@ public sealed class SessionEndTests
         await AssertEndedAsync(user.Copy);
         await AssertEndedAsync(user.Client);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/auth/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_out_ends_this_session_only_and_another_browser_stays_signed_in()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        using var user = await SignedInUserAsync(host, admin);
+        using var otherBrowser = await host.SignInAsync(user.Login, user.Password);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/api/auth/logout", null)).StatusCode);
+
+        await AssertEndedAsync(user.Client);
+        await AssertEndedAsync(user.Copy);
+        Assert.Equal(HttpStatusCode.OK, (await otherBrowser.GetAsync("/api/auth/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await otherBrowser.GetAsync("/api/taps")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_out_everywhere_ends_every_session_of_the_user_and_no_one_elses()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        using var user = await SignedInUserAsync(host, admin);
+        using var otherBrowser = await host.SignInAsync(user.Login, user.Password);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Client.PostAsync("/api/auth/logout-everywhere", null)).StatusCode);
+
+        await AssertEndedAsync(user.Client);
+        await AssertEndedAsync(user.Copy);
+        await AssertEndedAsync(otherBrowser);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/auth/me")).StatusCode);
+        using var again = host.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await again.PostAsJsonAsync("/api/auth/login", new { login = user.Login, password = user.Password }, TapRoomHost.Json)).StatusCode);
+        var audit = await HttpAssert.OkAsync<List<AuditEventDto>>(await admin.GetAsync($"/api/audit?subject=staff_user&subjectId={user.Id}"));
+        Assert.Contains(audit, e => e.Action == "staff_user.signed_out_everywhere");
+    }
+
+    [Fact]
+    public async Task A_sign_in_deletes_the_users_ended_and_long_unused_sessions()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var admin = await host.SignInAsync();
+        using var user = await SignedInUserAsync(host, admin);
+        using (var signedOut = await host.SignInAsync(user.Login, user.Password))
+            Assert.Equal(HttpStatusCode.NoContent, (await signedOut.PostAsync("/api/auth/logout", null)).StatusCode);
+        Task<int> Rows() => host.DbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.StaffSessions, s => s.StaffUserId == user.Id));
+        Assert.Equal(2, await Rows());
+
+        host.Time.Advance(TimeSpan.FromHours(15)); // the first session's cookie has died unused
+        using var again = await host.SignInAsync(user.Login, user.Password);
+        Assert.Equal(1, await Rows());
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/auth/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_out_everywhere_needs_a_session()
+    {
+        await using var host = await TapRoomHost.StartAsync();
+        using var anonymous = host.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/api/auth/logout-everywhere", null)).StatusCode);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../api/http'
 import { alert, deferred, fakeFetch, problem, tap, visit } from '../testing/fakes'
+import { router } from '../router'
 import { useAlertsStore } from '../stores/alerts'
 import { useSessionStore } from '../stores/session'
 import AlertsView from '../views/AlertsView.vue'
@@ -122,15 +123,21 @@ describe('views', () => {
   it('Visits: a staff user is not offered force-unlock, a manager is', async () => {
     const locked = visit({ activeTapId: 'tap-1', lockSetAt: '2026-11-21T18:00:00Z' })
     for (const [role, offered] of [['staff', false], ['manager', true]] as const) {
-      setActivePinia(createPinia())
+      // The pinia goes into the component too: a store action of an earlier view, woken by the shared router, would
+      // otherwise make its own pinia the active one again.
+      const pinia = createPinia()
+      setActivePinia(pinia)
       signIn(role)
       fakeFetch({ 'GET /api/visits?status=active': [locked], 'GET /api/taps': [tap()], 'GET /api/visits/visit-1': { ...locked, pours: [] } })
-      const w = mount(VisitsView)
+      await router.push('/v/mitte/visits')
+      const w = mount(VisitsView, { global: { plugins: [pinia] } })
       await flushPromises()
       await w.get('[data-testid=visit-row]').trigger('click')
+      await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/v/mitte/visits/visit-1'))
       await flushPromises()
       expect(w.text()).toContain('Card locked on')
       expect(w.find('[data-testid=force-unlock]').exists()).toBe(offered)
+      w.unmount()
     }
   })
 })

@@ -4,18 +4,32 @@ import { http } from '../api/http'
 import type { LocationDto } from '../api/types'
 import { setVenue } from '../format'
 
-/** The venue (GET /api/location): currency and time zone for every amount and time, and the policies the UI explains. */
+/**
+ * The venue of the URL (GET /api/locations/{id}; before one is chosen, GET /api/location): currency and time zone for
+ * every amount and time, and the policies the UI explains.
+ */
 export const useLocationStore = defineStore('location', () => {
   const venue = ref<LocationDto | null>(null)
+  /** The venue chosen by the URL (App.vue); null until then. */
+  const venueId = ref<string | null>(null)
 
   async function load() {
+    const id = venueId.value
     try {
-      const l = await http.get<LocationDto>('/api/location')
+      const l = await http.get<LocationDto>(id ? `/api/locations/${encodeURIComponent(id)}` : '/api/location')
+      if (id !== venueId.value) return // another venue was chosen meanwhile
       setVenue(l.currency, l.timeZone)
       venue.value = l
     } catch {
       // Amounts and times still show, without the currency and in the browser's zone; the next reload retries.
     }
+  }
+
+  /** The URL names another venue: its currency, time zone and policies from now on. */
+  function select(id: string) {
+    if (venueId.value === id) return
+    venueId.value = id
+    void load()
   }
 
   /** A manager changes a policy (PUT /api/location/policies); the answer is the location as it now is. Throws ApiError. */
@@ -28,5 +42,5 @@ export const useLocationStore = defineStore('location', () => {
   const currency = computed(() => venue.value?.currency ?? '')
   const timeZone = computed(() => venue.value?.timeZone ?? '')
 
-  return { venue, load, updatePolicies, pouringRequiresOpenShift, deskMoneyWithoutOpenShift, currency, timeZone }
+  return { venue, venueId, load, select, updatePolicies, pouringRequiresOpenShift, deskMoneyWithoutOpenShift, currency, timeZone }
 })

@@ -26,8 +26,13 @@ const report = (o: Partial<ShiftReportDto> = {}): ShiftReportDto => ({
   shiftId: 'shift-1', venueName: 'TapRoom', currency: 'EUR', timeZone: 'UTC', final: false, openedAt: '2026-11-21T17:00:00Z', openedBy: 'Mia',
   closedAt: null, closedBy: null, periodEnd: '2026-11-21T23:00:00Z', generatedAt: '2026-11-21T23:00:00Z', members: [],
   visits: { opened: 3, closed: 3, activeAtEnd: 0 }, pours: { count: 5, volumeMl: 1680, revenue: 13.25, byTap: [], byBeer: [] },
-  money: { topUps: 75, topUpCount: 3, refunds: 61.75, refundCount: 3, net: 13.25, revenue: 13.25, adjustments: 0 },
-  exceptions: { manualReconciles: 0, forceUnlocks: 0, lateSyncMismatches: 0 }, kegs: { connected: 1, emptied: 0 },
+  money: {
+    topUps: 75, topUpCount: 3, refunds: 61.75, refundCount: 3, net: 13.25, revenue: 13.25, adjustments: 0,
+    cash: { topUps: 75, topUpCount: 3, refunds: 61.75, refundCount: 3 }, card: { topUps: 0, topUpCount: 0, refunds: 0, refundCount: 0 },
+    cashExpectedInDrawer: 13.25, handledBy: [], outsideShift: { topUps: 0, refunds: 0, cashNet: 0, count: 0 },
+  },
+  exceptions: { manualReconciles: 0, forceUnlocks: 0, lateSyncMismatches: 0, forceUnlockEvents: [], mismatches: [], reconciles: [] },
+  kegs: { connected: 1, emptied: 0, changes: [] },
   alerts: { raised: { info: 0, warning: 1, critical: 1 }, stillOpenBySeverity: { info: 0, warning: 0, critical: 0 }, stillOpen: [] },
   equipmentConfirmed: [], comment: null, ...o,
 })
@@ -37,7 +42,7 @@ const posEntry = (o: Partial<PosOutboxEntryDto> = {}): PosOutboxEntryDto => ({
 
 function signIn(role: 'staff' | 'manager') {
   const session = useSessionStore()
-  session.user = { id: role === 'manager' ? 'u-mia' : 'u-sam', login: role, name: role === 'manager' ? 'Mia' : 'Sam', role }
+  session.user = { id: role === 'manager' ? 'u-mia' : 'u-sam', login: role, name: role === 'manager' ? 'Mia' : 'Sam', role, locations: [] }
   session.status = 'signed_in'
 }
 

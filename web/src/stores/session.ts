@@ -1,18 +1,20 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, http, onUnauthenticated, toApiError } from '../api/http'
-import type { StaffRole, StaffUserDto } from '../api/types'
+import type { CurrentUserDto, LocationRefDto, StaffRole } from '../api/types'
 
 const rank: Record<StaffRole, number> = { staff: 0, manager: 1, admin: 2 }
 
 export const useSessionStore = defineStore('session', () => {
-  const user = ref<StaffUserDto | null>(null)
+  const user = ref<CurrentUserDto | null>(null)
   /** unknown until GET /api/auth/me answered once. */
   const status = ref<'unknown' | 'signed_out' | 'signed_in'>('unknown')
   const error = ref<ApiError | null>(null)
   const busy = ref(false)
 
   const role = computed(() => user.value?.role ?? null)
+  /** The venues the user may open, oldest first (the first is where `/` goes). */
+  const locations = computed<LocationRefDto[]>(() => user.value?.locations ?? [])
 
   /** Whether the signed-in user's role is at least `minimum` (the server checks again on every request). */
   function can(minimum: StaffRole): boolean {
@@ -21,7 +23,7 @@ export const useSessionStore = defineStore('session', () => {
 
   async function check() {
     try {
-      user.value = await http.get<StaffUserDto>('/api/auth/me')
+      user.value = await http.get<CurrentUserDto>('/api/auth/me')
       status.value = 'signed_in'
       error.value = null
     } catch (e) {
@@ -36,7 +38,7 @@ export const useSessionStore = defineStore('session', () => {
     busy.value = true
     error.value = null
     try {
-      user.value = await http.post<StaffUserDto>('/api/auth/login', { login, password })
+      user.value = await http.post<CurrentUserDto>('/api/auth/login', { login, password })
       status.value = 'signed_in'
       return true
     } catch (e) {
@@ -47,9 +49,19 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** Ends this browser's session; the user's other browsers stay signed in. */
   async function signOut() {
+    await end('/api/auth/logout')
+  }
+
+  /** Ends every session of the user, in every browser (as a password change does). */
+  async function signOutEverywhere() {
+    await end('/api/auth/logout-everywhere')
+  }
+
+  async function end(route: string) {
     try {
-      await http.post('/api/auth/logout')
+      await http.post(route)
     } catch {
       // Signed out locally either way.
     }
@@ -66,5 +78,5 @@ export const useSessionStore = defineStore('session', () => {
 
   onUnauthenticated(expired)
 
-  return { user, status, error, busy, role, can, check, signIn, signOut, expired }
+  return { user, status, error, busy, role, locations, can, check, signIn, signOut, signOutEverywhere, expired }
 })

@@ -1,6 +1,6 @@
 import { vi } from 'vitest'
 import type { DashboardConnection } from '../api/hub'
-import type { AlertDto, DashboardPushes, TapDto, VisitSummaryDto } from '../api/types'
+import type { AlertDto, CurrentUserDto, DashboardPushes, StaffRole, TapDto, VisitSummaryDto } from '../api/types'
 
 type Handler = (url: string, init?: RequestInit) => unknown | Promise<unknown>
 
@@ -87,6 +87,15 @@ export function alert(overrides: Partial<AlertDto> = {}): AlertDto {
     message: 'Lost card 04AA presented at Tap 1', raisedAt: '2026-11-21T18:00:00Z', lastRaisedAt: '2026-11-21T18:00:00Z',
     occurrenceCount: 1, ...overrides,
   }
+}
+
+/** The default venue, as GET /api/auth/me lists it. */
+export const mitte = { id: 'loc-mitte', slug: 'mitte', name: 'Taproom Mitte' }
+export const hafen = { id: 'loc-hafen', slug: 'hafen', name: 'Taproom Hafen' }
+
+/** A signed-in user as GET /api/auth/me answers (one venue unless told). */
+export function me(role: StaffRole, overrides: Partial<CurrentUserDto> = {}): CurrentUserDto {
+  return { id: `u-${role}`, login: role, name: role[0]!.toUpperCase() + role.slice(1), role, locations: [mitte], ...overrides }
 }
 
 export const flush = () => new Promise((r) => setTimeout(r, 0))

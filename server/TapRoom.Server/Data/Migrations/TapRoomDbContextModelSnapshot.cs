@@ -494,12 +494,22 @@ namespace TapRoom.Server.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
 
                     b.ToTable("Locations");
                 });
@@ -802,6 +812,31 @@ namespace TapRoom.Server.Data.Migrations
                         .HasFilter("\"LeftAt\" IS NULL");
 
                     b.ToTable("ShiftMembers");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StaffUserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StaffUserId");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffUser", b =>
@@ -1186,6 +1221,15 @@ namespace TapRoom.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("StaffUser");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("StaffUserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Tap", b =>

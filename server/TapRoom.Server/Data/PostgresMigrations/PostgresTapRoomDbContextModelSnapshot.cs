@@ -503,12 +503,22 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasDefaultValue("");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
 
                     b.ToTable("Locations");
                 });
@@ -813,6 +823,31 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasFilter("\"LeftAt\" IS NULL");
 
                     b.ToTable("ShiftMembers");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("StaffUserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StaffUserId");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffUser", b =>
@@ -1197,6 +1232,15 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsRequired();
 
                     b.Navigation("StaffUser");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.StaffUser", null)
+                        .WithMany()
+                        .HasForeignKey("StaffUserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Tap", b =>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using TapRoom.Contracts;
+using TapRoom.Server.Data;
 using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features.Auth;
@@ -20,36 +21,48 @@ public static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
 
-        auth.MapPost("/login", async Task<Ok<StaffUserDto>> (LoginRequest body, IMediator mediator, HttpContext http) =>
+        auth.MapPost("/login", async Task<Ok<CurrentUserDto>> (LoginRequest body, IMediator mediator, HttpContext http, TapRoomDbContext db) =>
         {
-            var user = await mediator.Send(new SignIn.Command(body.Login ?? "", body.Password ?? ""));
-            await StaffSessions.SignInAsync(http, user);
-            return TypedResults.Ok(user);
+            var (user, sessionId) = await mediator.Send(new SignIn.Command(body.Login ?? "", body.Password ?? ""));
+            await StaffSessions.SignInAsync(http, user, sessionId);
+            return TypedResults.Ok(new CurrentUserDto(user.Id, user.Login, user.Name, user.Role,
+                await Locations.ListLocations.RefsAsync(db, http.RequestAborted)));
         }).RequireRateLimiting(Policies.LoginRateLimit).AllowAnonymous();
 
-        // Ends every session of the signed-in user on the server (a copied cookie stops working too); without a valid
-        // session it only clears this browser's cookie.
+        // Ends this session on the server (a copied cookie of it stops working too); the user's other browsers stay signed
+        // in. Without a valid session it only clears this browser's cookie.
         auth.MapPost("/logout", async Task<NoContent> (HttpContext http, IMediator mediator) =>
         {
-            if (Actor.FromPrincipal(http.User) is { Kind: ActorKind.Staff, Id: { } id }) await mediator.Send(new SignOut.Command(id));
+            if (Actor.FromPrincipal(http.User) is { Kind: ActorKind.Staff, Id: { } id } && StaffSessions.SessionId(http.User) is { } sessionId)
+                await mediator.Send(new SignOut.Command(id, sessionId));
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return TypedResults.NoContent();
         });
+
+        // Ends every session of the signed-in user, in every browser (as a password change does).
+        auth.MapPost("/logout-everywhere", async Task<NoContent> (HttpContext http, IMediator mediator, ClaimsPrincipal user) =>
+        {
+            await mediator.Send(new SignOutEverywhere.Command(Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!)));
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(Policies.Staff);
 
         // The caller's other sessions end; this browser gets a fresh cookie and stays signed in.
         auth.MapPost("/password", async Task<NoContent> (ChangePasswordRequest body, IMediator mediator, HttpContext http, ClaimsPrincipal user) =>
         {
             var id = Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!);
             var changed = await mediator.Send(new ChangePassword.Command(id, body.CurrentPassword ?? "", body.NewPassword ?? ""));
-            await StaffSessions.SignInAsync(http, changed);
+            await StaffSessions.SignInAsync(http, changed, StaffSessions.SessionId(user)!.Value);
             return TypedResults.NoContent();
         }).RequireAuthorization(Policies.Staff);
 
-        auth.MapGet("/me", Ok<StaffUserDto> (ClaimsPrincipal user) => TypedResults.Ok(new StaffUserDto(
+        // The user and the venues they may open (the web app's venue switcher and its /v/{slug}/… URLs).
+        auth.MapGet("/me", async Task<Ok<CurrentUserDto>> (ClaimsPrincipal user, TapRoomDbContext db, CancellationToken ct) => TypedResults.Ok(new CurrentUserDto(
             Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!),
             user.FindFirstValue("login") ?? "",
             user.FindFirstValue(ClaimTypes.Name) ?? "",
-            Enum.Parse<StaffRole>(user.FindFirstValue(ClaimTypes.Role)!)))).RequireAuthorization(Policies.Staff);
+            Enum.Parse<StaffRole>(user.FindFirstValue(ClaimTypes.Role)!),
+            await Locations.ListLocations.RefsAsync(db, ct)))).RequireAuthorization(Policies.Staff);
 
         var staff = app.MapGroup("/api/staff").WithTags("Staff users").RequireAuthorization(Policies.Admin);
         staff.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListStaffUsers.Query())));

@@ -14,10 +14,17 @@ namespace TapRoom.Server.Features.Auth;
 /// </summary>
 public sealed record StaffSessionsEndedNotification(Guid StaffUserId) : INotification;
 
-public sealed class EndStaffSessionsHandler(InstanceBus bus) : INotificationHandler<StaffSessionsEndedNotification>
+/// <summary>One session was signed out (committed): on every instance, drop it from the cache and close its live connections.</summary>
+public sealed record StaffSessionEndedNotification(Guid SessionId) : INotification;
+
+public sealed class EndStaffSessionsHandler(InstanceBus bus)
+    : INotificationHandler<StaffSessionsEndedNotification>, INotificationHandler<StaffSessionEndedNotification>
 {
     public Task Handle(StaffSessionsEndedNotification notification, CancellationToken cancellationToken) =>
         bus.PublishAsync(new InstanceMessage(InstanceMessage.StaffSessionsEnded, notification.StaffUserId));
+
+    public Task Handle(StaffSessionEndedNotification notification, CancellationToken cancellationToken) =>
+        bus.PublishAsync(new InstanceMessage(InstanceMessage.StaffSessionEnded, notification.SessionId));
 }
 
 public sealed class EndStaffSessionsOnThisInstance(StaffSessionCache cache, StaffConnections connections, ILogger<EndStaffSessionsOnThisInstance> log)
@@ -25,10 +32,18 @@ public sealed class EndStaffSessionsOnThisInstance(StaffSessionCache cache, Staf
 {
     public void Handle(InstanceMessage message)
     {
-        if (message.Kind != InstanceMessage.StaffSessionsEnded) return;
-        cache.Invalidate(message.Id);
-        var aborted = connections.AbortAll(message.Id);
-        if (aborted > 0) log.LogInformation("Closed {Count} dashboard connections of staff user {StaffUserId}", aborted, message.Id);
+        if (message.Kind == InstanceMessage.StaffSessionsEnded)
+        {
+            cache.Invalidate(message.Id);
+            var aborted = connections.AbortAll(message.Id);
+            if (aborted > 0) log.LogInformation("Closed {Count} dashboard connections of staff user {StaffUserId}", aborted, message.Id);
+        }
+        else if (message.Kind == InstanceMessage.StaffSessionEnded)
+        {
+            cache.InvalidateSession(message.Id);
+            var aborted = connections.AbortSession(message.Id);
+            if (aborted > 0) log.LogInformation("Closed {Count} dashboard connections of a signed-out session", aborted);
+        }
     }
 }
 
@@ -46,21 +61,50 @@ internal static class StaffUserChanges
     public static StaffUserDto Dto(StaffUser u) => new(u.Id, u.Login, u.Name, u.Role, u.IsActive);
 }
 
-/// <summary>Sign-out ends every session of the user on the server, not only the cookie of this browser.</summary>
+/// <summary>
+/// Sign-out ends this session on the server (a copied cookie of it stops working too); the user's other browsers stay
+/// signed in (docs/adr/0079).
+/// </summary>
 public static class SignOut
+{
+    public sealed record Command(Guid StaffUserId, Guid SessionId) : ICommand<Done>, IAuditSubject
+    {
+        public (string Type, Guid? Id) AuditSubject => ("staff_user", StaffUserId);
+    }
+
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, TimeProvider time) : IRequestHandler<Command, Done>
+    {
+        public async Task<Done> Handle(Command request, CancellationToken cancellationToken)
+        {
+            var session = await db.StaffSessions.FirstOrDefaultAsync(
+                s => s.Id == request.SessionId && s.StaffUserId == request.StaffUserId && s.EndedAt == null, cancellationToken);
+            if (session is null) return Done.Value; // already ended: signing out twice is no error
+            session.EndedAt = time.GetUtcNow().UtcDateTime;
+            events.Add(new StaffSessionEndedNotification(session.Id));
+            audit.Record(AuditActions.StaffSignedOut, "staff_user", request.StaffUserId);
+            return Done.Value;
+        }
+    }
+}
+
+/// <summary>"Sign out everywhere": every session of the user ends, in every browser, as a password change does.</summary>
+public static class SignOutEverywhere
 {
     public sealed record Command(Guid StaffUserId) : ICommand<Done>, IAuditSubject
     {
         public (string Type, Guid? Id) AuditSubject => ("staff_user", StaffUserId);
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events) : IRequestHandler<Command, Done>
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, DomainEvents events, TimeProvider time) : IRequestHandler<Command, Done>
     {
         public async Task<Done> Handle(Command request, CancellationToken cancellationToken)
         {
             var user = await StaffUserChanges.FindAsync(db, request.StaffUserId, cancellationToken);
             StaffUserChanges.EndSessions(user, events);
-            audit.Record(AuditActions.StaffSignedOut, "staff_user", user.Id);
+            var now = time.GetUtcNow().UtcDateTime;
+            foreach (var session in await db.StaffSessions.Where(s => s.StaffUserId == user.Id && s.EndedAt == null).ToListAsync(cancellationToken))
+                session.EndedAt = now;
+            audit.Record(AuditActions.StaffSignedOutEverywhere, "staff_user", user.Id);
             return Done.Value;
         }
     }

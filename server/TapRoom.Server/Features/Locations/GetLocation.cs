@@ -20,7 +20,7 @@ public static class GetLocation
         return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
             p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
             p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
-            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift));
+            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift), l.Slug);
     }
 
     public static IEndpointRouteBuilder MapLocationEndpoints(this IEndpointRouteBuilder app)
@@ -30,6 +30,17 @@ public static class GetLocation
         app.MapPut("/api/location/policies", async (UpdateLocationPolicies.Body body, IMediator m) =>
                 TypedResults.Ok(await m.Send(new UpdateLocationPolicies.Command(body.DeskMoneyWithoutOpenShift))))
             .WithTags("Location").RequireAuthorization(Policies.Manager);
+
+        var locations = app.MapGroup("/api/locations").WithTags("Locations");
+        locations.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListLocations.Query())))
+            .RequireAuthorization(Policies.Staff);
+        locations.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetLocationById.Query(id))))
+            .RequireAuthorization(Policies.Staff);
+        locations.MapPost("/", async (CreateLocation.Command body, IMediator m) =>
+        {
+            var created = await m.Send(body);
+            return TypedResults.Created($"/api/locations/{created.Id}", created);
+        }).RequireAuthorization(Policies.Admin);
         return app;
     }
 }
