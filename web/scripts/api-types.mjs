@@ -1,4 +1,4 @@
-// The web app's types of the REST and hub contract, generated from the server's OpenAPI document (docs/adr/0078).
+// The web app's types of the REST and hub contract, generated from the server's OpenAPI document (docs/adr/0080).
 //   npm run gen:api        writes src/api/openapi.json (dotnet build, no server needed) and src/api/generated.ts
 //   node scripts/api-types.mjs   only src/api/generated.ts from the committed openapi.json
 // src/api/generated.spec.ts fails when generated.ts is not what this script makes of openapi.json now, and the server's

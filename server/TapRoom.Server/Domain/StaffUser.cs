@@ -27,7 +27,7 @@ public class StaffUser
 
 /// <summary>
 /// One sign-in: the cookie carries its id, and signing out ends this row only, so the user's other browsers stay signed
-/// in (docs/adr/0079). Ending every session is the security stamp's job (<see cref="StaffUser.EndSessions"/>).
+/// in (docs/adr/0081). Ending every session is the security stamp's job (<see cref="StaffUser.EndSessions"/>).
 /// </summary>
 public class StaffSession
 {

@@ -8,7 +8,7 @@ namespace TapRoom.Server.Infrastructure;
 
 /// <summary>
 /// The OpenAPI document (<c>/openapi/v1.json</c>) is the one source of the web app's types (web/src/api/openapi.json →
-/// generated.ts, docs/adr/0078). So it says what the wire really carries: strings are strings although a converter
+/// generated.ts, docs/adr/0080). So it says what the wire really carries: strings are strings although a converter
 /// reads them, a property left out when null is not required, nested request types get distinct names, and the
 /// dashboard hub's pushes are in it too (<c>DashboardPushes</c>: method name → payload), though no route returns them.
 /// </summary>

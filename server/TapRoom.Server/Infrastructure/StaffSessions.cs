@@ -16,7 +16,7 @@ namespace TapRoom.Server.Infrastructure;
 /// (<see cref="InvalidateSession"/>) or changed the user (<see cref="Invalidate"/>: every session of the user) the entry is
 /// dropped; a read racing with that change is not stored (the generation check), so a stale state can never be cached
 /// after the change. Entries also expire after <see cref="MaxAge"/> in case the database is edited by hand.
-/// See docs/adr/0029-security-stamp-sessions.md and docs/adr/0079-sign-out-ends-one-session.md.
+/// See docs/adr/0029-security-stamp-sessions.md and docs/adr/0081-sign-out-ends-one-session.md.
 /// With several instances (a Redis backplane is configured) another instance may change a user or end a session, and
 /// this cache would not hear of it in time: there every request reads the state (one indexed query) and nothing is cached.
 /// </summary>

@@ -3045,7 +3045,7 @@ export type components = {
             reason: components["schemas"]["DenyReason"];
         };
         /** @enum {unknown} */
-        DenyReason: "unknown_card" | "card_lost" | "card_inactive" | "no_active_visit" | "card_in_use" | "tap_not_active" | "out_of_keg" | "insufficient_balance" | "visit_limit_reached" | "age_restricted" | "no_open_shift" | "tap_not_assigned" | "guest_blocked";
+        DenyReason: "unknown_card" | "card_lost" | "card_inactive" | "no_active_visit" | "card_in_use" | "tap_not_active" | "out_of_keg" | "insufficient_balance" | "visit_limit_reached" | "age_restricted" | "no_open_shift" | "tap_not_assigned" | "guest_blocked" | "server_busy";
         EquipmentItemDto: {
             confirmed: boolean;
             item: string;

@@ -63,7 +63,7 @@ internal static class StaffUserChanges
 
 /// <summary>
 /// Sign-out ends this session on the server (a copied cookie of it stops working too); the user's other browsers stay
-/// signed in (docs/adr/0079).
+/// signed in (docs/adr/0081).
 /// </summary>
 public static class SignOut
 {
