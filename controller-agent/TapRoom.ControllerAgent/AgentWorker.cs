@@ -15,12 +15,27 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrWhiteSpace(settings.ApiKey))
-            throw new InvalidOperationException("Agent:ApiKey is not set (environment variable Agent__ApiKey).");
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The host stops on a failed worker; a service manager must see that as a failure (and restart it).
+            _logger.LogCritical(ex, "The agent stopped: {Error}", ex.Message);
+            Environment.ExitCode = 1;
+            throw;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         _logger.LogInformation("TapRoom agent {Version} starting: {Settings}", settings.AgentVersion, settings);
 
         if (settings.Simulate > 0)
         {
+            if (string.IsNullOrWhiteSpace(settings.ApiKey))
+                throw new InvalidOperationException("--simulate needs Agent:ApiKey (environment variable Agent__ApiKey): a simulated bar does not pair.");
             var options = SimulatedBarOptions.From(settings);
             options.Loggers = loggers;
             await SimulatedBar.RunAsync(settings.Servers, settings.ApiKey, options, stoppingToken);

@@ -6,6 +6,12 @@ using TapRoom.ControllerAgent.Hardware;
 
 AppDomain.CurrentDomain.UnhandledException += (_, _) => ValveGuard.CloseAll();
 
+if (args is ["--version"])
+{
+    Console.WriteLine($"taproom-agent {AgentSettings.Version}");
+    return 0;
+}
+
 var switches = new Dictionary<string, string>
 {
     ["--simulate"] = "Agent:Simulate",
@@ -25,6 +31,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 try
 {
     await builder.Build().RunAsync();
+    return Environment.ExitCode;
 }
 finally
 {

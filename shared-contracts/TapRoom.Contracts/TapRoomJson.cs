@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -12,10 +13,22 @@ public static class TapRoomJson
         options.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        if (!options.Converters.Any(c => c is JsonStringEnumConverter))
+        // The server's own enums (not in this project) need the catch-all converter; it builds converters at run time, so
+        // under Native AOT only the contract enums' own SnakeCaseEnumConverter attributes apply.
+        if (RuntimeFeature.IsDynamicCodeSupported && !options.Converters.Any(c => c is JsonStringEnumConverter))
         {
             options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         }
+    }
+
+    /// <summary>
+    /// The conventions plus the source-generated contract types first in the resolver chain: a Native AOT client sees
+    /// every contract type, and a JIT one still falls back to reflection for anything else.
+    /// </summary>
+    public static void ConfigureSourceGenerated(JsonSerializerOptions options)
+    {
+        Configure(options);
+        if (!options.TypeInfoResolverChain.Contains(TapRoomJsonContext.Default)) options.TypeInfoResolverChain.Insert(0, TapRoomJsonContext.Default);
     }
 
     public static JsonSerializerOptions CreateOptions()
