@@ -147,6 +147,10 @@ public sealed class CardReaderSettings
 
 public sealed class SimulationSettings
 {
+    /// <summary>Simulated taps this controller drives with <c>Agent:Hardware</c> simulated (each a valve, a meter and a reader).</summary>
+    public int Taps { get; set; } = 1;
+    /// <summary><c>stdin</c>: cards are presented and removed by lines on standard input (tests, scripts); empty: never.</summary>
+    public string Control { get; set; } = "";
     public int PulsesPerLiter { get; set; } = 450;
     public double FlowRateMlPerSecond { get; set; } = 60;
     public double NoisePercent { get; set; } = 5;

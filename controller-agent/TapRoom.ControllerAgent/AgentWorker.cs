@@ -87,13 +87,19 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
             }
             else
             {
-                var rig = new SimulatedTapRig(settings.ReaderId, settings.Simulation.FlowRateMlPerSecond, settings.Simulation.PulsesPerLiter, settings.Simulation.NoisePercent);
-                rigs.Add(rig);
-                taps.Add(rig.Hardware);
+                for (var i = 1; i <= Math.Max(1, settings.Simulation.Taps); i++)
+                {
+                    var rig = new SimulatedTapRig(i == 1 ? settings.ReaderId : $"{settings.ReaderId}-{i}", settings.Simulation.FlowRateMlPerSecond,
+                        settings.Simulation.PulsesPerLiter, settings.Simulation.NoisePercent);
+                    rigs.Add(rig);
+                    taps.Add(rig.Hardware);
+                }
             }
 
             await using var host = new AgentHost(settings, taps, desk, loggers: loggers);
             await host.StartAsync(stoppingToken);
+            if (rigs.Count > 0 && string.Equals(settings.Simulation.Control, "stdin", StringComparison.OrdinalIgnoreCase))
+                _ = Task.Run(() => new SimulationConsole(rigs, Console.In, loggers.CreateLogger<SimulationConsole>()).RunAsync(stoppingToken), CancellationToken.None);
             await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
         }
         finally

@@ -154,7 +154,10 @@ public sealed class PairingTests
         await HttpAssert.OkAsync<RevokeController.Result>(await admin.PostAsync($"/api/controllers/{adopted.Id}/revoke", null));
 
         await using (var revoked = new ControllerHubClient(host.BaseAddress, key))
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => revoked.StartAsync());
+        {
+            var refused = await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => revoked.StartAsync());
+            Assert.Contains("401", refused.Message);
+        }
         Assert.Equal(PairingStatus.Adopted, (await PollAsync(agent, started)).Status);
 
         var again = await StartAsync(agent);
