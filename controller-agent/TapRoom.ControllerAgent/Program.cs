@@ -22,6 +22,13 @@ var switches = new Dictionary<string, string>
     ["--reader-id"] = "Agent:ReaderId",
 };
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// --config FILE (the Debian package's /etc/taproom-agent/agent.json) overrides appsettings.json beside the binary; the
+// environment and the command line still override both.
+if (builder.Configuration["config"] is { Length: > 0 } config)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(config), optional: false, reloadOnChange: false);
+    builder.Configuration.AddEnvironmentVariables();
+}
 builder.Configuration.AddCommandLine(args, switches);
 var settings = builder.Configuration.GetSection(AgentSettings.Section).Get<AgentSettings>() ?? new AgentSettings();
 builder.Services.AddSingleton(settings);

@@ -12,6 +12,8 @@ namespace TapRoom.ControllerAgent.Tests.Infrastructure;
 public sealed partial class AgentProcess : IAsyncDisposable
 {
     public const string BinaryVariable = "TAPROOM_AGENT_AOT";
+    /// <summary>Runs the binary through this command, e.g. <c>qemu-aarch64 -L /usr/aarch64-linux-gnu</c> for the arm64 build.</summary>
+    public const string RunnerVariable = "TAPROOM_AGENT_AOT_RUNNER";
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
 
@@ -42,13 +44,19 @@ public sealed partial class AgentProcess : IAsyncDisposable
 
     public static AgentProcess Start(IDictionary<string, string> settings, params string[] args)
     {
-        var info = new ProcessStartInfo(Binary)
+        var runner = (Environment.GetEnvironmentVariable(RunnerVariable) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var info = new ProcessStartInfo(runner.Length > 0 ? runner[0] : Binary)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (runner.Length > 0)
+        {
+            foreach (var a in runner.Skip(1)) info.ArgumentList.Add(a);
+            info.ArgumentList.Add(Binary);
+        }
         foreach (var a in args) info.ArgumentList.Add(a);
         // One line per message, so a test can wait for one.
         info.Environment["Logging__Console__FormatterName"] = "simple";

@@ -235,6 +235,15 @@ export interface ControllerStatusDto {
   tapIds: string[]
 }
 
+/** POST /api/controllers/adopt: the controller made for a pairing code (its key goes only to the controller). */
+export interface AdoptedControllerDto {
+  id: string
+  name: string
+  tapIds: string[]
+  hardwareId: string
+  agentVersion: string
+}
+
 export interface RegisteredControllerDto {
   id: string
   name: string
