@@ -76,7 +76,7 @@ Version: $version
 Architecture: $arch
 Maintainer: TapRoom <taproom@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.31), passwd
+Depends: libc6 (>= 2.31), libssl3 | libssl3t64, passwd
 Section: misc
 Priority: optional
 Description: TapRoom controller agent for self-pour taps

@@ -100,14 +100,14 @@ public sealed partial class AgentProcess : IAsyncDisposable
     /// <summary>Waits for a log line that contains <paramref name="text"/> (and returns it).</summary>
     public async Task<string> WaitForLineAsync(string text, TimeSpan timeout, int skip = 0)
     {
-        string? found = null;
-        await Eventually.TrueAsync(() =>
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            Assert.False(_process.HasExited && !_lines.Any(l => l.Contains(text)), $"The agent exited ({ExitCodeOrNone()}) before logging '{text}':\n{Tail()}");
-            found = _lines.Where(l => l.Contains(text)).Skip(skip).FirstOrDefault();
-            return found is not null;
-        }, timeout, $"agent log line '{text}'\n{Tail()}");
-        return found!;
+            if (_lines.Where(l => l.Contains(text)).Skip(skip).FirstOrDefault() is { } found) return found;
+            Assert.False(_process.HasExited, $"The agent exited ({ExitCodeOrNone()}) before logging '{text}':\n{Tail()}");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for the agent to log '{text}'; its log ends:\n{Tail()}");
+            await Task.Delay(25);
+        }
     }
 
     /// <summary>Where its tap screens listen (logged at start).</summary>
