@@ -77,6 +77,7 @@ Architecture: $arch
 Maintainer: TapRoom <taproom@localhost>
 Installed-Size: $size
 Depends: libc6 (>= 2.31), libssl3 | libssl3t64, passwd
+Recommends: libgpiod3 | libgpiod2
 Section: misc
 Priority: optional
 Description: TapRoom controller agent for self-pour taps
