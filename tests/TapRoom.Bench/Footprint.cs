@@ -56,6 +56,9 @@ internal static class Footprint
         psi.Environment["Agent__Screen__Urls"] = "http://127.0.0.1:0";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
         psi.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        // Runtime knobs to try on the agent alone (TAPROOM_AGENT_ENV="DOTNET_GCgen0size=0x200000;…"), not on this process.
+        foreach (var pair in (Environment.GetEnvironmentVariable("TAPROOM_AGENT_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            if (pair.Split('=', 2) is [var name, var value]) psi.Environment[name] = value;
         var connected = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;

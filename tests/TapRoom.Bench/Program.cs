@@ -69,7 +69,8 @@ try
 
     if (footprintMode)
     {
-        var builds = new List<Footprint.Build> { new("JIT", "dotnet", [Path.Combine(AppContext.BaseDirectory, "taproom-agent.dll")]) };
+        var builds = new List<Footprint.Build>();
+        if (Environment.GetEnvironmentVariable("TAPROOM_FOOTPRINT_JIT") != "0") builds.Add(new("JIT", "dotnet", [Path.Combine(AppContext.BaseDirectory, "taproom-agent.dll")]));
         if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_R2R") is { Length: > 0 } r2r) builds.Add(new("ReadyToRun", r2r, []));
         if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_AOT") is { Length: > 0 } aot) builds.Add(new("Native AOT", aot, []));
         await Footprint.RunAsync(url, admin, json, dir, builds, idleSeconds, footprintRuns);

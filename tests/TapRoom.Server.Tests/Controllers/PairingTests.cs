@@ -124,8 +124,8 @@ public sealed class PairingTests
         using var agent = host.CreateClient();
         for (var i = 0; i < 3; i++) await StartAsync(agent);
 
-        var refused = await agent.PostAsJsonAsync(PairingRoutes.Start, new StartPairingRequest("1.0.0", "hw-4"));
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        await HttpAssert.ProblemAsync(await agent.PostAsJsonAsync(PairingRoutes.Start, new StartPairingRequest("1.0.0", "hw-4")),
+            HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     [Fact]
