@@ -21,7 +21,15 @@ var switches = new Dictionary<string, string>
     ["--data"] = "Agent:DataDirectory",
     ["--reader-id"] = "Agent:ReaderId",
 };
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// Settings are read once: no file watcher (a thread and inotify handles for a file that changes only with a restart).
+var hostSettings = new ConfigurationManager();
+hostSettings.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory,
+    Configuration = hostSettings,
+});
 // --config FILE (the Debian package's /etc/taproom-agent/agent.json) overrides appsettings.json beside the binary; the
 // environment and the command line still override both.
 if (builder.Configuration["config"] is { Length: > 0 } config)
