@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace TapRoom.Contracts;
 
@@ -28,8 +30,16 @@ public static class TapRoomJson
     public static void ConfigureSourceGenerated(JsonSerializerOptions options)
     {
         Configure(options);
-        if (!options.TypeInfoResolverChain.Contains(TapRoomJsonContext.Default)) options.TypeInfoResolverChain.Insert(0, TapRoomJsonContext.Default);
+        if (options.TypeInfoResolverChain.Contains(TapRoomJsonContext.Default)) return;
+        options.TypeInfoResolverChain.Insert(0, TapRoomJsonContext.Default);
+        // Options with no resolver fall back to reflection by themselves, but not once a chain is set: add it back where
+        // reflection is on (JIT: tests and tools send other types too). Under Native AOT the switch is false and trimmed.
+        if (JsonSerializer.IsReflectionEnabledByDefault) options.TypeInfoResolverChain.Add(ReflectionResolver());
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only reached when reflection-based serialization is enabled, never in a trimmed or AOT build.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when reflection-based serialization is enabled, never in a trimmed or AOT build.")]
+    private static IJsonTypeInfoResolver ReflectionResolver() => new DefaultJsonTypeInfoResolver();
 
     public static JsonSerializerOptions CreateOptions()
     {

@@ -43,4 +43,14 @@ public sealed class TapRoomJsonContextTests
         Assert.Equal(DenyReason.InsufficientBalance, deny.DenyReason);
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("{\"allowed\":false,\"denyReason\":3}", TapRoomJsonContext.Default.AuthorizeResult));
     }
+
+    [Fact]
+    public void The_hub_client_options_still_fall_back_to_reflection_for_other_types_under_the_jit()
+    {
+        var options = new JsonSerializerOptions();
+        TapRoomJson.ConfigureSourceGenerated(options);
+        Assert.Same(TapRoomJsonContext.Default, options.TypeInfoResolverChain[0]);
+        Assert.Equal("{\"tapId\":\"x\"}", JsonSerializer.Serialize(new { tapId = "x" }, options));
+        Assert.Equal("\"insufficient_balance\"", JsonSerializer.Serialize(DenyReason.InsufficientBalance, options));
+    }
 }
