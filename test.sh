@@ -110,8 +110,26 @@ for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
   if [ "$name" = "TapRoom.Server.Tests" ]; then run_tests "$proj" "$name" --filter "Database!=postgres-only"
+  elif [ "$name" = "TapRoom.ControllerAgent.Tests" ]; then run_tests "$proj" "$name" --filter "Category!=aot"
   else run_tests "$proj" "$name"; fi
 done
+
+# ---- The agent as a controller runs it: the Native AOT binary and its Debian package (issue 29) ----
+# Published here (about 2 minutes), then the AOT end-to-end subset runs the binary as its own process and the package
+# tests read the .deb built from it (Category=aot).
+command -v clang >/dev/null || install_missing clang "the Native AOT publish"
+[ -f /usr/include/zlib.h ] || install_missing zlib1g-dev "the Native AOT publish"
+command -v systemd-analyze >/dev/null || install_missing systemd "the agent package's unit check"
+aot_dir="$out/agent-aot"
+if dotnet publish controller-agent/TapRoom.ControllerAgent -c Release -r linux-x64 -p:PublishAot=true -o "$aot_dir" -nologo >"$out/agent-aot-publish.log" 2>&1 \
+   && agent_deb=$(deploy/agent/build-deb.sh --arch amd64 --out "$out/agent-deb" --published "$aot_dir" 2>>"$out/agent-aot-publish.log"); then
+  TAPROOM_AGENT_AOT="$aot_dir/taproom-agent" TAPROOM_AGENT_DEB="$agent_deb" \
+    run_tests tests/TapRoom.ControllerAgent.Tests/TapRoom.ControllerAgent.Tests.csproj TapRoom.ControllerAgent.Tests.aot --filter "Category=aot"
+else
+  add_counts 0 1
+  status=1
+  echo "The Native AOT publish of the agent or its package failed (see test-output/agent-aot-publish.log)."
+fi
 
 # ---- The server's tests again on PostgreSQL (each test its own database) ----
 # Every server test again on PostgreSQL, except those about SQLite itself (Database=sqlite-only); the ones tagged

@@ -30,6 +30,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     private Task _connectionLoop = Task.CompletedTask;
     private Task _syncLoop = Task.CompletedTask;
     private DeskForwarder? _desk;
+    private PairingClient? _pairing;
     private int _disposed;
 
     public AgentHost(AgentSettings settings, IReadOnlyList<TapHardware> taps, ICardReader? deskReader = null, TimeProvider? time = null,
@@ -45,7 +46,8 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         Journal = new PourJournal(settings.JournalPath);
         var policy = new DeterministicRetryPolicy(settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
         Replayer = new JournalReplayer(Journal, _loggers.CreateLogger<JournalReplayer>(), policy);
-        Connection = new AgentConnection(settings.Servers, settings.ApiKey, settings.AgentVersion, Journal.PendingCount, policy, _loggers, settings.FailoverAfterAttempts);
+        var key = settings.ApiKey is { Length: > 0 } given ? given : AgentKeyFile.Read(settings.DataDirectory) ?? "";
+        Connection = new AgentConnection(settings.Servers, key, settings.AgentVersion, Journal.PendingCount, policy, _loggers, settings.FailoverAfterAttempts);
     }
 
     public IReadOnlyList<TapHardware> Hardware { get; }
@@ -53,6 +55,8 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     public JournalReplayer Replayer { get; }
     public AgentConnection Connection { get; }
     public IReadOnlyList<TapRuntime> Taps => _taps;
+    /// <summary>The code this controller shows while it waits to be adopted; null when it has a key.</summary>
+    public string? PairingCode => _pairing?.Code;
     /// <summary>The guest screen of each tap, in tap order (empty in desk mode or with <c>Agent:Screen:Enabled</c> false).</summary>
     public IReadOnlyList<TapScreenFeed> Screens => _screens;
     /// <summary>Serves <see cref="Screens"/>; null when disabled or when it could not listen.</summary>
@@ -97,13 +101,54 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         };
 
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, ct).Token;
-        _connectionLoop = Task.Run(() => Connection.RunAsync(stop), CancellationToken.None);
+        _connectionLoop = Task.Run(() => ConnectAsync(stop), CancellationToken.None);
         _syncLoop = Task.Run(() => SyncLoopAsync(stop), CancellationToken.None);
+    }
+
+    /// <summary>Pairs first when there is no key (the key file keeps it for the next start), then connects for good.</summary>
+    private async Task ConnectAsync(CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(Connection.ApiKey))
+        {
+            var policy = new DeterministicRetryPolicy(_settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
+            using var pairing = new PairingClient(_settings.Servers, _settings.AgentVersion, HardwareId(), policy,
+                TimeSpan.FromMilliseconds(Math.Max(100, _settings.PairingPollMs)), _loggers.CreateLogger<PairingClient>());
+            _pairing = pairing;
+            try
+            {
+                var key = await pairing.RunAsync(ct);
+                AgentKeyFile.Write(_settings.DataDirectory, key);
+                Connection.ApiKey = key;
+                _logger.LogInformation("Paired: key kept in {Path}; connecting", AgentKeyFile.PathIn(_settings.DataDirectory));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                _pairing = null;
+            }
+        }
+        await Connection.RunAsync(ct);
+    }
+
+    /// <summary>What the admin sees as the controller's hardware: the host name and the start of its machine id.</summary>
+    private static string HardwareId()
+    {
+        string? machineId = null;
+        try
+        {
+            if (File.Exists("/etc/machine-id")) machineId = File.ReadAllText("/etc/machine-id").Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return machineId is { Length: >= 8 } ? $"{Environment.MachineName} ({machineId[..8]})" : Environment.MachineName;
     }
 
     private async Task StartScreensAsync(CancellationToken ct)
     {
-        foreach (var runtime in _taps) _screens.Add(new TapScreenFeed(runtime, _settings.Screen, _time));
+        foreach (var runtime in _taps) _screens.Add(new TapScreenFeed(runtime, _settings.Screen, _time, () => PairingCode));
         Replayer.Synced += OnSynced;
         ScreenServer = await TapScreenServer.StartAsync(_settings.Screen, _screens, _loggers, ct);
     }

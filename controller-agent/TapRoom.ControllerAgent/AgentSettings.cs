@@ -22,8 +22,13 @@ public sealed class AgentSettings
     /// moves to the next. A server that cannot be started on moves on at once.
     /// </summary>
     public int FailoverAfterAttempts { get; set; } = 3;
-    /// <summary>The controller's API key. Never logged; prefer the environment (or a systemd credential) to the command line.</summary>
+    /// <summary>
+    /// The controller's API key. Never logged; prefer the environment (or a systemd credential) to the command line.
+    /// Empty: the key file in <see cref="DataDirectory"/> (written by pairing), else the agent pairs by a code.
+    /// </summary>
     public string ApiKey { get; set; } = "";
+    /// <summary>With no <see cref="ApiKey"/> and no key file, how often the agent asks whether an admin adopted its pairing code.</summary>
+    public int PairingPollMs { get; set; } = 3000;
     public AgentMode Mode { get; set; } = AgentMode.Tap;
     public HardwareMode Hardware { get; set; } = HardwareMode.Simulated;
     /// <summary>Where the journal lives (journal.db).</summary>
@@ -53,7 +58,10 @@ public sealed class AgentSettings
         }
     }
 
-    public string AgentVersion => typeof(AgentSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public string AgentVersion => Version;
+
+    /// <summary>The agent's version (the project's <c>Version</c>), as Hello reports it and <c>--version</c> prints it.</summary>
+    public static string Version => typeof(AgentSettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     public string JournalPath => Path.Combine(Path.GetFullPath(DataDirectory), "journal.db");
 
@@ -139,6 +147,10 @@ public sealed class CardReaderSettings
 
 public sealed class SimulationSettings
 {
+    /// <summary>Simulated taps this controller drives with <c>Agent:Hardware</c> simulated (each a valve, a meter and a reader).</summary>
+    public int Taps { get; set; } = 1;
+    /// <summary><c>stdin</c>: cards are presented and removed by lines on standard input (tests, scripts); empty: never.</summary>
+    public string Control { get; set; } = "";
     public int PulsesPerLiter { get; set; } = 450;
     public double FlowRateMlPerSecond { get; set; } = 60;
     public double NoisePercent { get; set; } = 5;

@@ -15,12 +15,27 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrWhiteSpace(settings.ApiKey))
-            throw new InvalidOperationException("Agent:ApiKey is not set (environment variable Agent__ApiKey).");
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The host stops on a failed worker; a service manager must see that as a failure (and restart it).
+            _logger.LogCritical(ex, "The agent stopped: {Error}", ex.Message);
+            Environment.ExitCode = 1;
+            throw;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         _logger.LogInformation("TapRoom agent {Version} starting: {Settings}", settings.AgentVersion, settings);
 
         if (settings.Simulate > 0)
         {
+            if (string.IsNullOrWhiteSpace(settings.ApiKey))
+                throw new InvalidOperationException("--simulate needs Agent:ApiKey (environment variable Agent__ApiKey): a simulated bar does not pair.");
             var options = SimulatedBarOptions.From(settings);
             options.Loggers = loggers;
             await SimulatedBar.RunAsync(settings.Servers, settings.ApiKey, options, stoppingToken);
@@ -72,13 +87,19 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
             }
             else
             {
-                var rig = new SimulatedTapRig(settings.ReaderId, settings.Simulation.FlowRateMlPerSecond, settings.Simulation.PulsesPerLiter, settings.Simulation.NoisePercent);
-                rigs.Add(rig);
-                taps.Add(rig.Hardware);
+                for (var i = 1; i <= Math.Max(1, settings.Simulation.Taps); i++)
+                {
+                    var rig = new SimulatedTapRig(i == 1 ? settings.ReaderId : $"{settings.ReaderId}-{i}", settings.Simulation.FlowRateMlPerSecond,
+                        settings.Simulation.PulsesPerLiter, settings.Simulation.NoisePercent);
+                    rigs.Add(rig);
+                    taps.Add(rig.Hardware);
+                }
             }
 
             await using var host = new AgentHost(settings, taps, desk, loggers: loggers);
             await host.StartAsync(stoppingToken);
+            if (rigs.Count > 0 && string.Equals(settings.Simulation.Control, "stdin", StringComparison.OrdinalIgnoreCase))
+                _ = Task.Run(() => new SimulationConsole(rigs, Console.In, loggers.CreateLogger<SimulationConsole>()).RunAsync(stoppingToken), CancellationToken.None);
             await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
         }
         finally

@@ -1,7 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace TapRoom.Contracts;
 
 // The shift closing wizard and the shift report. Money is decimal, volume whole millilitres, times UTC.
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<ShiftBlockerKind>))]
 public enum ShiftBlockerKind { ActiveVisit, PendingSync }
 
 /// <summary>

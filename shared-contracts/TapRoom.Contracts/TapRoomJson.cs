@@ -1,5 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace TapRoom.Contracts;
 
@@ -12,11 +15,31 @@ public static class TapRoomJson
         options.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        if (!options.Converters.Any(c => c is JsonStringEnumConverter))
+        // The server's own enums (not in this project) need the catch-all converter; it builds converters at run time, so
+        // under Native AOT only the contract enums' own SnakeCaseEnumConverter attributes apply.
+        if (RuntimeFeature.IsDynamicCodeSupported && !options.Converters.Any(c => c is JsonStringEnumConverter))
         {
             options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         }
     }
+
+    /// <summary>
+    /// The conventions plus the source-generated contract types first in the resolver chain: a Native AOT client sees
+    /// every contract type, and a JIT one still falls back to reflection for anything else.
+    /// </summary>
+    public static void ConfigureSourceGenerated(JsonSerializerOptions options)
+    {
+        Configure(options);
+        if (options.TypeInfoResolverChain.Contains(TapRoomJsonContext.Default)) return;
+        options.TypeInfoResolverChain.Insert(0, TapRoomJsonContext.Default);
+        // Options with no resolver fall back to reflection by themselves, but not once a chain is set: add it back where
+        // reflection is on (JIT: tests and tools send other types too). Under Native AOT the switch is false and trimmed.
+        if (JsonSerializer.IsReflectionEnabledByDefault) options.TypeInfoResolverChain.Add(ReflectionResolver());
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only reached when reflection-based serialization is enabled, never in a trimmed or AOT build.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when reflection-based serialization is enabled, never in a trimmed or AOT build.")]
+    private static IJsonTypeInfoResolver ReflectionResolver() => new DefaultJsonTypeInfoResolver();
 
     public static JsonSerializerOptions CreateOptions()
     {

@@ -13,8 +13,15 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
 
     public ControllerHubClient(Uri serverUrl, string apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
         TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
+        : this(serverUrl, () => apiKey, retryPolicy, loggerFactory, serverTimeout, keepAlive)
     {
-        Connection = HubConnections.Build(new Uri(serverUrl, HubRoutes.Controller), () => apiKey, retryPolicy, loggerFactory, serverTimeout, keepAlive);
+    }
+
+    /// <param name="apiKey">Read at every (re)connect: a controller that paired after it was built connects with its new key.</param>
+    public ControllerHubClient(Uri serverUrl, Func<string> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
+        TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
+    {
+        Connection = HubConnections.Build(new Uri(serverUrl, HubRoutes.Controller), apiKey, retryPolicy, loggerFactory, serverTimeout, keepAlive);
     }
 
     public event Func<TapStateChangedMessage, Task>? TapStateChanged;
@@ -80,7 +87,7 @@ public static class HubConnections
                 o.AccessTokenProvider = () => Task.FromResult(apiKey());
                 if (configureSocket is not null) o.WebSocketConfiguration = configureSocket;
             })
-            .AddJsonProtocol(o => TapRoomJson.Configure(o.PayloadSerializerOptions))
+            .AddJsonProtocol(o => TapRoomJson.ConfigureSourceGenerated(o.PayloadSerializerOptions))
             .WithAutomaticReconnect(retryPolicy ?? new DeterministicRetryPolicy())
             .WithServerTimeout(serverTimeout ?? DefaultServerTimeout)
             .WithKeepAliveInterval(keepAlive ?? DefaultKeepAlive);

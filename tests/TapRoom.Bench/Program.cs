@@ -16,9 +16,13 @@ using TapRoom.Server.Features.Controllers;
 // Controller agent figures for docs/PERFORMANCE.md: authorise-to-valve-open latency on loopback (the real server, the
 // real agent on simulated hardware) and the idle agent process's memory and CPU. Usage: dotnet run -c Release [pours] [idleSeconds]
 // The agent's own journal replay: dotnet run -c Release -- replay [pours, default 10000]
+// The agent's footprint per build: dotnet run -c Release -- footprint [idleSeconds] [runs] (tests/TapRoom.Bench/footprint.sh
+// publishes ReadyToRun and Native AOT first and names them in TAPROOM_AGENT_R2R and TAPROOM_AGENT_AOT).
+var footprintMode = args.Length > 0 && args[0] == "footprint";
 var replayMode = args.Length > 0 && args[0] == "replay";
-var pours = replayMode ? 0 : args.Length > 0 ? int.Parse(args[0]) : 50;
+var pours = replayMode || footprintMode ? 0 : args.Length > 0 ? int.Parse(args[0]) : 50;
 var idleSeconds = args.Length > 1 && !replayMode ? int.Parse(args[1]) : 30;
+var footprintRuns = footprintMode && args.Length > 2 ? int.Parse(args[2]) : 3;
 var replayPours = replayMode && args.Length > 1 ? int.Parse(args[1]) : 10_000;
 var json = TapRoomJson.CreateOptions();
 var dir = Path.Combine(Path.GetTempPath(), "taproom-bench", Guid.NewGuid().ToString("N"));
@@ -62,6 +66,16 @@ try
     const string card = "04BE0C01";
     var visit = await Post<OpenAndAssignCardResult>("/api/visits/open-and-assign-card", new { guestId = guest.Id, cardUid = card, idempotencyKey = "bench" });
     await Post<MoneyMovementResult>($"/api/visits/{visit.VisitId}/top-up", new { amount = 500m });
+
+    if (footprintMode)
+    {
+        var builds = new List<Footprint.Build>();
+        if (Environment.GetEnvironmentVariable("TAPROOM_FOOTPRINT_JIT") != "0") builds.Add(new("JIT", "dotnet", [Path.Combine(AppContext.BaseDirectory, "taproom-agent.dll")]));
+        if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_R2R") is { Length: > 0 } r2r) builds.Add(new("ReadyToRun", r2r, []));
+        if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_AOT") is { Length: > 0 } aot) builds.Add(new("Native AOT", aot, []));
+        await Footprint.RunAsync(url, admin, json, dir, builds, idleSeconds, footprintRuns);
+        return;
+    }
 
     if (replayMode)
     {

@@ -29,7 +29,7 @@ namespace TapRoom.ControllerAgent.Connection;
 public sealed class AgentConnection : IAsyncDisposable
 {
     private readonly IReadOnlyList<Uri> _servers;
-    private readonly string _apiKey;
+    private volatile string _apiKey;
     private readonly ILoggerFactory _loggers;
     private readonly DeterministicRetryPolicy _policy;
     private readonly DeterministicRetryPolicy _reconnectPolicy;
@@ -73,7 +73,7 @@ public sealed class AgentConnection : IAsyncDisposable
 
     private ControllerHubClient Build(Uri server)
     {
-        var client = new ControllerHubClient(server, _apiKey, _reconnectPolicy, _loggers, serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
+        var client = new ControllerHubClient(server, () => _apiKey, _reconnectPolicy, _loggers, serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
         // A replaced connection's lifecycle events no longer count (its pushes may still be applied: they are the server's).
         client.Connection.Reconnecting += e => client == _client ? OnReconnecting(e) : Task.CompletedTask;
         client.Connection.Reconnected += id => client == _client ? OnReconnected(id) : Task.CompletedTask;
@@ -89,6 +89,13 @@ public sealed class AgentConnection : IAsyncDisposable
     public Uri Server => _servers[Volatile.Read(ref _serverIndex)];
     /// <summary>How many times the agent moved to the next server.</summary>
     public int Failovers => Volatile.Read(ref _failovers);
+
+    /// <summary>The controller's key; set before <see cref="RunAsync"/> once a controller with none has paired.</summary>
+    public string ApiKey
+    {
+        get => _apiKey;
+        set => _apiKey = value;
+    }
 
     public IControllerHub Hub => _client;
     public bool IsUp => _up;

@@ -46,8 +46,12 @@ public sealed class TapScreenFeed : IDisposable
 
     private sealed record Finished(Guid SessionId, string? FirstName, int VolumeMl, decimal? Cost, decimal? Balance, bool Estimated, DateTime Until);
 
-    public TapScreenFeed(TapRuntime runtime, ScreenSettings settings, TimeProvider time)
+    private readonly Func<string?> _pairingCode;
+
+    /// <param name="pairingCode">The code this controller shows while it waits to be adopted (null once it has a key).</param>
+    public TapScreenFeed(TapRuntime runtime, ScreenSettings settings, TimeProvider time, Func<string?>? pairingCode = null)
     {
+        _pairingCode = pairingCode ?? (() => null);
         _runtime = runtime;
         _settings = settings;
         _time = time;
@@ -225,6 +229,7 @@ public sealed class TapScreenFeed : IDisposable
             };
         }
         if (_denied is { } message) return view with { Phase = ScreenPhases.Denied, Message = message };
+        if (!_linkUp && _pairingCode() is { } code) return view with { Phase = ScreenPhases.Pairing, PairingCode = code };
         return view;
     }
 

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using TapRoom.Contracts;
 
 namespace TapRoom.ControllerAgent.Screen;
 
@@ -26,7 +25,6 @@ public sealed class TapScreenServer : IAsyncDisposable
     private const string Csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-    private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
     private readonly WebApplication _app;
 
     private TapScreenServer(WebApplication app, IReadOnlyList<Uri> addresses)
@@ -84,7 +82,7 @@ public sealed class TapScreenServer : IAsyncDisposable
         app.MapGet("/screen.css", () => Asset("screen.css", "text/css; charset=utf-8"));
         app.MapGet("/screen.js", () => Asset("screen.js", "text/javascript; charset=utf-8"));
         app.MapGet("/taps/{n:int}", (int n) => Feed(n) is null ? NotFound(n, feeds.Count) : Asset("tap.html", "text/html; charset=utf-8"));
-        app.MapGet("/taps/{n:int}/state", (int n) => Feed(n) is { } feed ? Results.Json(feed.Current, Json) : Results.NotFound());
+        app.MapGet("/taps/{n:int}/state", (int n) => Feed(n) is { } feed ? Results.Json(feed.Current, ScreenJsonContext.Default.TapScreenView) : Results.NotFound());
         app.MapGet("/taps/{n:int}/events", async (int n, HttpContext ctx) =>
         {
             if (Feed(n) is not { } feed)
@@ -124,7 +122,7 @@ public sealed class TapScreenServer : IAsyncDisposable
                 }
                 if (!more) return;
                 while (subscription.Reader.TryRead(out var view))
-                    await ctx.Response.WriteAsync($"event: state\nid: {view.Seq}\ndata: {JsonSerializer.Serialize(view, Json)}\n\n", ct);
+                    await ctx.Response.WriteAsync($"event: state\nid: {view.Seq}\ndata: {JsonSerializer.Serialize(view, ScreenJsonContext.Default.TapScreenView)}\n\n", ct);
                 await ctx.Response.Body.FlushAsync(ct);
             }
         }

@@ -20,6 +20,8 @@ public static class ScreenPhases
     public const string OutOfKeg = "out_of_keg";
     /// <summary>The tap waits until the controller's journal is synced.</summary>
     public const string Syncing = "syncing";
+    /// <summary>The controller has no key yet: it shows the code an admin adopts it by.</summary>
+    public const string Pairing = "pairing";
 }
 
 /// <summary>
@@ -45,7 +47,9 @@ public sealed record TapScreenView(
     decimal? BalanceLeft,
     /// <summary>True while cost and balance are the agent's own estimate; false once the server confirmed the charge.</summary>
     bool Estimated,
-    string? Message)
+    string? Message,
+    /// <summary>Set in the pairing phase: the code to enter in the dashboard.</summary>
+    string? PairingCode = null)
 {
     public bool SameAs(TapScreenView other) => this with { Seq = 0 } == other with { Seq = 0 };
 }

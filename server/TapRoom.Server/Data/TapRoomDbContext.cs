@@ -28,6 +28,7 @@ public class TapRoomDbContext : DbContext
     public DbSet<Keg> Kegs => Set<Keg>();
     public DbSet<Tap> Taps => Set<Tap>();
     public DbSet<Controller> Controllers => Set<Controller>();
+    public DbSet<ControllerPairing> ControllerPairings => Set<ControllerPairing>();
     public DbSet<PourSession> PourSessions => Set<PourSession>();
     public DbSet<LostCard> LostCards => Set<LostCard>();
     public DbSet<Alert> Alerts => Set<Alert>();
@@ -233,6 +234,19 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.AgentVersion).HasMaxLength(64);
             e.HasIndex(x => x.ApiKeyHash).IsUnique();
             e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        b.Entity<ControllerPairing>(e =>
+        {
+            e.Property(x => x.Code).HasMaxLength(6);
+            e.Property(x => x.PollTokenHash).HasMaxLength(64);
+            e.Property(x => x.AgentVersion).HasMaxLength(64);
+            e.Property(x => x.HardwareId).HasMaxLength(128);
+            e.Property(x => x.RemoteAddress).HasMaxLength(64);
+            // Adoption looks a waiting code up; codes repeat over time, so the index is not unique (the handler keeps the
+            // waiting ones apart).
+            e.HasIndex(x => new { x.Code, x.ExpiresAt });
+            e.HasOne<Controller>().WithMany().HasForeignKey(x => x.ControllerId).OnDelete(DeleteBehavior.Restrict);
         });
 
         b.Entity<PourSession>(e =>

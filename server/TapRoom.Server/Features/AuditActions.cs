@@ -7,6 +7,9 @@ namespace TapRoom.Server.Features;
 public static class AuditActions
 {
     public const string GuestCreated = "guest.created";
+    public const string ControllerPairingStarted = "controller.pairing_started";
+    public const string ControllerAdopted = "controller.adopted";
+    public const string ControllerKeyDelivered = "controller.key_delivered";
     public const string GuestUpdated = "guest.updated";
     public const string GuestBlocked = "guest.blocked";
     public const string GuestUnblocked = "guest.unblocked";

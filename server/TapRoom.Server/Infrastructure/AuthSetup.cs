@@ -20,11 +20,18 @@ public static class Policies
     public const string Admin = "admin";
     public const string Controller = "controller";
     public const string LoginRateLimit = "login";
+    public const string PairingStartRateLimit = "pairing-start";
+    public const string PairingPollRateLimit = "pairing-poll";
+    public const string PairingAdoptRateLimit = "pairing-adopt";
 }
 
 public static class AuthSetup
 {
     public const string CookieName = "taproom.auth";
+
+    private static RateLimitPartition<string> PerAddress(HttpContext http, string kind, int limit, TimeSpan window) =>
+        RateLimitPartition.GetFixedWindowLimiter($"pairing-{kind}:{http.Connection.RemoteIpAddress?.ToString() ?? "unknown"}",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = window, QueueLimit = 0 });
 
     public static IServiceCollection AddTapRoomAuth(this IServiceCollection services, TapRoomOptions options)
     {
@@ -70,9 +77,30 @@ public static class AuthSetup
                     Window = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
                 }));
+            var pairing = options.Pairing;
+            var window = TimeSpan.FromSeconds(pairing.WindowSeconds);
+            o.AddPolicy(Policies.PairingStartRateLimit, http => PerAddress(http, "start", pairing.StartsPerAddress, window));
+            o.AddPolicy(Policies.PairingPollRateLimit, http => PerAddress(http, "poll", pairing.PollsPerAddress, window));
+            o.AddPolicy(Policies.PairingAdoptRateLimit, http => PerAddress(http, "adopt", pairing.AdoptsPerAddress, window));
+            // Overall, on top of the per-address policies: many addresses together cannot sweep the code space either.
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                http.GetEndpoint()?.Metadata.GetMetadata<PairingOverallLimit>() is null
+                    ? RateLimitPartition.GetNoLimiter("")
+                    : RateLimitPartition.GetFixedWindowLimiter("pairing-overall", _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = pairing.Overall,
+                        Window = window,
+                        QueueLimit = 0,
+                    }));
         });
         return services;
     }
+}
+
+/// <summary>Endpoint metadata: the route counts towards the overall pairing limit (<see cref="PairingOptions.Overall"/>).</summary>
+public sealed class PairingOverallLimit
+{
+    public static readonly PairingOverallLimit Instance = new();
 }
 
 /// <summary>Controllers authenticate with their own API key: <c>Authorization: Bearer</c> or the <c>access_token</c> query parameter.</summary>

@@ -12,6 +12,7 @@ public sealed class TapRoomOptions
     public DemoBarOptions DemoBar { get; set; } = new();
     public JobOptions Jobs { get; set; } = new();
     public LoginOptions Login { get; set; } = new();
+    public PairingOptions Pairing { get; set; } = new();
     /// <summary>Proxies whose forwarded headers are believed (docs/OPERATIONS.md, HTTPS).</summary>
     public ReverseProxyOptions ReverseProxy { get; set; } = new();
     public OpenApiDocumentOptions OpenApi { get; set; } = new();
@@ -68,6 +69,20 @@ public sealed class LoginOptions
 {
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int AttemptsPerMinute { get; set; } = 10;
+}
+
+/// <summary><c>TapRoom:Pairing</c>: how often controllers may ask to join, and admins try codes (docs/SECURITY.md).</summary>
+public sealed class PairingOptions
+{
+    /// <summary>Pairing starts per client address per window.</summary>
+    public int StartsPerAddress { get; set; } = 10;
+    /// <summary>Polls per client address per window (a waiting controller polls every 3 s).</summary>
+    public int PollsPerAddress { get; set; } = 120;
+    /// <summary>Adoption attempts (right or wrong codes) per client address per window.</summary>
+    public int AdoptsPerAddress { get; set; } = 10;
+    /// <summary>Starts and adoption attempts from every address together per window, per server instance.</summary>
+    public int Overall { get; set; } = 60;
+    public int WindowSeconds { get; set; } = 60;
 }
 
 /// <summary>The simulated bar that <c>--demo</c> runs.</summary>

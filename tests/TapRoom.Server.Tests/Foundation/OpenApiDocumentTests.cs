@@ -6,7 +6,7 @@ using TapRoom.Server.Tests.Infrastructure;
 namespace TapRoom.Server.Tests.Foundation;
 
 /// <summary>
-/// The web app's types are generated from web/src/api/openapi.json (docs/adr/0078). That file must be the document the
+/// The web app's types are generated from web/src/api/openapi.json (docs/adr/0080). That file must be the document the
 /// server serves now, so a DTO or a route changed without `npm run gen:api` (in web/) fails here; the web's
 /// generated.spec.ts then checks generated.ts against openapi.json.
 /// </summary>

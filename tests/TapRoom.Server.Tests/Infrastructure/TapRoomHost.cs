@@ -68,6 +68,9 @@ public sealed class TapRoomHost : IAsyncDisposable
             ["TapRoom:InitialAdminPassword"] = AdminPassword,
             ["TapRoom:Jobs:Enabled"] = "false",
             ["TapRoom:Login:AttemptsPerMinute"] = "1000",
+            ["TapRoom:Pairing:StartsPerAddress"] = "1000",
+            ["TapRoom:Pairing:AdoptsPerAddress"] = "1000",
+            ["TapRoom:Pairing:Overall"] = "1000",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         Database.Apply(values);

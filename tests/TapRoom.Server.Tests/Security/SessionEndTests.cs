@@ -8,7 +8,7 @@ namespace TapRoom.Server.Tests.Security;
 /// <summary>
 /// A cookie copied from a session (another tab, a stolen copy) stops working on the server the moment the session
 /// ends: after sign-out, a password change, a role change and deactivation. Sign-out ends only its own session; "sign
-/// out everywhere" ends them all (docs/adr/0079).
+/// out everywhere" ends them all (docs/adr/0081).
 /// </summary>
 public sealed class SessionEndTests
 {

@@ -657,6 +657,123 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/controllers/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AdoptControllerCommand"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdoptControllerResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controllers/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StartPairingRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PairingStarted"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controllers/pairing/{pairingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    pollToken?: string;
+                };
+                header?: never;
+                path: {
+                    pairingId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PairingPollResult"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/guests": {
         parameters: {
             query?: never;
@@ -2783,6 +2900,19 @@ export type components = {
             /** Format: int32 */
             volumeMl: number;
         };
+        AdoptControllerCommand: {
+            code: string;
+            name: string;
+            tapIds?: null | string[];
+        };
+        AdoptControllerResult: {
+            agentVersion: string;
+            hardwareId: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            tapIds: string[];
+        };
         AlertDto: {
             acknowledgeComment?: null | string;
             /** Format: date-time */
@@ -3329,6 +3459,20 @@ export type components = {
             /** Format: int32 */
             volumeLimitMl: number;
         };
+        PairingPollResult: {
+            apiKey?: null | string;
+            status: components["schemas"]["PairingStatus"];
+        };
+        PairingStarted: {
+            code: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            pairingId: string;
+            pollToken: string;
+        };
+        /** @enum {unknown} */
+        PairingStatus: "waiting" | "adopted" | "expired";
         /** @enum {unknown} */
         PaymentMethod: "cash" | "card" | null;
         PendingSyncDto: {
@@ -3790,6 +3934,10 @@ export type components = {
             login: string;
             name: string;
             role: components["schemas"]["StaffRole"];
+        };
+        StartPairingRequest: {
+            agentVersion: string;
+            hardwareId: string;
         };
         SyncQueueChangedMessage: {
             /** Format: int32 */

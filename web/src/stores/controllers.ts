@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { ApiError, http, toApiError } from '../api/http'
-import type { ControllerStatusDto, RegisteredControllerDto } from '../api/types'
+import type { AdoptedControllerDto, ControllerStatusDto, RegisteredControllerDto } from '../api/types'
 import { useLiveLoad } from './liveLoad'
 
 export const useControllersStore = defineStore('controllers', () => {
@@ -41,6 +41,17 @@ export const useControllersStore = defineStore('controllers', () => {
     }
   }
 
+  /** Adopts the controller showing this pairing code (POST /api/controllers/adopt): it gets its own key on its next poll. */
+  async function adopt(code: string, name: string, tapIds: string[]): Promise<AdoptedControllerDto | ApiError> {
+    try {
+      const adopted = await http.post<AdoptedControllerDto>('/api/controllers/adopt', { code, name, tapIds })
+      if (!byId.value.has(adopted.id)) byId.value.set(adopted.id, { id: adopted.id, name: adopted.name, online: false, tapIds: adopted.tapIds })
+      return adopted
+    } catch (e) {
+      return toApiError(e)
+    }
+  }
+
   /** Revokes the controller's key: its connection is dropped and it is refused from now on (POST /api/controllers/{id}/revoke). */
   async function revoke(id: string): Promise<true | ApiError> {
     try {
@@ -54,7 +65,7 @@ export const useControllersStore = defineStore('controllers', () => {
 
   return {
     byId, list, offlineCount, revoke, status: live.status, error: live.error, refreshing: live.refreshing,
-    load, ensureLoaded, register,
+    load, ensureLoaded, register, adopt,
     onControllerStatusChanged: (c: ControllerStatusDto) => live.push(() => applyStatus(c)),
   }
 })

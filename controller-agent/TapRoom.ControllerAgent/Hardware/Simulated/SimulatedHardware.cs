@@ -82,6 +82,7 @@ public sealed class SimulatedTapRig : IDisposable
     private readonly TimeSpan _idle = TimeSpan.FromSeconds(1);
     private readonly Lock _stepGate = new();
     private double _carry;
+    private double _leak;
 
     public SimulatedTapRig(string readerId, double flowRateMlPerSecond = 60, int pulsesPerLiter = 450, double noisePercent = 5,
         TimeProvider? time = null, int? seed = null)
@@ -91,8 +92,15 @@ public sealed class SimulatedTapRig : IDisposable
         NoisePercent = noisePercent;
         Reader = new SimulatedCardReader(readerId);
         _random = seed is null ? new Random() : new Random(seed.Value);
-        _timer = (time ?? TimeProvider.System).CreateTimer(_ => Step(), null, _idle, _idle);
-        Valve.Changed += open => _timer.Change(open ? _step : _idle, open ? _step : _idle);
+        _timer = (time ?? TimeProvider.System).CreateTimer(_ => Step(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Valve.Changed += _ => Arm();
+    }
+
+    /// <summary>Steps while something flows (valve open, or a leak); a dry, closed tap does not wake up at all.</summary>
+    private void Arm()
+    {
+        var period = Valve.IsOpen ? _step : _leak > 0 ? _idle : Timeout.InfiniteTimeSpan;
+        _timer.Change(period, period);
     }
 
     public SimulatedValve Valve { get; } = new();
@@ -102,7 +110,15 @@ public sealed class SimulatedTapRig : IDisposable
     public int PulsesPerLiter { get; set; }
     public double NoisePercent { get; set; }
     /// <summary>Millilitres per second that pass a closed valve (a leak); 0 normally.</summary>
-    public double Leak { get; set; }
+    public double Leak
+    {
+        get => _leak;
+        set
+        {
+            _leak = value;
+            Arm();
+        }
+    }
 
     public TapHardware Hardware => new(Valve, Meter, Reader);
     public int PouredMl => (int)(Meter.PulseCount * 1000 / Math.Max(1, PulsesPerLiter));

@@ -134,7 +134,8 @@
     cleaning: function () { return message('Cleaning in progress', 'This tap is being cleaned. It will be back shortly.', 'info'); },
     locked: function () { return message('Tap closed', 'This tap is locked for now. Please ask the staff.', 'info'); },
     out_of_keg: function (s) { return message('Changing the keg', (s.tapName || 'This tap') + ' will be back in a moment.', 'info'); },
-    syncing: function () { return message('One moment', 'The tap is catching up with the bar\u2019s server.', 'muted'); }
+    syncing: function () { return message('One moment', 'The tap is catching up with the bar\u2019s server.', 'muted'); },
+    pairing: function (s) { return message('Pairing code ' + (s.pairingCode || ''), 'An admin enters this code in the dashboard: Controllers, Adopt a controller.', 'info'); }
   };
 
   function render(s) {

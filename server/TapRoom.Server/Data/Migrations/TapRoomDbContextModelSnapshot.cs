@@ -306,6 +306,60 @@ namespace TapRoom.Server.Data.Migrations
                     b.ToTable("Controllers");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.ControllerPairing", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("AdoptedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ControllerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HardwareId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("KeyDeliveredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PollTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RemoteAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ControllerId");
+
+                    b.HasIndex("Code", "ExpiresAt");
+
+                    b.ToTable("ControllerPairings");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Guest", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1044,6 +1098,14 @@ namespace TapRoom.Server.Data.Migrations
                         .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.ControllerPairing", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Controller", null)
+                        .WithMany()
+                        .HasForeignKey("ControllerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Keg", b =>

@@ -315,6 +315,60 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.ToTable("Controllers");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.ControllerPairing", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("AdoptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AgentVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)");
+
+                    b.Property<Guid?>("ControllerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("HardwareId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime?>("KeyDeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PollTokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RemoteAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ControllerId");
+
+                    b.HasIndex("Code", "ExpiresAt");
+
+                    b.ToTable("ControllerPairings");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Guest", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1055,6 +1109,14 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.ControllerPairing", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Controller", null)
+                        .WithMany()
+                        .HasForeignKey("ControllerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Keg", b =>

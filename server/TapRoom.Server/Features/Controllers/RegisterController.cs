@@ -34,30 +34,40 @@ public static class RegisterController
     {
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
-            var tapIds = (request.TapIds ?? []).Distinct().ToList();
-            var taps = await db.Taps.Where(t => tapIds.Contains(t.Id)).ToListAsync(cancellationToken);
-            var missing = tapIds.Except(taps.Select(t => t.Id)).ToList();
-            if (missing.Count > 0) throw new NotFoundException("Tap", missing[0]);
-
             var key = NewApiKey();
-            var controller = new Controller
-            {
-                Id = Guid.NewGuid(),
-                LocationId = (await location.GetAsync(cancellationToken)).Id,
-                Name = request.Name,
-                ApiKeyHash = ControllerKeyHandler.Hash(key),
-                ApiKeyPrefix = key[..8],
-                CreatedAt = time.GetUtcNow().UtcDateTime,
-            };
-            db.Controllers.Add(controller);
-            foreach (var tap in taps)
-            {
-                tap.ControllerId = controller.Id;
-                events.Add(new TapChangedNotification(tap.Id));
-            }
+            var controller = await CreateAsync(db, (await location.GetAsync(cancellationToken)).Id, request.Name, request.TapIds, key, time, events, cancellationToken);
+            var tapIds = controller.Taps.Select(t => t.Id).ToList();
             audit.Record("controller.registered", "controller", controller.Id, new { controller.Name, tapIds, keyPrefix = controller.ApiKeyPrefix });
-            events.Add(new ControllerStatusChangedNotification(controller.Id));
             return new Result(controller.Id, controller.Name, key, tapIds);
         }
+    }
+
+    /// <summary>A new controller with <paramref name="apiKey"/> (only its hash kept) driving <paramref name="tapIds"/>; also how an adopted one is made.</summary>
+    internal static async Task<Controller> CreateAsync(TapRoomDbContext db, Guid locationId, string name, IReadOnlyList<Guid>? tapIds, string apiKey,
+        TimeProvider time, DomainEvents events, CancellationToken ct)
+    {
+        var ids = (tapIds ?? []).Distinct().ToList();
+        var taps = await db.Taps.Where(t => ids.Contains(t.Id)).ToListAsync(ct);
+        var missing = ids.Except(taps.Select(t => t.Id)).ToList();
+        if (missing.Count > 0) throw new NotFoundException("Tap", missing[0]);
+
+        var controller = new Controller
+        {
+            Id = Guid.NewGuid(),
+            LocationId = locationId,
+            Name = name,
+            ApiKeyHash = ControllerKeyHandler.Hash(apiKey),
+            ApiKeyPrefix = apiKey[..8],
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.Controllers.Add(controller);
+        foreach (var tap in taps.OrderBy(t => ids.IndexOf(t.Id)))
+        {
+            tap.ControllerId = controller.Id;
+            controller.Taps.Add(tap);
+            events.Add(new TapChangedNotification(tap.Id));
+        }
+        events.Add(new ControllerStatusChangedNotification(controller.Id));
+        return controller;
     }
 }
