@@ -47,6 +47,8 @@ namespace TapRoom.Contracts;
 [JsonSerializable(typeof(LocationPoliciesDto))]
 [JsonSerializable(typeof(LocationDto))]
 [JsonSerializable(typeof(StaffUserDto))]
+[JsonSerializable(typeof(CurrentUserDto))]
+[JsonSerializable(typeof(LocationRefDto))]
 [JsonSerializable(typeof(TapDto))]
 [JsonSerializable(typeof(ActivePourDto))]
 [JsonSerializable(typeof(KegDto))]

@@ -181,9 +181,10 @@ public sealed class DashboardTests(BrowserFixture fx) : IClassFixture<BrowserFix
         await DashboardVenue.TapWithKegAsync(Host, 41, beer: "Stout");
         var page = await fx.SignedInPageAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Controllers" }).ClickAsync();
-        await page.GetByLabel("Name").FillAsync("pi-bar-41");
-        await page.GetByRole(AriaRole.Checkbox, new() { Name = "41 · Tap 41" }).CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        var register = page.GetByTestId("register"); // beside it, "Adopt a controller" has the same fields
+        await register.GetByLabel("Name").FillAsync("pi-bar-41");
+        await register.GetByRole(AriaRole.Checkbox, new() { Name = "41 · Tap 41" }).CheckAsync();
+        await register.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
         await Expect(page.GetByTestId("api-key")).ToContainTextAsync("trk_");
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "pi-bar-41" });
         await Expect(row).ToContainTextAsync("Offline");

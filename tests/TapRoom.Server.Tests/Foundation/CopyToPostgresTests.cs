@@ -108,6 +108,10 @@ public sealed class CopyToPostgresTests
         await FaultVenue.PostAsync(manager, "/api/alerts/mute",
             new { type = Features.Alerts.AlertTypes.FlowWithoutPour, subjectType = "tap", subjectId = venue.Taps[2].TapId, minutes = 30, comment = "valve being replaced" });
 
+        // A new controller waiting to be adopted by its code.
+        using var newcomer = host.CreateClient();
+        await FaultVenue.PostAsync(newcomer, "/api/controllers/pairing", new { agentVersion = "1.0.0", hardwareId = "pi-serial-0001" });
+
         var detail = await admin.GetFromJsonAsync<VisitDetailDto>($"/api/visits/{venue.Guests[0].VisitId}", TapRoomHost.Json);
         return (venue.Guests[0].VisitId, detail!.Visit.Balance);
     }
