@@ -91,8 +91,7 @@ public static class CompletePour
 
             if (session.SyncStatus == SyncStatus.Reconciled && session.LateSyncOutcome is null)
                 return await LateSyncAsync(session, r.VolumeMl, now, ct);
-            // A replay whose first answer was lost: the tap may be waiting for it in processing_sync.
-            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, session.TapId, null, ct);
+            // A replay whose first answer was lost: a tap waiting for it is returned by Handle, with every waiting tap.
             return new CompletePourResult(CompletePourOutcome.Duplicate, session.ChargedAmount,
                 await ReadModels.BalanceAsync(db, session.VisitId, ct), "This pour was already recorded.");
 
@@ -145,7 +144,6 @@ public static class CompletePour
                     "visit", session.VisitId,
                     $"{tapName}: the controller recorded {volumeMl} ml for a pour reconciled at {reconciled} ml (difference {difference} ml). Review the charge.", ct);
             }
-            await PourSettlement.ReturnTapIfClearAsync(db, audit, events, session.TapId, session.Id, ct);
             events.Add(new VisitChangedNotification(session.VisitId));
             return new CompletePourResult(outcome == LateSyncOutcome.LateSyncMatched ? CompletePourOutcome.LateSyncMatched : CompletePourOutcome.LateSyncMismatch,
                 session.ChargedAmount, balance,
