@@ -59,6 +59,7 @@ public static class TapRoomApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ActorMiddleware>();
+        app.UseTapRoomVenueScope();
         var openApi = app.MapOpenApi("/openapi/{documentName}.json");
         if (!options.OpenApi.AllowAnonymous) openApi.RequireAuthorization(Policies.Staff);
         app.MapTapRoomFeatures();

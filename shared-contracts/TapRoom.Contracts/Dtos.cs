@@ -24,8 +24,11 @@ public sealed record LocationDto(Guid Id, string Name, string Currency, string T
 /// <summary>A venue as a user's list of venues names it.</summary>
 public sealed record LocationRefDto(Guid Id, string Slug, string Name);
 
-/// <summary>A staff user. <c>IsActive</c> is false once an admin deactivated the user (who can then no longer sign in).</summary>
-public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role, bool IsActive = true);
+/// <summary>
+/// A staff user. <c>IsActive</c> is false once an admin deactivated the user (who can then no longer sign in).
+/// <c>LocationIds</c>: the venues a staff member or manager works at (an admin runs the whole chain and has none).
+/// </summary>
+public sealed record StaffUserDto(Guid Id, string Login, string Name, StaffRole Role, bool IsActive = true, IReadOnlyList<Guid>? LocationIds = null);
 
 /// <summary>The signed-in user (GET /api/auth/me, POST /api/auth/login) and the venues they may open, oldest first.</summary>
 public sealed record CurrentUserDto(Guid Id, string Login, string Name, StaffRole Role, IReadOnlyList<LocationRefDto> Locations);
@@ -41,7 +44,8 @@ public sealed record TapDto(
     string? BeerName,
     int? KegRemainingMl,
     int? KegNominalMl,
-    ActivePourDto? ActivePour);
+    ActivePourDto? ActivePour,
+    Guid LocationId);
 
 public sealed record ActivePourDto(Guid PourSessionId, Guid VisitId, string GuestName, int VolumeMl, int MaxVolumeMl, DateTime StartedAt);
 
@@ -56,7 +60,8 @@ public sealed record KegDto(
     DateTime? ConnectedAt,
     DateTime? DisconnectedAt,
     Guid? TapId,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    Guid LocationId);
 
 public sealed record VisitSummaryDto(
     Guid Id,
@@ -72,7 +77,8 @@ public sealed record VisitSummaryDto(
     Guid? ActiveTapId,
     DateTime? LockSetAt,
     DateTime OpenedAt,
-    DateTime? ClosedAt);
+    DateTime? ClosedAt,
+    Guid LocationId);
 
 public sealed record AlertDto(
     Guid Id,
@@ -91,12 +97,14 @@ public sealed record AlertDto(
     DateTime? ResolvedAt,
     string? ResolvedBy,
     string? ResolveComment,
+    Guid LocationId,
     bool Muted = false,
     string? SubjectName = null);
 
 public sealed record AlertMuteDto(Guid Id, string Type, string SubjectType, Guid SubjectId, DateTime Until, string MutedBy, string? Comment, DateTime CreatedAt);
 
-public sealed record BeerTypeDto(Guid Id, string Name, string? Style, decimal Abv, decimal PricePerLiter, DateTime CreatedAt);
+/// <summary>A beer of the chain's catalogue. <c>PricePerLiter</c> is the venue's price when a venue was asked for, else the catalogue's (<c>CataloguePricePerLiter</c>).</summary>
+public sealed record BeerTypeDto(Guid Id, string Name, string? Style, decimal Abv, decimal PricePerLiter, DateTime CreatedAt, decimal? CataloguePricePerLiter = null);
 
 /// <summary>FIFO replacement for a tap: the oldest warehouse keg of the tap's beer, then every other warehouse keg.</summary>
 public sealed record KegSuggestionDto(Guid TapId, Guid? BeerTypeId, string? BeerName, KegDto? Suggested, IReadOnlyList<KegDto> Alternatives);
@@ -116,9 +124,9 @@ public sealed record LostCardDto(
 
 public sealed record ShiftMemberDto(Guid StaffUserId, string Name, StaffRole Role, DateTime JoinedAt, DateTime? LeftAt);
 
-public sealed record ShiftDto(Guid Id, ShiftStatus Status, DateTime OpenedAt, string OpenedBy, DateTime? ClosedAt, string? ClosedBy, IReadOnlyList<ShiftMemberDto> Members);
+public sealed record ShiftDto(Guid Id, ShiftStatus Status, DateTime OpenedAt, string OpenedBy, DateTime? ClosedAt, string? ClosedBy, IReadOnlyList<ShiftMemberDto> Members, Guid LocationId);
 
-public sealed record ControllerStatusDto(Guid Id, string Name, bool Online, DateTime? LastSeenAt, string? AgentVersion, IReadOnlyList<Guid> TapIds);
+public sealed record ControllerStatusDto(Guid Id, string Name, bool Online, DateTime? LastSeenAt, string? AgentVersion, IReadOnlyList<Guid> TapIds, Guid LocationId);
 
 /// <summary>
 /// One POS outbox entry as staff see it. <c>NextAttemptAt</c> only while pending; <c>SentAt</c> is when it was delivered
@@ -138,3 +146,12 @@ public sealed record PosOutboxEntryDto(
     Guid? LedgerEntryId,
     System.Text.Json.JsonElement Payload,
     string? GuestName = null);
+
+/// <summary>One venue of the chain right now: taps pouring, tonight's litres and revenue (since its shift opened, else its midnight), open alerts.</summary>
+public sealed record ChainVenueNowDto(Guid LocationId, string Name, string Slug, string Currency, string TimeZone, int Taps, int TapsPouring,
+    decimal LitresTonight, decimal RevenueTonight, int OpenAlerts, DateTime TonightSince);
+
+/// <summary>The chain report: per venue, for [from, to).</summary>
+public sealed record ChainReportDto(DateTime From, DateTime To, IReadOnlyList<ChainVenueReportDto> Venues);
+
+public sealed record ChainVenueReportDto(Guid LocationId, string Name, string Currency, int Pours, int VolumeMl, decimal Revenue, decimal TopUps, decimal Refunds);

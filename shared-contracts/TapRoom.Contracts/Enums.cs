@@ -71,6 +71,8 @@ public enum DenyReason
     GuestBlocked,
     /// <summary>The server could not decide now (a transient database failure, retried); nothing was recorded: present the card again.</summary>
     ServerBusy,
+    /// <summary>The card's visit is open at another venue of the chain; the message names that venue.</summary>
+    WrongVenue,
 }
 
 [JsonConverter(typeof(SnakeCaseEnumConverter<IssueCardStage>))]

@@ -392,7 +392,7 @@ public sealed class FloorNightTests(BrowserFixture fx) : IClassFixture<BrowserFi
             db.Ledger.Add((await db.Visits.SingleAsync(v => v.Id == early.VisitId)).Book(entry));
             db.PosOutbox.Add(new PosOutboxEntry
             {
-                IdempotencyKey = Guid.NewGuid(), Kind = PosOutboxKind.TopUp, Status = PosOutboxStatus.Dead, Attempts = 9, LastError = "HTTP 503 till offline",
+                LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), IdempotencyKey = Guid.NewGuid(), Kind = PosOutboxKind.TopUp, Status = PosOutboxStatus.Dead, Attempts = 9, LastError = "HTTP 503 till offline",
                 NextAttemptAt = now, CreatedAt = now, VisitId = early.VisitId, LedgerEntryId = entry.Id, PayloadJson = "{\"amount\":12.00,\"paymentMethod\":\"card\"}",
             });
             await db.SaveChangesAsync();

@@ -33,7 +33,7 @@ public sealed class ShiftClosingTests(BrowserFixture fx) : IClassFixture<Browser
             var now = Host.Time.GetUtcNow().UtcDateTime;
             db.Alerts.Add(new Alert
             {
-                Id = Guid.NewGuid(), Type = "lost_card_attempt", Severity = AlertSeverity.Critical, SubjectType = "card", SubjectId = Guid.NewGuid(),
+                LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), Type = "lost_card_attempt", Severity = AlertSeverity.Critical, SubjectType = "card", SubjectId = Guid.NewGuid(),
                 Message = "Lost card 04DEAD presented at Tap 71", RaisedAt = now, LastRaisedAt = now,
             });
             await db.SaveChangesAsync();

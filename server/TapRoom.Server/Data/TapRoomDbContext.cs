@@ -20,6 +20,8 @@ public class TapRoomDbContext : DbContext
     public DbSet<Location> Locations => Set<Location>();
     public DbSet<StaffUser> StaffUsers => Set<StaffUser>();
     public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
+    public DbSet<StaffLocation> StaffLocations => Set<StaffLocation>();
+    public DbSet<LocationPrice> LocationPrices => Set<LocationPrice>();
     public DbSet<Guest> Guests => Set<Guest>();
     public DbSet<Card> Cards => Set<Card>();
     public DbSet<Visit> Visits => Set<Visit>();
@@ -143,6 +145,20 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.SecurityStamp).HasMaxLength(64).HasDefaultValue("");
         });
 
+        b.Entity<StaffLocation>(e =>
+        {
+            e.HasKey(x => new { x.StaffUserId, x.LocationId });
+            e.HasOne<StaffUser>().WithMany(u => u.Locations).HasForeignKey(x => x.StaffUserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        b.Entity<LocationPrice>(e =>
+        {
+            e.HasKey(x => new { x.LocationId, x.BeerTypeId });
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<BeerType>().WithMany().HasForeignKey(x => x.BeerTypeId).OnDelete(DeleteBehavior.Restrict);
+        });
+
         b.Entity<StaffSession>(e =>
         {
             e.HasIndex(x => x.StaffUserId);
@@ -176,8 +192,8 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.CloseReason).HasMaxLength(500);
             // The stored sum of the ledger (ADR 0065); the default fills existing rows before the migration's backfill.
             e.Property(x => x.Balance).HasDefaultValue(0m);
-            // Rule 1 in the database: one active visit per guest, one per card.
-            e.HasIndex(x => x.GuestId).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveGuest");
+            // Rule 1 in the database: one active visit per guest and venue, one per card.
+            e.HasIndex(x => new { x.GuestId, x.LocationId }).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveGuest");
             e.HasIndex(x => x.CardId).IsUnique().HasFilter("\"Status\" = 'active'").HasDatabaseName("UX_Visits_ActiveCard");
             // Rule 3 in the database: a tap serves at most one visit's pour.
             e.HasIndex(x => x.ActiveTapId).IsUnique().HasFilter("\"ActiveTapId\" IS NOT NULL").HasDatabaseName("UX_Visits_ActiveTap");
@@ -207,6 +223,7 @@ public class TapRoomDbContext : DbContext
 
         b.Entity<Keg>(e =>
         {
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne(x => x.BeerType).WithMany().HasForeignKey(x => x.BeerTypeId).OnDelete(DeleteBehavior.Restrict);
             // Keg.TapId is the tap the keg is or was on; Tap.KegId is the enforced link. One foreign key only, so that
             // the two tables have no cycle (SQLite cannot drop a foreign key, and a cycle makes the migration irreversible).
@@ -271,6 +288,7 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.ClearedBy).HasMaxLength(200);
             e.Property(x => x.Reason).HasMaxLength(500);
             e.HasIndex(x => x.Uid).IsUnique().HasFilter("\"ClearedAt\" IS NULL").HasDatabaseName("UX_LostCards_Open");
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Card>().WithMany().HasForeignKey(x => x.CardId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Guest>().WithMany().HasForeignKey(x => x.GuestId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Visit>().WithMany().HasForeignKey(x => x.VisitId).OnDelete(DeleteBehavior.Restrict);
@@ -290,6 +308,8 @@ public class TapRoomDbContext : DbContext
                 .HasFilter("\"Status\" <> 'resolved'").HasDatabaseName("UX_Alerts_OpenPerSubject");
             e.HasIndex(x => new { x.Status, x.Severity });
             e.HasIndex(x => x.RaisedAt);
+            e.HasIndex(x => new { x.LocationId, x.Status });
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
         });
 
         b.Entity<AlertMute>(e =>
@@ -325,6 +345,7 @@ public class TapRoomDbContext : DbContext
             e.HasIndex(x => new { x.SubjectType, x.SubjectId });
             e.HasIndex(x => new { x.Action, x.At });
             e.HasIndex(x => x.At);
+            e.HasIndex(x => new { x.LocationId, x.At });
         });
 
         b.Entity<PosOutboxEntry>(e =>
@@ -334,6 +355,7 @@ public class TapRoomDbContext : DbContext
             e.HasIndex(x => x.IdempotencyKey).IsUnique();
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });
             e.HasIndex(x => x.LedgerEntryId);
+            e.HasOne<Location>().WithMany().HasForeignKey(x => x.LocationId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Visit>().WithMany().HasForeignKey(x => x.VisitId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<LedgerEntry>().WithMany().HasForeignKey(x => x.LedgerEntryId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -17,6 +17,15 @@ public class BeerType
     public decimal PriceOf(int volumeMl) => Money.PriceOf(PricePerLiter, volumeMl);
 }
 
+/// <summary>A venue's own price for a beer of the chain's catalogue; without one, the catalogue's price counts.</summary>
+public class LocationPrice
+{
+    public Guid LocationId { get; set; }
+    public Guid BeerTypeId { get; set; }
+    public decimal PricePerLiter { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
 public static class Money
 {
     public static decimal Round(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
@@ -37,6 +46,8 @@ public static class Money
 public class Keg
 {
     public Guid Id { get; set; }
+    /// <summary>The venue whose warehouse or tap holds the keg; a keg never moves between venues.</summary>
+    public Guid LocationId { get; set; }
     public Guid BeerTypeId { get; set; }
     public BeerType? BeerType { get; set; }
     public int NominalVolumeMl { get; set; }

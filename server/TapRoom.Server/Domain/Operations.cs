@@ -5,6 +5,8 @@ namespace TapRoom.Server.Domain;
 public class LostCard
 {
     public Guid Id { get; set; }
+    /// <summary>The venue where the loss was reported; the card is refused at every venue of the chain.</summary>
+    public Guid LocationId { get; set; }
     public required string Uid { get; set; }
     public Guid? CardId { get; set; }
     public Guid? GuestId { get; set; }
@@ -19,6 +21,8 @@ public class LostCard
 public class Alert
 {
     public Guid Id { get; set; }
+    /// <summary>The venue the alert is about; staff see only their venues' alerts.</summary>
+    public Guid LocationId { get; set; }
     public required string Type { get; set; }
     public AlertSeverity Severity { get; set; }
     public AlertStatus Status { get; set; } = AlertStatus.Open;
@@ -88,12 +92,16 @@ public class AuditEvent
     public required string Action { get; set; }
     public required string SubjectType { get; set; }
     public Guid? SubjectId { get; set; }
+    /// <summary>The venue the event happened at; <c>null</c> for the chain's own (staff users, the catalogue), which only admins see.</summary>
+    public Guid? LocationId { get; set; }
     public string DetailsJson { get; set; } = "{}";
 }
 
 public class PosOutboxEntry
 {
     public long Id { get; set; }
+    /// <summary>The venue whose money or pour the entry reports.</summary>
+    public Guid LocationId { get; set; }
     /// <summary>Sent with every delivery so that the POS can drop duplicates.</summary>
     public Guid IdempotencyKey { get; set; }
     public PosOutboxKind Kind { get; set; }

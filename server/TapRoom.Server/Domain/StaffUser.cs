@@ -23,6 +23,16 @@ public class StaffUser
     public void EndSessions() => SecurityStamp = NewSecurityStamp();
 
     public bool HasAtLeast(StaffRole role) => Role >= role;
+
+    /// <summary>The venues a staff member or manager works at; an admin runs the whole chain and needs none.</summary>
+    public List<StaffLocation> Locations { get; set; } = [];
+}
+
+/// <summary>A staff member's or manager's membership of one venue.</summary>
+public class StaffLocation
+{
+    public Guid StaffUserId { get; set; }
+    public Guid LocationId { get; set; }
 }
 
 /// <summary>

@@ -42,6 +42,7 @@ public static class AuditActions
     public const string KegReturned = "keg.returned";
     public const string BeerTypeCreated = "beer_type.created";
     public const string BeerTypePriceChanged = "beer_type.price_changed";
+    public const string BeerTypeVenuePriceChanged = "beer_type.venue_price_changed";
     public const string LocationPoliciesChanged = "location.policies_changed";
     public const string LocationCreated = "location.created";
     public const string ControllerRegistered = "controller.registered";
@@ -66,5 +67,6 @@ public static class AuditActions
     public const string StaffSignedOutEverywhere = "staff_user.signed_out_everywhere";
     public const string StaffPasswordChanged = "staff_user.password_changed";
     public const string StaffRoleChanged = "staff_user.role_changed";
+    public const string StaffLocationsChanged = "staff_user.locations_changed";
     public const string StaffDeactivated = "staff_user.deactivated";
 }

@@ -65,6 +65,7 @@ public static class FeaturesSetup
         Audit.AuditEndpoints.MapAuditEndpoints(app);
         app.MapShiftEndpoints();
         app.MapLocationEndpoints();
+        Chain.ChainEndpoints.MapChainEndpoints(app);
         app.MapPosEndpoints();
         app.MapBeerTypeEndpoints();
         app.MapTapEndpoints();

@@ -28,9 +28,10 @@ public sealed record PosOutboxChangedNotification : INotification;
 
 public sealed record PourProgressNotification(Guid PourSessionId, Guid TapId, Guid VisitId, int VolumeMl, DateTime At) : INotification;
 
-public sealed record CardReadNotification(CardPresentedMessage Message) : INotification;
+/// <param name="ControllerId">The controller of the reader: its venue's dashboards hear of it.</param>
+public sealed record CardReadNotification(CardPresentedMessage Message, Guid? ControllerId = null) : INotification;
 
-public sealed record CardRemovedNotification(CardRemovedMessage Message) : INotification;
+public sealed record CardRemovedNotification(CardRemovedMessage Message, Guid? ControllerId = null) : INotification;
 
 /// <summary>A controller's settings changed (calibration): it should be sent <c>ConfigChanged</c>.</summary>
 public sealed record ControllerConfigChangedNotification(Guid ControllerId) : INotification;

@@ -14,7 +14,7 @@ namespace TapRoom.Server.Features;
 public static class ReadModels
 {
     private sealed record TapRow(Guid Id, int Number, string Name, TapStatus Status, Guid? KegId, Guid? ControllerId, bool Online,
-        string? Beer, int? Remaining, int? Nominal);
+        string? Beer, int? Remaining, int? Nominal, Guid LocationId);
 
     private sealed record TapPour(Guid TapId, ActivePourDto Pour);
 
@@ -24,14 +24,15 @@ public static class ReadModels
         t.Controller != null && t.Controller.IsOnline,
         t.Keg != null ? t.Keg.BeerType!.Name : null,
         t.Keg != null ? (int?)t.Keg.RemainingVolumeMl : null,
-        t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null);
+        t.Keg != null ? (int?)t.Keg.NominalVolumeMl : null,
+        t.LocationId);
 
     private static readonly Expression<Func<Visit, VisitSummaryDto>> VisitSummaryOf = v => new VisitSummaryDto(v.Id, v.GuestId, v.Guest!.Name,
         v.CardId, v.Card != null ? v.Card.Uid : null, v.Status, v.IsMinor,
-        v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt);
+        v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt, v.LocationId);
 
     private static readonly Expression<Func<Keg, KegDto>> KegDtoOf = k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status,
-        k.NominalVolumeMl, k.RemainingVolumeMl, k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt);
+        k.NominalVolumeMl, k.RemainingVolumeMl, k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt, k.LocationId);
 
     private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapRow>>> TapRowsQuery = HotQuery.CreateList(
         (TapRoomDbContext db, List<Guid> ids) => db.Taps.AsNoTracking().Where(t => ids.Contains(t.Id)).OrderBy(t => t.Number).Select(TapRowOf));
@@ -41,15 +42,17 @@ public static class ReadModels
             .Where(p => p.SyncStatus == SyncStatus.PendingSync && tapIds.Contains(p.TapId) && p.Visit!.ActivePourSessionId == p.Id)
             .Select(p => new TapPour(p.TapId, new ActivePourDto(p.Id, p.VisitId, p.Visit!.Guest!.Name, p.LastProgressMl, p.MaxVolumeMl, p.StartedAt ?? p.AuthorizedAt))));
 
-    public static async Task<List<TapDto>> TapsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
+    /// <param name="venues">For a list (no <paramref name="ids"/>): the venues whose taps to show.</param>
+    public static async Task<List<TapDto>> TapsAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default,
+        IReadOnlyCollection<Guid>? venues = null)
     {
         var taps = ids is null
-            ? await db.Taps.AsNoTracking().OrderBy(t => t.Number).Select(TapRowOf).ToListAsync(ct)
+            ? await db.Taps.AsNoTracking().Where(t => venues == null || venues.Contains(t.LocationId)).OrderBy(t => t.Number).Select(TapRowOf).ToListAsync(ct)
             : await TapRowsQuery(db, ids.ToList(), ct);
         var pourByTap = (await TapPoursQuery(db, taps.Select(t => t.Id).ToList(), ct))
             .GroupBy(p => p.TapId).ToDictionary(g => g.Key, g => g.First().Pour);
         return taps.Select(t => new TapDto(t.Id, t.Number, t.Name, t.Status, t.KegId, t.ControllerId, t.Online, t.Beer, t.Remaining, t.Nominal,
-            pourByTap.GetValueOrDefault(t.Id))).ToList();
+            pourByTap.GetValueOrDefault(t.Id), t.LocationId)).ToList();
     }
 
     public static Task<List<VisitSummaryDto>> VisitsAsync(TapRoomDbContext db, IQueryable<Visit> visits, CancellationToken ct = default) =>
@@ -74,7 +77,7 @@ public static class ReadModels
     public static IQueryable<AlertDto> Alerts(TapRoomDbContext db, IQueryable<Alert> alerts, DateTime? now) =>
         alerts.AsNoTracking().Select(a => new AlertDto(a.Id, a.Type, a.Severity, a.Status, a.SubjectType, a.SubjectId == Guid.Empty ? null : a.SubjectId,
             a.Message, a.RaisedAt, a.LastRaisedAt, a.OccurrenceCount, a.AcknowledgedAt, a.AcknowledgedBy, a.AcknowledgeComment,
-            a.ResolvedAt, a.ResolvedBy, a.ResolveComment,
+            a.ResolvedAt, a.ResolvedBy, a.ResolveComment, a.LocationId,
             now != null && db.AlertMutes.Any(m => m.Type == a.Type && m.SubjectType == a.SubjectType && m.SubjectId == a.SubjectId && m.Until > now),
             // The subject by its name today (a renamed tap shows its new name), not as the message captured it.
             a.SubjectType == "tap" ? db.Taps.Where(t => t.Id == a.SubjectId).Select(t => t.Name).FirstOrDefault()
@@ -109,20 +112,22 @@ public static class ReadModels
             db.Guests.Where(g => g.Id == l.GuestId).Select(g => g.Name).FirstOrDefault(), l.VisitId, l.ReportedAt, l.ReportedBy, l.Reason,
             l.ClearedAt, l.ClearedBy));
 
-    public static async Task<List<ControllerStatusDto>> ControllersAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default)
+    public static async Task<List<ControllerStatusDto>> ControllersAsync(TapRoomDbContext db, IReadOnlyCollection<Guid>? ids = null, CancellationToken ct = default,
+        IReadOnlyCollection<Guid>? venues = null)
     {
         var rows = await db.Controllers.AsNoTracking()
             .Where(c => ids == null || ids.Contains(c.Id))
+            .Where(c => venues == null || venues.Contains(c.LocationId))
             .OrderBy(c => c.Name)
-            .Select(c => new { c.Id, c.Name, c.IsOnline, c.LastSeenAt, c.AgentVersion, c.RevokedAt, TapIds = c.Taps.Select(t => t.Id).ToList() })
+            .Select(c => new { c.Id, c.Name, c.IsOnline, c.LastSeenAt, c.AgentVersion, c.RevokedAt, c.LocationId, TapIds = c.Taps.Select(t => t.Id).ToList() })
             .ToListAsync(ct);
-        return rows.Select(c => new ControllerStatusDto(c.Id, c.Name, c.IsOnline && c.RevokedAt == null, c.LastSeenAt, c.AgentVersion, c.TapIds)).ToList();
+        return rows.Select(c => new ControllerStatusDto(c.Id, c.Name, c.IsOnline && c.RevokedAt == null, c.LastSeenAt, c.AgentVersion, c.TapIds, c.LocationId)).ToList();
     }
 
     public static async Task<ShiftDto?> ShiftAsync(TapRoomDbContext db, Guid shiftId, CancellationToken ct = default)
     {
         var s = await db.Shifts.AsNoTracking().Include(x => x.Members).ThenInclude(m => m.StaffUser).FirstOrDefaultAsync(x => x.Id == shiftId, ct);
         return s is null ? null : new ShiftDto(s.Id, s.Status, s.OpenedAt, s.OpenedBy, s.ClosedAt, s.ClosedBy,
-            s.Members.OrderBy(m => m.JoinedAt).Select(m => new ShiftMemberDto(m.StaffUserId, m.StaffUser!.Name, m.Role, m.JoinedAt, m.LeftAt)).ToList());
+            s.Members.OrderBy(m => m.JoinedAt).Select(m => new ShiftMemberDto(m.StaffUserId, m.StaffUser!.Name, m.Role, m.JoinedAt, m.LeftAt)).ToList(), s.LocationId);
     }
 }

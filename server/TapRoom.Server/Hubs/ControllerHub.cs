@@ -51,9 +51,9 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task PourProgress(PourProgressMessage message) => mediator.Send(new ReportPourProgress.Request(ControllerId, message));
 
-    public Task CardPresented(CardPresentedMessage message) => mediator.Send(new ReportCardReader.Presented(message));
+    public Task CardPresented(CardPresentedMessage message) => mediator.Send(new ReportCardReader.Presented(message, ControllerId));
 
-    public Task CardRemoved(CardRemovedMessage message) => mediator.Send(new ReportCardReader.Removed(message));
+    public Task CardRemoved(CardRemovedMessage message) => mediator.Send(new ReportCardReader.Removed(message, ControllerId));
 
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => mediator.Send(new ReportFlowWithoutPour.Command(ControllerId, message));
 

@@ -12,14 +12,25 @@ namespace TapRoom.Server.Hubs;
 /// every (re)connect, so nothing depends on having seen every push. The connection is registered under its user so
 /// that ending the session (sign-out) or all the user's sessions (sign-out everywhere, password, role, deactivation)
 /// closes it too.
+/// A connection joins the group of each venue its user may see (an admin: the chain's group), and every push goes to the
+/// group of the venue it concerns and the chain's: nobody hears of another venue's taps, visits or alerts.
 /// </summary>
 [Authorize(Policy = Policies.Staff)]
-public sealed class DashboardHub(StaffConnections connections) : Hub<IDashboardClient>
+public sealed class DashboardHub(StaffConnections connections, VenueAccess access, CurrentActor actor) : Hub<IDashboardClient>
 {
-    public override Task OnConnectedAsync()
+    public const string ChainGroup = "chain";
+
+    public static string VenueGroup(Guid locationId) => "venue:" + locationId.ToString("N");
+
+    public override async Task OnConnectedAsync()
     {
         if (Guid.TryParse(Context.User?.FindFirstValue(ClaimTypes.NameIdentifier), out var id)) connections.Add(id, StaffSessions.SessionId(Context.User), Context);
-        return base.OnConnectedAsync();
+        actor.Value = Actor.FromPrincipal(Context.User);
+        if (actor.Value.IsAtLeast(StaffRole.Admin)) await Groups.AddToGroupAsync(Context.ConnectionId, ChainGroup);
+        else
+            foreach (var venue in await access.VisibleAsync(Context.ConnectionAborted))
+                await Groups.AddToGroupAsync(Context.ConnectionId, VenueGroup(venue));
+        await base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -12,7 +12,7 @@ using TapRoom.Server.Domain;
 namespace TapRoom.Server.Infrastructure;
 
 /// <summary>Adds audit events to the current unit of work; they commit with the change they describe.</summary>
-public sealed class AuditTrail(TapRoomDbContext db, CurrentActor actor, TimeProvider time)
+public sealed class AuditTrail(TapRoomDbContext db, CurrentActor actor, LocationContext location, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
 
@@ -28,6 +28,7 @@ public sealed class AuditTrail(TapRoomDbContext db, CurrentActor actor, TimeProv
             Action = action,
             SubjectType = subjectType,
             SubjectId = subjectId,
+            LocationId = location.CurrentId,
             DetailsJson = details is null ? "{}" : JsonSerializer.Serialize(details, Json),
         };
         db.AuditEvents.Add(e);

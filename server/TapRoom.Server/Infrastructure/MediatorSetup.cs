@@ -16,6 +16,8 @@ public static class MediatorSetup
         services.AddScoped<DomainEvents>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<LocationContext>();
+        services.AddScoped<VenueAccess>();
+        services.AddSingleton<VenueDirectory>();
 
         // Order matters: the first registered is the outermost. The last three are constrained to commands
         // (where TRequest : ICommandMarker), so the container builds none of them, and no DbContext, for a query or for
@@ -27,6 +29,7 @@ public static class MediatorSetup
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(PourLatencyBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ControllerVenueBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ConcurrencyRetryBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransactionBehavior<,>));
 

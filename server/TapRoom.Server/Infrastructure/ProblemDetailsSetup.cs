@@ -23,7 +23,9 @@ public static class ProblemDetailsSetup
                 pd.Extensions["code"] = code;
                 pd.Type = TypeFor(code);
             }
-            pd.Instance ??= ctx.HttpContext.Request.Path;
+            // The route, not the path: an answer never echoes the ids it was asked about (a venue's refusal tells nothing).
+            var endpoint = ctx.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint ?? ctx.HttpContext.GetEndpoint();
+            pd.Instance ??= endpoint is RouteEndpoint { RoutePattern.RawText: { } pattern } ? "/" + pattern.TrimStart('/') : ctx.HttpContext.Request.Path.Value;
             pd.Extensions["traceId"] = ctx.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity?.Id ?? ctx.HttpContext.TraceIdentifier;
         });
         services.AddExceptionHandler<TapRoomExceptionHandler>();

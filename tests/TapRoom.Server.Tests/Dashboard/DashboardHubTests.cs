@@ -23,7 +23,8 @@ public sealed class DashboardHubTests
             using var admin = await host.SignInAsync();
             login = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
             password = "password-123";
-            (await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password, role }, TapRoomHost.Json)).EnsureSuccessStatusCode();
+            var venue = await host.DbAsync(db => db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).FirstAsync());
+            (await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password, role, locationIds = new[] { venue } }, TapRoomHost.Json)).EnsureSuccessStatusCode();
         }
         var cookies = new CookieContainer();
         var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = host.BaseAddress };

@@ -159,7 +159,7 @@ public sealed class OpenAndAssignCardTests(DeskHostFixture fx) : IClassFixture<D
             var now = Host.Time.GetUtcNow().UtcDateTime;
             db.Cards.Add(new Card { Id = Guid.NewGuid(), Uid = boundUid, GuestId = holder.Id, Status = CardStatus.Inactive, CreatedAt = now });
             db.Cards.Add(new Card { Id = Guid.NewGuid(), Uid = lostStatusUid, Status = CardStatus.Lost, CreatedAt = now });
-            db.LostCards.Add(new LostCard { Id = Guid.NewGuid(), Uid = lostUid, ReportedAt = now, ReportedBy = "test" });
+            db.LostCards.Add(new LostCard { LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), Uid = lostUid, ReportedAt = now, ReportedBy = "test" });
             await db.SaveChangesAsync();
         });
         await HttpAssert.ProblemAsync(await Staff.OpenAsync(fresh.Id, boundUid), HttpStatusCode.Conflict, "card_bound_to_other_guest");

@@ -103,7 +103,8 @@ public sealed class PipelineTests
         string[] Pipeline<TRequest, TResponse>() => scope.ServiceProvider.GetServices<IPipelineBehavior<TRequest, TResponse>>()
             .Select(b => b.GetType().Name.Split('`')[0]).ToArray();
 
-        Assert.Equal(["LoggingBehavior", "PourLatencyBehavior", "ValidationBehavior", "ConcurrencyRetryBehavior", "TransactionBehavior"],
+        // A controller's command also works at the controller's venue.
+        Assert.Equal(["LoggingBehavior", "PourLatencyBehavior", "ValidationBehavior", "ControllerVenueBehavior", "ConcurrencyRetryBehavior", "TransactionBehavior"],
             Pipeline<Features.Pours.AuthorizePour.Command, AuthorizeResult>());
         Assert.Equal(["LoggingBehavior", "PourLatencyBehavior", "ValidationBehavior", "ConcurrencyRetryBehavior", "TransactionBehavior"],
             Pipeline<WriteThenRefuse.Command, Done>());

@@ -115,13 +115,17 @@ public sealed class TapRoomHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates a staff user with the role (through the admin API) and returns a client signed in as that user.</summary>
-    public async Task<HttpClient> SignInAsAsync(StaffRole role)
+    /// <summary>
+    /// Creates a staff user with the role (through the admin API), a member of the first venue (or of
+    /// <paramref name="locationId"/>), and returns a client signed in as that user.
+    /// </summary>
+    public async Task<HttpClient> SignInAsAsync(StaffRole role, Guid? locationId = null)
     {
         if (role == StaffRole.Admin) return await SignInAsync();
         using var admin = await SignInAsync();
         var login = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}"[..20];
-        var created = await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password = "password-123", role }, Json);
+        var venue = locationId ?? await DbAsync(db => db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).FirstAsync());
+        var created = await admin.PostAsJsonAsync("/api/staff", new { login, name = $"Test {role}", password = "password-123", role, locationIds = new[] { venue } }, Json);
         created.EnsureSuccessStatusCode();
         return await SignInAsync(login, "password-123");
     }

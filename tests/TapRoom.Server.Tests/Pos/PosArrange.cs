@@ -37,7 +37,7 @@ public static class PosArrange
             };
             var entry = new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = ledgerKind, Amount = amount, Actor = "desk", At = now };
             db.Ledger.Add(visit.Book(entry));
-            rows.Add(writer.Enqueue(kind, visit.Id, entry, new { visitId = visit.Id, ledgerEntryId = entry.Id, amount = Math.Abs(amount), currency = "EUR", at = now }));
+            rows.Add(writer.Enqueue(kind, visit.LocationId, visit.Id, entry, new { visitId = visit.Id, ledgerEntryId = entry.Id, amount = Math.Abs(amount), currency = "EUR", at = now }));
         }
         await db.SaveChangesAsync();
         await tx.CommitAsync();

@@ -36,6 +36,7 @@ public sealed class AuthorizationDecisionTests
         { "unknown card", Allowed() with { Card = null, Visit = null }, DenyReason.UnknownCard, "Unknown card" },
         { "inactive card", Allowed() with { Card = CardStatus.Inactive }, DenyReason.CardInactive, "not active" },
         { "no open visit", Allowed() with { Visit = null }, DenyReason.NoActiveVisit, "No open visit" },
+        { "a visit open at another venue", WithVisit(v => v with { LocationId = Guid.NewGuid(), LocationName = "Taproom Hafen" }), DenyReason.WrongVenue, "open at Taproom Hafen" },
         { "blocked guest", WithVisit(v => v with { GuestBlocked = true }), DenyReason.GuestBlocked, "blocked" },
         { "card pouring elsewhere", WithVisit(v => v with { ActiveTapId = Guid.NewGuid() }) with { HolderTapName = "Tap 7" }, DenyReason.CardInUse, "in use on Tap 7" },
         { "locked tap", WithTap(t => t with { Status = TapStatus.Locked }), DenyReason.TapNotActive, "(locked)" },

@@ -41,7 +41,7 @@ public sealed class AuthorizeDenyTests(PourWorldFixture fixture) : IClassFixture
         var guest = await World.GuestAsync();
         await World.DbAsync(async db =>
         {
-            db.LostCards.Add(new LostCard { Id = Guid.NewGuid(), Uid = guest.CardUid, CardId = guest.CardId, GuestId = guest.GuestId, ReportedAt = World.Now, ReportedBy = "desk" });
+            db.LostCards.Add(new LostCard { LocationId = World.LocationId, Id = Guid.NewGuid(), Uid = guest.CardUid, CardId = guest.CardId, GuestId = guest.GuestId, ReportedAt = World.Now, ReportedBy = "desk" });
             await db.SaveChangesAsync();
             return 0;
         });

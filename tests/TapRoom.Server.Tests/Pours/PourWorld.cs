@@ -43,21 +43,35 @@ public sealed class PourWorld : IAsyncDisposable
         await db.SaveChangesAsync();
     });
 
-    public async Task<TapRig> TapAsync(decimal pricePerLiter = 5m, decimal abv = 5m, int kegMl = 20_000, int? remainingMl = null,
-        TapStatus status = TapStatus.Active, bool withKeg = true)
+    /// <summary>A second (third, …) venue of the chain, with its default policies.</summary>
+    public async Task<Guid> VenueAsync(string name)
     {
-        var number = Interlocked.Increment(ref _tapNumber);
-        var rig = new TapRig(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), $"Tap {number}");
+        var id = Guid.NewGuid();
         await Host.DbAsync(async db =>
         {
-            db.BeerTypes.Add(new BeerType { Id = rig.BeerTypeId, Name = $"Beer {number}", Abv = abv, PricePerLiter = pricePerLiter, CreatedAt = Now });
-            db.Taps.Add(new Tap { Id = rig.TapId, LocationId = LocationId, Number = number, Name = rig.Name, Status = status, CreatedAt = Now });
+            db.Locations.Add(new Location { Id = id, Name = name, Slug = Location.SlugFrom(name) + "-" + id.ToString("N")[..6], Currency = "EUR", TimeZone = "Europe/Berlin", CreatedAt = Now });
+            db.Shifts.Add(new Shift { Id = Guid.NewGuid(), LocationId = id, Status = ShiftStatus.Open, OpenedAt = Now, OpenedBy = "test" });
+            await db.SaveChangesAsync();
+        });
+        return id;
+    }
+
+    public async Task<TapRig> TapAsync(decimal pricePerLiter = 5m, decimal abv = 5m, int kegMl = 20_000, int? remainingMl = null,
+        TapStatus status = TapStatus.Active, bool withKeg = true, Guid? locationId = null, Guid? beerTypeId = null)
+    {
+        var venue = locationId ?? LocationId;
+        var number = Interlocked.Increment(ref _tapNumber);
+        var rig = new TapRig(Guid.NewGuid(), Guid.NewGuid(), beerTypeId ?? Guid.NewGuid(), $"Tap {number}");
+        await Host.DbAsync(async db =>
+        {
+            if (beerTypeId is null) db.BeerTypes.Add(new BeerType { Id = rig.BeerTypeId, Name = $"Beer {number}", Abv = abv, PricePerLiter = pricePerLiter, CreatedAt = Now });
+            db.Taps.Add(new Tap { Id = rig.TapId, LocationId = venue, Number = number, Name = rig.Name, Status = status, CreatedAt = Now });
             await db.SaveChangesAsync();
             if (withKeg)
             {
                 db.Kegs.Add(new Keg
                 {
-                    Id = rig.KegId, BeerTypeId = rig.BeerTypeId, NominalVolumeMl = kegMl, RemainingVolumeMl = remainingMl ?? kegMl,
+                    Id = rig.KegId, LocationId = venue, BeerTypeId = rig.BeerTypeId, NominalVolumeMl = kegMl, RemainingVolumeMl = remainingMl ?? kegMl,
                     Status = KegStatus.Connected, TapId = rig.TapId, ReceivedAt = Now, ConnectedAt = Now, CreatedAt = Now,
                 });
                 await db.SaveChangesAsync();
@@ -87,18 +101,18 @@ public sealed class PourWorld : IAsyncDisposable
     }
 
     public async Task<(TapRig Tap, ControllerRig Controller, ControllerHubClient Client)> TapWithControllerAsync(decimal pricePerLiter = 5m, decimal abv = 5m,
-        int kegMl = 20_000, int? remainingMl = null, TapStatus status = TapStatus.Active, bool withKeg = true)
+        int kegMl = 20_000, int? remainingMl = null, TapStatus status = TapStatus.Active, bool withKeg = true, Guid? locationId = null, Guid? beerTypeId = null)
     {
         // processing_sync is what a controller's Hello with unsynced pours makes of an active tap (a Hello with none
         // would set it back), so arrange it that way.
         var syncing = status == TapStatus.ProcessingSync;
-        var tap = await TapAsync(pricePerLiter, abv, kegMl, remainingMl, syncing ? TapStatus.Active : status, withKeg);
+        var tap = await TapAsync(pricePerLiter, abv, kegMl, remainingMl, syncing ? TapStatus.Active : status, withKeg, locationId, beerTypeId);
         var controller = await ControllerAsync(tap.TapId);
         return (tap, controller, await ConnectAsync(controller, pendingSyncCount: syncing ? 1 : 0));
     }
 
     public async Task<GuestRig> GuestAsync(decimal balance = 50m, bool minor = false, int volumeLimitMl = 2000, int pouredMl = 0,
-        CardStatus cardStatus = CardStatus.Active, GuestStatus guestStatus = GuestStatus.Active, bool withVisit = true)
+        CardStatus cardStatus = CardStatus.Active, GuestStatus guestStatus = GuestStatus.Active, bool withVisit = true, Guid? locationId = null)
     {
         var uid = Convert.ToHexString(Guid.NewGuid().ToByteArray()[..7]);
         var rig = new GuestRig(Guid.NewGuid(), Guid.NewGuid(), uid, Guid.NewGuid());
@@ -111,7 +125,7 @@ public sealed class PourWorld : IAsyncDisposable
             {
                 var visit = new Visit
                 {
-                    Id = rig.VisitId, LocationId = LocationId, GuestId = rig.GuestId, CardId = rig.CardId, IsMinor = minor, OpenedAt = Now,
+                    Id = rig.VisitId, LocationId = locationId ?? LocationId, GuestId = rig.GuestId, CardId = rig.CardId, IsMinor = minor, OpenedAt = Now,
                     OpenedBy = "test", VolumeLimitMl = volumeLimitMl, PouredVolumeMl = pouredMl,
                 };
                 db.Visits.Add(visit);

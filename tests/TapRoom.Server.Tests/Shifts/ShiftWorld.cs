@@ -38,7 +38,7 @@ public sealed class ShiftWorld(TapRoomHost host)
     public async Task<Keg> KegAsync(BeerType beer)
     {
         var keg = new Keg { Id = Guid.NewGuid(), BeerTypeId = beer.Id, NominalVolumeMl = 20000, RemainingVolumeMl = 20000, ReceivedAt = At(10, 0), CreatedAt = At(10, 0) };
-        await host.DbAsync(async db => { db.Kegs.Add(keg); await db.SaveChangesAsync(); });
+        await host.DbAsync(async db => { keg.LocationId = await db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).FirstAsync(); db.Kegs.Add(keg); await db.SaveChangesAsync(); });
         return keg;
     }
 
@@ -234,7 +234,7 @@ public sealed class ShiftWorld(TapRoomHost host)
     {
         var alert = new Alert
         {
-            Id = Guid.NewGuid(), Type = type, Severity = severity, Status = status, SubjectType = "venue", SubjectId = Guid.NewGuid(),
+            LocationId = await LocationIdAsync(), Id = Guid.NewGuid(), Type = type, Severity = severity, Status = status, SubjectType = "venue", SubjectId = Guid.NewGuid(),
             Message = $"{severity} {type}", RaisedAt = raisedAt, LastRaisedAt = raisedAt,
         };
         if (status != AlertStatus.Open) { alert.AcknowledgedAt = changedAt ?? raisedAt; alert.AcknowledgedBy = "Test Manager"; alert.AcknowledgeComment = "seen"; }

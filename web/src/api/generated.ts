@@ -13,6 +13,7 @@ export type paths = {
             parameters: {
                 query?: {
                     limit?: number;
+                    locationId?: string;
                     severity?: string;
                     status?: string;
                 };
@@ -175,6 +176,7 @@ export type paths = {
                     action?: string;
                     from?: string;
                     limit?: number;
+                    locationId?: string;
                     subject?: string;
                     subjectId?: string;
                     to?: string;
@@ -390,7 +392,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -521,7 +525,7 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
-    "/api/controllers": {
+    "/api/chain/overview": {
         parameters: {
             query?: never;
             header?: never;
@@ -531,6 +535,43 @@ export type paths = {
         get: {
             parameters: {
                 query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChainVenueNowDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controllers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -784,6 +825,7 @@ export type paths = {
         get: {
             parameters: {
                 query?: {
+                    locationId?: string;
                     search?: string;
                 };
                 header?: never;
@@ -980,6 +1022,7 @@ export type paths = {
         get: {
             parameters: {
                 query?: {
+                    locationId?: string;
                     status?: string;
                 };
                 header?: never;
@@ -1113,7 +1156,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1149,7 +1194,9 @@ export type paths = {
         get?: never;
         put: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1265,7 +1312,74 @@ export type paths = {
                 };
             };
         };
-        put?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateLocationBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationDto"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{id}/prices/{beerTypeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    beerTypeId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetVenuePriceBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BeerTypeDto"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -1283,6 +1397,7 @@ export type paths = {
         get: {
             parameters: {
                 query?: {
+                    locationId?: string;
                     open?: boolean;
                 };
                 header?: never;
@@ -1362,6 +1477,7 @@ export type paths = {
             parameters: {
                 query?: {
                     limit?: number;
+                    locationId?: string;
                     status?: string;
                 };
                 header?: never;
@@ -1477,6 +1593,7 @@ export type paths = {
         get: {
             parameters: {
                 query?: {
+                    locationId?: string;
                     take?: number;
                 };
                 header?: never;
@@ -1504,6 +1621,80 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChainReportDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/chain.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shifts": {
         parameters: {
             query?: never;
@@ -1514,6 +1705,7 @@ export type paths = {
         get: {
             parameters: {
                 query?: {
+                    locationId?: string;
                     take?: number;
                 };
                 header?: never;
@@ -1541,7 +1733,11 @@ export type paths = {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["OpenShiftBody"];
+                };
+            };
             responses: {
                 /** @description Created */
                 201: {
@@ -1870,7 +2066,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1991,6 +2189,47 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/staff/{id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuthEndpointsLocationsRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StaffUserDto"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/staff/{id}/role": {
         parameters: {
             query?: never;
@@ -2041,7 +2280,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2113,7 +2354,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2148,7 +2391,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2183,7 +2428,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2441,6 +2688,7 @@ export type paths = {
                 query?: {
                     from?: string;
                     guestId?: string;
+                    locationId?: string;
                     search?: string;
                     status?: string;
                     to?: string;
@@ -2762,7 +3010,9 @@ export type paths = {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2783,7 +3033,9 @@ export type paths = {
         put?: never;
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    locationId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2902,6 +3154,8 @@ export type components = {
         };
         AdoptControllerCommand: {
             code: string;
+            /** Format: uuid */
+            locationId?: null | string;
             name: string;
             tapIds?: null | string[];
         };
@@ -2922,6 +3176,8 @@ export type components = {
             id: string;
             /** Format: date-time */
             lastRaisedAt: string;
+            /** Format: uuid */
+            locationId: string;
             message: string;
             /** @default false */
             muted?: boolean;
@@ -2983,6 +3239,9 @@ export type components = {
             currentPassword: string;
             newPassword: string;
         };
+        AuthEndpointsLocationsRequest: {
+            locationIds?: null | string[];
+        };
         AuthEndpointsLoginRequest: {
             login: string;
             password: string;
@@ -2993,6 +3252,8 @@ export type components = {
         BeerTypeDto: {
             /** Format: double */
             abv: number;
+            /** Format: double */
+            cataloguePricePerLiter?: null | number;
             /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
@@ -3037,6 +3298,49 @@ export type components = {
         };
         /** @enum {unknown} */
         CardStatus: "active" | "inactive" | "lost";
+        ChainReportDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            venues: components["schemas"]["ChainVenueReportDto"][];
+        };
+        ChainVenueNowDto: {
+            currency: string;
+            /** Format: double */
+            litresTonight: number;
+            /** Format: uuid */
+            locationId: string;
+            name: string;
+            /** Format: int32 */
+            openAlerts: number;
+            /** Format: double */
+            revenueTonight: number;
+            slug: string;
+            /** Format: int32 */
+            taps: number;
+            /** Format: int32 */
+            tapsPouring: number;
+            timeZone: string;
+            /** Format: date-time */
+            tonightSince: string;
+        };
+        ChainVenueReportDto: {
+            currency: string;
+            /** Format: uuid */
+            locationId: string;
+            name: string;
+            /** Format: int32 */
+            pours: number;
+            /** Format: double */
+            refunds: number;
+            /** Format: double */
+            revenue: number;
+            /** Format: double */
+            topUps: number;
+            /** Format: int32 */
+            volumeMl: number;
+        };
         ChangeTapStatusBody: {
             comment?: null | string;
             status: components["schemas"]["TapStatus"];
@@ -3108,6 +3412,8 @@ export type components = {
             id: string;
             /** Format: date-time */
             lastSeenAt?: null | string;
+            /** Format: uuid */
+            locationId: string;
             name: string;
             online: boolean;
             tapIds: string[];
@@ -3127,12 +3433,15 @@ export type components = {
             timeZone: string;
         };
         CreateStaffUserCommand: {
+            locationIds?: null | string[];
             login: string;
             name: string;
             password: string;
             role: components["schemas"]["StaffRole"];
         };
         CreateTapCommand: {
+            /** Format: uuid */
+            locationId?: null | string;
             name: string;
             /** Format: int32 */
             number?: null | number;
@@ -3175,7 +3484,7 @@ export type components = {
             reason: components["schemas"]["DenyReason"];
         };
         /** @enum {unknown} */
-        DenyReason: "unknown_card" | "card_lost" | "card_inactive" | "no_active_visit" | "card_in_use" | "tap_not_active" | "out_of_keg" | "insufficient_balance" | "visit_limit_reached" | "age_restricted" | "no_open_shift" | "tap_not_assigned" | "guest_blocked" | "server_busy";
+        DenyReason: "unknown_card" | "card_lost" | "card_inactive" | "no_active_visit" | "card_in_use" | "tap_not_active" | "out_of_keg" | "insufficient_balance" | "visit_limit_reached" | "age_restricted" | "no_open_shift" | "tap_not_assigned" | "guest_blocked" | "server_busy" | "wrong_venue";
         EquipmentItemDto: {
             confirmed: boolean;
             item: string;
@@ -3263,6 +3572,8 @@ export type components = {
             disconnectedAt?: null | string;
             /** Format: uuid */
             id: string;
+            /** Format: uuid */
+            locationId: string;
             /** Format: int32 */
             nominalVolumeMl: number;
             /** Format: date-time */
@@ -3459,6 +3770,10 @@ export type components = {
             /** Format: int32 */
             volumeLimitMl: number;
         };
+        OpenShiftBody: {
+            /** Format: uuid */
+            locationId?: null | string;
+        };
         PairingPollResult: {
             apiKey?: null | string;
             status: components["schemas"]["PairingStatus"];
@@ -3603,6 +3918,8 @@ export type components = {
         ReceiveKegCommand: {
             /** Format: uuid */
             beerTypeId: string;
+            /** Format: uuid */
+            locationId?: null | string;
             /** Format: int32 */
             nominalVolumeMl: number;
             /** Format: date-time */
@@ -3644,6 +3961,8 @@ export type components = {
             volumeMl: number;
         };
         RegisterControllerCommand: {
+            /** Format: uuid */
+            locationId?: null | string;
             name: string;
             tapIds?: null | string[];
         };
@@ -3659,6 +3978,10 @@ export type components = {
             id: string;
             /** Format: date-time */
             revokedAt: string;
+        };
+        SetVenuePriceBody: {
+            /** Format: double */
+            pricePerLiter?: null | number;
         };
         ShiftAlertsCheckDto: {
             /** Format: int32 */
@@ -3691,6 +4014,8 @@ export type components = {
             closedBy?: null | string;
             /** Format: uuid */
             id: string;
+            /** Format: uuid */
+            locationId: string;
             members: components["schemas"]["ShiftMemberDto"][];
             /** Format: date-time */
             openedAt: string;
@@ -3931,6 +4256,7 @@ export type components = {
             id: string;
             /** @default true */
             isActive?: boolean;
+            locationIds?: null | string[];
             login: string;
             name: string;
             role: components["schemas"]["StaffRole"];
@@ -3959,6 +4285,8 @@ export type components = {
             kegNominalMl?: null | number;
             /** Format: int32 */
             kegRemainingMl?: null | number;
+            /** Format: uuid */
+            locationId: string;
             name: string;
             /** Format: int32 */
             number: number;
@@ -4007,8 +4335,42 @@ export type components = {
             /** Format: int32 */
             volumeMl: number;
         };
+        UpdateLocationBody: {
+            currency?: null | string;
+            name?: null | string;
+            policies?: null | components["schemas"]["UpdateLocationPoliciesPatch"];
+            timeZone?: null | string;
+        };
         UpdateLocationPoliciesBody: {
             deskMoneyWithoutOpenShift?: null | boolean;
+        };
+        UpdateLocationPoliciesPatch: {
+            /** Format: int32 */
+            controllerHeartbeatTimeoutSeconds?: null | number;
+            deskMoneyWithoutOpenShift?: null | boolean;
+            /** Format: int32 */
+            flowIdleTimeoutMs?: null | number;
+            /** Format: int32 */
+            kegCriticalPercent?: null | number;
+            /** Format: int32 */
+            kegWarningPercent?: null | number;
+            /** Format: int32 */
+            lateSyncToleranceMl?: null | number;
+            /** Format: int32 */
+            lateSyncTolerancePercent?: null | number;
+            /** Format: int32 */
+            legalAge?: null | number;
+            /** Format: int32 */
+            lockTimeoutSeconds?: null | number;
+            /** Format: int32 */
+            minimumBalanceVolumeMl?: null | number;
+            /** Format: int32 */
+            minimumChargedPourMl?: null | number;
+            /** Format: int32 */
+            perPourCapMl?: null | number;
+            pouringRequiresOpenShift?: null | boolean;
+            /** Format: int32 */
+            visitVolumeLimitMl?: null | number;
         };
         VisitDetailDto: {
             ledger: components["schemas"]["LedgerEntryDto"][];
@@ -4036,6 +4398,8 @@ export type components = {
             /** Format: uuid */
             guestId: string;
             idempotencyKey: string;
+            /** Format: uuid */
+            locationId?: null | string;
         };
         VisitEndpointsRaiseLimitBody: {
             comment: string;
@@ -4060,6 +4424,8 @@ export type components = {
             /** Format: uuid */
             id: string;
             isMinor: boolean;
+            /** Format: uuid */
+            locationId: string;
             /** Format: date-time */
             lockSetAt?: null | string;
             /** Format: date-time */

@@ -37,6 +37,9 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<DateTime>("LastRaisedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -85,6 +88,8 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("RaisedAt");
+
+                    b.HasIndex("LocationId", "Status");
 
                     b.HasIndex("Status", "Severity");
 
@@ -168,6 +173,9 @@ namespace TapRoom.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("LocationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("SubjectId")
                         .HasColumnType("TEXT");
 
@@ -181,6 +189,8 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasIndex("At");
 
                     b.HasIndex("Action", "At");
+
+                    b.HasIndex("LocationId", "At");
 
                     b.HasIndex("SubjectType", "SubjectId");
 
@@ -440,6 +450,9 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<DateTime?>("DisconnectedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("NominalVolumeMl")
                         .HasColumnType("INTEGER");
 
@@ -460,6 +473,8 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("BeerTypeId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("TapId")
                         .IsUnique()
@@ -568,6 +583,28 @@ namespace TapRoom.Server.Data.Migrations
                     b.ToTable("Locations");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.LocationPrice", b =>
+                {
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("BeerTypeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("PricePerLiter")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("LocationId", "BeerTypeId");
+
+                    b.HasIndex("BeerTypeId");
+
+                    b.ToTable("LocationPrices");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.LostCard", b =>
                 {
                     b.Property<Guid>("Id")
@@ -585,6 +622,9 @@ namespace TapRoom.Server.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("GuestId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LocationId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Reason")
@@ -612,6 +652,8 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasIndex("CardId");
 
                     b.HasIndex("GuestId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("Uid")
                         .IsUnique()
@@ -650,6 +692,9 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<Guid?>("LedgerEntryId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
@@ -674,6 +719,8 @@ namespace TapRoom.Server.Data.Migrations
                         .IsUnique();
 
                     b.HasIndex("LedgerEntryId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("VisitId");
 
@@ -866,6 +913,21 @@ namespace TapRoom.Server.Data.Migrations
                         .HasFilter("\"LeftAt\" IS NULL");
 
                     b.ToTable("ShiftMembers");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffLocation", b =>
+                {
+                    b.Property<Guid>("StaffUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("StaffUserId", "LocationId");
+
+                    b.HasIndex("LocationId");
+
+                    b.ToTable("StaffLocations");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
@@ -1069,16 +1131,25 @@ namespace TapRoom.Server.Data.Migrations
                         .HasDatabaseName("UX_Visits_ActiveCard")
                         .HasFilter("\"Status\" = 'active'");
 
-                    b.HasIndex("GuestId")
+                    b.HasIndex("LocationId");
+
+                    b.HasIndex("GuestId", "LocationId")
                         .IsUnique()
                         .HasDatabaseName("UX_Visits_ActiveGuest")
                         .HasFilter("\"Status\" = 'active'");
 
-                    b.HasIndex("LocationId");
-
                     b.HasIndex("Status", "OpenedAt");
 
                     b.ToTable("Visits");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Card", b =>
@@ -1113,6 +1184,12 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasOne("TapRoom.Server.Domain.BeerType", "BeerType")
                         .WithMany()
                         .HasForeignKey("BeerTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
@@ -1199,6 +1276,21 @@ namespace TapRoom.Server.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.LocationPrice", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.BeerType", null)
+                        .WithMany()
+                        .HasForeignKey("BeerTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.LostCard", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Card", null)
@@ -1210,6 +1302,12 @@ namespace TapRoom.Server.Data.Migrations
                         .WithMany()
                         .HasForeignKey("GuestId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
 
                     b.HasOne("TapRoom.Server.Domain.Visit", null)
                         .WithMany()
@@ -1223,6 +1321,12 @@ namespace TapRoom.Server.Data.Migrations
                         .WithMany()
                         .HasForeignKey("LedgerEntryId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
 
                     b.HasOne("TapRoom.Server.Domain.Visit", null)
                         .WithMany()
@@ -1283,6 +1387,21 @@ namespace TapRoom.Server.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("StaffUser");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffLocation", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.StaffUser", null)
+                        .WithMany("Locations")
+                        .HasForeignKey("StaffUserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
@@ -1359,6 +1478,11 @@ namespace TapRoom.Server.Data.Migrations
             modelBuilder.Entity("TapRoom.Server.Domain.Shift", b =>
                 {
                     b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffUser", b =>
+                {
+                    b.Navigation("Locations");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Visit", b =>

@@ -44,6 +44,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<DateTime>("LastRaisedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -92,6 +95,8 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasKey("Id");
 
                     b.HasIndex("RaisedAt");
+
+                    b.HasIndex("LocationId", "Status");
 
                     b.HasIndex("Status", "Severity");
 
@@ -177,6 +182,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("LocationId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid?>("SubjectId")
                         .HasColumnType("uuid");
 
@@ -190,6 +198,8 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasIndex("At");
 
                     b.HasIndex("Action", "At");
+
+                    b.HasIndex("LocationId", "At");
 
                     b.HasIndex("SubjectType", "SubjectId");
 
@@ -449,6 +459,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<DateTime?>("DisconnectedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("NominalVolumeMl")
                         .HasColumnType("integer");
 
@@ -469,6 +482,8 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasKey("Id");
 
                     b.HasIndex("BeerTypeId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("TapId")
                         .IsUnique()
@@ -577,6 +592,28 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.ToTable("Locations");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.LocationPrice", b =>
+                {
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("BeerTypeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<decimal>("PricePerLiter")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LocationId", "BeerTypeId");
+
+                    b.HasIndex("BeerTypeId");
+
+                    b.ToTable("LocationPrices");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.LostCard", b =>
                 {
                     b.Property<Guid>("Id")
@@ -594,6 +631,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasColumnType("character varying(200)");
 
                     b.Property<Guid?>("GuestId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("LocationId")
                         .HasColumnType("uuid");
 
                     b.Property<string>("Reason")
@@ -621,6 +661,8 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasIndex("CardId");
 
                     b.HasIndex("GuestId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("Uid")
                         .IsUnique()
@@ -661,6 +703,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<Guid?>("LedgerEntryId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -685,6 +730,8 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsUnique();
 
                     b.HasIndex("LedgerEntryId");
+
+                    b.HasIndex("LocationId");
 
                     b.HasIndex("VisitId");
 
@@ -877,6 +924,21 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasFilter("\"LeftAt\" IS NULL");
 
                     b.ToTable("ShiftMembers");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffLocation", b =>
+                {
+                    b.Property<Guid>("StaffUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("StaffUserId", "LocationId");
+
+                    b.HasIndex("LocationId");
+
+                    b.ToTable("StaffLocations");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
@@ -1080,16 +1142,25 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .HasDatabaseName("UX_Visits_ActiveCard")
                         .HasFilter("\"Status\" = 'active'");
 
-                    b.HasIndex("GuestId")
+                    b.HasIndex("LocationId");
+
+                    b.HasIndex("GuestId", "LocationId")
                         .IsUnique()
                         .HasDatabaseName("UX_Visits_ActiveGuest")
                         .HasFilter("\"Status\" = 'active'");
 
-                    b.HasIndex("LocationId");
-
                     b.HasIndex("Status", "OpenedAt");
 
                     b.ToTable("Visits");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Card", b =>
@@ -1124,6 +1195,12 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasOne("TapRoom.Server.Domain.BeerType", "BeerType")
                         .WithMany()
                         .HasForeignKey("BeerTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
@@ -1210,6 +1287,21 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Domain.LocationPrice", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.BeerType", null)
+                        .WithMany()
+                        .HasForeignKey("BeerTypeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.LostCard", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Card", null)
@@ -1221,6 +1313,12 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .WithMany()
                         .HasForeignKey("GuestId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
 
                     b.HasOne("TapRoom.Server.Domain.Visit", null)
                         .WithMany()
@@ -1234,6 +1332,12 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .WithMany()
                         .HasForeignKey("LedgerEntryId")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
 
                     b.HasOne("TapRoom.Server.Domain.Visit", null)
                         .WithMany()
@@ -1294,6 +1398,21 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsRequired();
 
                     b.Navigation("StaffUser");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffLocation", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.StaffUser", null)
+                        .WithMany("Locations")
+                        .HasForeignKey("StaffUserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.StaffSession", b =>
@@ -1370,6 +1489,11 @@ namespace TapRoom.Server.Data.PostgresMigrations
             modelBuilder.Entity("TapRoom.Server.Domain.Shift", b =>
                 {
                     b.Navigation("Members");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Domain.StaffUser", b =>
+                {
+                    b.Navigation("Locations");
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Visit", b =>

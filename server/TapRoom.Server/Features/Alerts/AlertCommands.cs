@@ -14,7 +14,7 @@ public static class ListAlerts
     public static readonly string[] Statuses = ["open", "acknowledged", "resolved", "unresolved"];
     public static readonly string[] Severities = ["info", "warning", "critical"];
 
-    public sealed record Query(string? Status, string? Severity, int? Limit) : IQuery<IReadOnlyList<AlertDto>>;
+    public sealed record Query(string? Status, string? Severity, int? Limit, Guid? LocationId = null) : IQuery<IReadOnlyList<AlertDto>>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -26,11 +26,12 @@ public static class ListAlerts
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, TimeProvider time) : IRequestHandler<Query, IReadOnlyList<AlertDto>>
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<AlertDto>>
     {
         public async Task<IReadOnlyList<AlertDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            IQueryable<Alert> q = db.Alerts;
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            IQueryable<Alert> q = db.Alerts.Where(a => venues.Contains(a.LocationId));
             q = request.Status switch
             {
                 "open" => q.Where(a => a.Status == AlertStatus.Open),
@@ -152,11 +153,18 @@ public static class MuteAlerts
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events, VenueAccess access)
         : IRequestHandler<Command, AlertMuteDto>
     {
         public async Task<AlertMuteDto> Handle(Command request, CancellationToken cancellationToken)
         {
+            // Only a subject of the user's venues can be muted.
+            VenueKind? kind = request.SubjectType switch
+            {
+                "tap" => VenueKind.Tap, "keg" => VenueKind.Keg, "visit" => VenueKind.Visit, "controller" => VenueKind.Controller, _ => null,
+            };
+            if (kind is { } k && await VenueScopeSetup.VenueOfAsync(db, k, request.SubjectId.ToString(), cancellationToken) is { } venue)
+                await access.EnterAsync(venue, request.SubjectType, request.SubjectId, cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
             var mute = new AlertMute
             {

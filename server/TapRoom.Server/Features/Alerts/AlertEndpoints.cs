@@ -9,9 +9,9 @@ public static class AlertEndpoints
 
     public static IEndpointRouteBuilder MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/alerts").WithTags("Alerts");
-        group.MapGet("/", async (string? status, string? severity, int? limit, IMediator m) =>
-                TypedResults.Ok(await m.Send(new ListAlerts.Query(status, severity, limit))))
+        var group = app.MapGroup("/api/alerts").WithTags("Alerts").WithVenueOf(VenueKind.Alert);
+        group.MapGet("/", async (string? status, string? severity, int? limit, Guid? locationId, IMediator m) =>
+                TypedResults.Ok(await m.Send(new ListAlerts.Query(status, severity, limit, locationId))))
             .RequireAuthorization(Policies.Staff);
         group.MapPost("/{id:guid}/acknowledge", async (Guid id, CommentBody body, IMediator m) =>
                 TypedResults.Ok(await m.Send(new AcknowledgeAlert.Command(id, body.Comment))))

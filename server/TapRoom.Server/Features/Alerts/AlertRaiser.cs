@@ -28,9 +28,10 @@ public sealed record AlertChangedNotification(Guid AlertId, bool IsNew) : INotif
 /// advisory lock of its type and subject, so the second sees the first's alert and counts it instead of failing on
 /// the unique index.
 /// </summary>
-public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTrail audit, DomainEvents events)
+public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTrail audit, DomainEvents events, LocationContext location)
 {
-    public async Task<Alert?> RaiseAsync(string type, AlertSeverity severity, string subjectType, Guid subjectId, string message, CancellationToken ct)
+    /// <param name="locationId">The venue the alert concerns; the scope's venue when not given.</param>
+    public async Task<Alert?> RaiseAsync(string type, AlertSeverity severity, string subjectType, Guid subjectId, string message, CancellationToken ct, Guid? locationId = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var muted = await db.AlertMutes.AnyAsync(m => m.Type == type && m.SubjectType == subjectType && m.SubjectId == subjectId && m.Until > now, ct);
@@ -53,6 +54,7 @@ public sealed class AlertRaiser(TapRoomDbContext db, TimeProvider time, AuditTra
         var alert = new Alert
         {
             Id = Guid.NewGuid(),
+            LocationId = locationId ?? (await location.GetAsync(ct)).Id,
             Type = type,
             Severity = severity,
             SubjectType = subjectType,

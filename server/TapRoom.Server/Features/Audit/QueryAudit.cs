@@ -17,7 +17,7 @@ public static class QueryAudit
     public const int DefaultLimit = 200;
     public const int MaxLimit = 1000;
 
-    public sealed record Query(string? Subject, Guid? SubjectId, string? Action, DateTime? From, DateTime? To, int? Limit)
+    public sealed record Query(string? Subject, Guid? SubjectId, string? Action, DateTime? From, DateTime? To, int? Limit, Guid? LocationId = null)
         : IQuery<IReadOnlyList<AuditEventDto>>;
 
     public sealed class Validator : AbstractValidator<Query>
@@ -32,11 +32,15 @@ public static class QueryAudit
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<AuditEventDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access, CurrentActor actor) : IRequestHandler<Query, IReadOnlyList<AuditEventDto>>
     {
         public async Task<IReadOnlyList<AuditEventDto>> Handle(Query request, CancellationToken cancellationToken)
         {
             var q = db.AuditEvents.AsNoTracking();
+            // The chain's own events (no venue) are the admins'; a manager reads the events of their venues.
+            var chain = request.LocationId is null && actor.Value.IsAtLeast(StaffRole.Admin);
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            q = q.Where(e => e.LocationId == null ? chain : venues.Contains(e.LocationId.Value));
             if (!string.IsNullOrWhiteSpace(request.Subject)) q = q.Where(e => e.SubjectType == request.Subject.Trim());
             if (request.SubjectId is { } id) q = q.Where(e => e.SubjectId == id);
             if (!string.IsNullOrWhiteSpace(request.Action))

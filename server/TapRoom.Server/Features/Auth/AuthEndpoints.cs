@@ -17,6 +17,8 @@ public static class AuthEndpoints
 
     public sealed record RoleRequest(StaffRole Role);
 
+    public sealed record LocationsRequest(IReadOnlyList<Guid>? LocationIds);
+
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
@@ -26,7 +28,7 @@ public static class AuthEndpoints
             var (user, sessionId) = await mediator.Send(new SignIn.Command(body.Login ?? "", body.Password ?? ""));
             await StaffSessions.SignInAsync(http, user, sessionId);
             return TypedResults.Ok(new CurrentUserDto(user.Id, user.Login, user.Name, user.Role,
-                await Locations.ListLocations.RefsAsync(db, http.RequestAborted)));
+                await Locations.ListLocations.RefsAsync(db, user.Id, user.Role, http.RequestAborted)));
         }).RequireRateLimiting(Policies.LoginRateLimit).AllowAnonymous();
 
         // Ends this session on the server (a copied cookie of it stops working too); the user's other browsers stay signed
@@ -57,12 +59,13 @@ public static class AuthEndpoints
         }).RequireAuthorization(Policies.Staff);
 
         // The user and the venues they may open (the web app's venue switcher and its /v/{slug}/… URLs).
-        auth.MapGet("/me", async Task<Ok<CurrentUserDto>> (ClaimsPrincipal user, TapRoomDbContext db, CancellationToken ct) => TypedResults.Ok(new CurrentUserDto(
-            Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!),
-            user.FindFirstValue("login") ?? "",
-            user.FindFirstValue(ClaimTypes.Name) ?? "",
-            Enum.Parse<StaffRole>(user.FindFirstValue(ClaimTypes.Role)!),
-            await Locations.ListLocations.RefsAsync(db, ct)))).RequireAuthorization(Policies.Staff);
+        auth.MapGet("/me", async Task<Ok<CurrentUserDto>> (ClaimsPrincipal user, TapRoomDbContext db, CancellationToken ct) =>
+        {
+            var id = Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!);
+            var role = Enum.Parse<StaffRole>(user.FindFirstValue(ClaimTypes.Role)!);
+            return TypedResults.Ok(new CurrentUserDto(id, user.FindFirstValue("login") ?? "", user.FindFirstValue(ClaimTypes.Name) ?? "", role,
+                await Locations.ListLocations.RefsAsync(db, id, role, ct)));
+        }).RequireAuthorization(Policies.Staff);
 
         var staff = app.MapGroup("/api/staff").WithTags("Staff users").RequireAuthorization(Policies.Admin);
         staff.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListStaffUsers.Query())));
@@ -71,6 +74,8 @@ public static class AuthEndpoints
             var user = await m.Send(body);
             return TypedResults.Created($"/api/staff/{user.Id}", user);
         });
+        staff.MapPut("/{id:guid}/locations", async (Guid id, LocationsRequest body, IMediator m) =>
+            TypedResults.Ok(await m.Send(new ChangeStaffLocations.Command(id, body.LocationIds ?? []))));
         staff.MapPut("/{id:guid}/role", async (Guid id, RoleRequest body, IMediator m) =>
             TypedResults.Ok(await m.Send(new ChangeStaffRole.Command(id, body.Role))));
         staff.MapPost("/{id:guid}/deactivate", async (Guid id, IMediator m) =>

@@ -10,7 +10,8 @@ namespace TapRoom.Server.Features.Auth;
 
 public static class CreateStaffUser
 {
-    public sealed record Command(string Login, string Name, string Password, StaffRole Role) : ICommand<StaffUserDto>
+    /// <param name="LocationIds">The venues a staff member or manager works at; optional while the chain has one venue.</param>
+    public sealed record Command(string Login, string Name, string Password, StaffRole Role, IReadOnlyList<Guid>? LocationIds = null) : ICommand<StaffUserDto>
     {
         public override string ToString() => $"CreateStaffUser {{ Login = {Login}, Role = {Role} }}";
     }
@@ -23,6 +24,7 @@ public static class CreateStaffUser
             RuleFor(x => x.Name).NotEmpty().MaximumLength(200).SingleLine();
             RuleFor(x => x.Password).NotEmpty().MinimumLength(8).MaximumLength(256);
             RuleFor(x => x.Role).IsInEnum();
+            RuleFor(x => x.LocationIds).Must(l => l is null || l.Count <= 100).WithMessage("At most 100 venues.");
         }
     }
 
@@ -43,8 +45,10 @@ public static class CreateStaffUser
                 CreatedAt = time.GetUtcNow().UtcDateTime,
             };
             db.StaffUsers.Add(user);
-            audit.Record("staff_user.created", "staff_user", user.Id, new { user.Login, user.Role });
-            return new StaffUserDto(user.Id, user.Login, user.Name, user.Role);
+            var venues = await StaffVenues.ChooseAsync(db, request.Role, request.LocationIds, cancellationToken);
+            user.Locations.AddRange(venues.Select(v => new StaffLocation { StaffUserId = user.Id, LocationId = v }));
+            audit.Record("staff_user.created", "staff_user", user.Id, new { user.Login, user.Role, locationIds = venues });
+            return new StaffUserDto(user.Id, user.Login, user.Name, user.Role, true, venues);
         }
     }
 }
@@ -57,6 +61,6 @@ public static class ListStaffUsers
     {
         public async Task<IReadOnlyList<StaffUserDto>> Handle(Query request, CancellationToken cancellationToken) =>
             await db.StaffUsers.AsNoTracking().OrderBy(u => u.Login)
-                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role, u.IsActive)).ToListAsync(cancellationToken);
+                .Select(u => new StaffUserDto(u.Id, u.Login, u.Name, u.Role, u.IsActive, u.Locations.Select(l => l.LocationId).ToList())).ToListAsync(cancellationToken);
     }
 }

@@ -50,7 +50,7 @@ public sealed class EndStaffSessionsOnThisInstance(StaffSessionCache cache, Staf
 internal static class StaffUserChanges
 {
     public static async Task<StaffUser> FindAsync(TapRoomDbContext db, Guid id, CancellationToken ct) =>
-        await db.StaffUsers.FirstOrDefaultAsync(u => u.Id == id, ct) ?? throw new NotFoundException("Staff user", id);
+        await db.StaffUsers.Include(u => u.Locations).FirstOrDefaultAsync(u => u.Id == id, ct) ?? throw new NotFoundException("Staff user", id);
 
     public static void EndSessions(StaffUser user, DomainEvents events)
     {
@@ -58,7 +58,7 @@ internal static class StaffUserChanges
         events.Add(new StaffSessionsEndedNotification(user.Id));
     }
 
-    public static StaffUserDto Dto(StaffUser u) => new(u.Id, u.Login, u.Name, u.Role, u.IsActive);
+    public static StaffUserDto Dto(StaffUser u) => new(u.Id, u.Login, u.Name, u.Role, u.IsActive, u.Locations.Select(l => l.LocationId).ToList());
 }
 
 /// <summary>

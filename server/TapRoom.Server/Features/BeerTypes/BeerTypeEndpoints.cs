@@ -10,7 +10,7 @@ public static class BeerTypeEndpoints
     public static IEndpointRouteBuilder MapBeerTypeEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/beer-types").WithTags("Beer types");
-        group.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListBeerTypes.Query())))
+        group.MapGet("/", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new ListBeerTypes.Query(locationId))))
             .RequireAuthorization(Policies.Staff);
         group.MapPost("/", async (CreateBeerType.Command body, IMediator m) =>
         {

@@ -17,12 +17,18 @@ public static class BeerTypeRules
 
 public static class ListBeerTypes
 {
-    public sealed record Query : IQuery<IReadOnlyList<BeerTypeDto>>;
+    /// <param name="LocationId">With a venue: each beer at that venue's price.</param>
+    public sealed record Query(Guid? LocationId = null) : IQuery<IReadOnlyList<BeerTypeDto>>;
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<BeerTypeDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<BeerTypeDto>>
     {
-        public async Task<IReadOnlyList<BeerTypeDto>> Handle(Query request, CancellationToken cancellationToken) =>
-            (await ReadModels.BeerTypes(db).ToListAsync(cancellationToken)).OrderBy(b => b.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        public async Task<IReadOnlyList<BeerTypeDto>> Handle(Query request, CancellationToken cancellationToken)
+        {
+            var beers = request.LocationId is { } venue
+                ? VenuePrices.CatalogueAt(db, (await access.ScopeAsync(venue, cancellationToken))[0])
+                : ReadModels.BeerTypes(db);
+            return (await beers.ToListAsync(cancellationToken)).OrderBy(b => b.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        }
     }
 }
 

@@ -12,7 +12,7 @@ namespace TapRoom.Server.Features.Controllers;
 /// </summary>
 public static class AdoptController
 {
-    public sealed record Command(string Code, string Name, IReadOnlyList<Guid>? TapIds) : ICommand<Result>;
+    public sealed record Command(string Code, string Name, IReadOnlyList<Guid>? TapIds, Guid? LocationId = null) : ICommand<Result>;
 
     public sealed record Result(Guid Id, string Name, IReadOnlyList<Guid> TapIds, string HardwareId, string AgentVersion);
 
@@ -26,7 +26,7 @@ public static class AdoptController
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, AuditTrail audit, TimeProvider time, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access, AuditTrail audit, TimeProvider time, DomainEvents events)
         : MediatR.IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command command, CancellationToken ct)
@@ -37,7 +37,7 @@ public static class AdoptController
             if (pairing is null)
                 throw new DomainException("pairing_code_unknown", "No controller is waiting with this code (codes expire after 10 minutes).", StatusCodes.Status404NotFound);
 
-            var controller = await RegisterController.CreateAsync(db, (await location.GetAsync(ct)).Id, command.Name, command.TapIds,
+            var controller = await RegisterController.CreateAsync(db, await RegisterController.VenueForAsync(db, access, command.LocationId, command.TapIds, ct), command.Name, command.TapIds,
                 RegisterController.NewApiKey(), time, events, ct);
             controller.AgentVersion = pairing.AgentVersion;
             pairing.Adopt(controller.Id, now);

@@ -8,8 +8,8 @@ public static class ControllerEndpoints
 {
     public static IEndpointRouteBuilder MapControllerEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/controllers").WithTags("Controllers");
-        group.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListControllers.Query()))).RequireAuthorization(Policies.Staff);
+        var group = app.MapGroup("/api/controllers").WithTags("Controllers").WithVenueOf(VenueKind.Controller);
+        group.MapGet("/", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new ListControllers.Query(locationId)))).RequireAuthorization(Policies.Staff);
         group.MapPost("/", async (RegisterController.Command body, IMediator m) =>
         {
             var result = await m.Send(body);

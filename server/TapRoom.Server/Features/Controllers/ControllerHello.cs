@@ -14,7 +14,7 @@ namespace TapRoom.Server.Features.Controllers;
 /// </summary>
 public static class ControllerHello
 {
-    public sealed record Command(Guid ControllerId, HelloRequest Request) : ICommand<HelloResult>;
+    public sealed record Command(Guid ControllerId, HelloRequest Request) : ICommand<HelloResult>, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -69,9 +69,10 @@ public static class ControllerHello
 
     public static async Task<HelloResult> ConfigFor(TapRoomDbContext db, LocationContext location, Guid controllerId, DateTime now, CancellationToken ct)
     {
-        var policies = await location.PoliciesAsync(ct);
         var controller = await db.Controllers.AsNoTracking().FirstAsync(c => c.Id == controllerId, ct);
-        var currency = await db.Locations.AsNoTracking().Select(l => l.Currency).FirstOrDefaultAsync(ct);
+        var venue = await location.GetAsync(controller.LocationId, ct);
+        var policies = venue.Policies;
+        var currency = venue.Currency;
         var taps = await db.Taps.AsNoTracking().Where(t => t.ControllerId == controllerId).OrderBy(t => t.Number)
             .Select(t => new
             {
@@ -79,13 +80,16 @@ public static class ControllerHello
                 t.Name,
                 t.Status,
                 Beer = t.Keg != null && t.Keg.Status == KegStatus.Connected ? t.Keg.BeerType : null,
+                VenuePrice = t.Keg != null
+                    ? db.LocationPrices.Where(p => p.LocationId == t.LocationId && p.BeerTypeId == t.Keg.BeerTypeId).Select(p => (decimal?)p.PricePerLiter).FirstOrDefault()
+                    : null,
             }).ToListAsync(ct);
         // Tracked changes of this unit of work win over what is committed.
         var tracked = db.ChangeTracker.Entries<Tap>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status);
         return new HelloResult(controllerId,
             taps.Select(t => new ControllerTapConfig(t.Id, t.Name, tracked.GetValueOrDefault(t.Id, t.Status), controller.PulsesPerLiter,
                 policies.PerPourCapMl, policies.FlowIdleTimeoutMs,
-                t.Beer?.Name, t.Beer?.Style, t.Beer?.Abv, t.Beer?.PricePerLiter, t.Beer is null ? null : currency)).ToList(),
+                t.Beer?.Name, t.Beer?.Style, t.Beer?.Abv, t.Beer is null ? null : t.VenuePrice ?? t.Beer.PricePerLiter, t.Beer is null ? null : currency)).ToList(),
             now);
     }
 }

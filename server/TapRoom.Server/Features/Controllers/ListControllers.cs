@@ -7,11 +7,11 @@ namespace TapRoom.Server.Features.Controllers;
 
 public static class ListControllers
 {
-    public sealed record Query : IQuery<List<ControllerStatusDto>>;
+    public sealed record Query(Guid? LocationId = null) : IQuery<List<ControllerStatusDto>>;
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, List<ControllerStatusDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, List<ControllerStatusDto>>
     {
-        public Task<List<ControllerStatusDto>> Handle(Query request, CancellationToken cancellationToken) =>
-            ReadModels.ControllersAsync(db, null, cancellationToken);
+        public async Task<List<ControllerStatusDto>> Handle(Query request, CancellationToken cancellationToken) =>
+            await ReadModels.ControllersAsync(db, null, cancellationToken, await access.ScopeAsync(request.LocationId, cancellationToken));
     }
 }

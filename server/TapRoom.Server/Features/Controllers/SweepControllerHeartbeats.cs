@@ -18,33 +18,36 @@ public static class SweepControllerHeartbeats
 
     public sealed record Result(IReadOnlyList<Guid> MarkedOffline);
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, TimeProvider time, AuditTrail audit, AlertRaiser alerts, DomainEvents events,
+    public sealed class Handler(TapRoomDbContext db, TimeProvider time, AuditTrail audit, AlertRaiser alerts, DomainEvents events,
         Hubs.ControllerConnections connections)
         : IRequestHandler<Command, Result>
     {
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var venue = await location.GetAsync(cancellationToken);
-            var policies = venue.Policies;
-            var cutoff = now.AddSeconds(-policies.ControllerHeartbeatTimeoutSeconds);
             var connected = (await connections.ConnectedControllerIdsAsync()).ToList();
             if (connected.Count > 0)
             {
                 await db.Controllers.Where(c => connected.Contains(c.Id) && c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < now))
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeenAt, now), cancellationToken);
             }
-            var stale = await db.Controllers
-                .Where(c => c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < cutoff) && !connected.Contains(c.Id))
-                .ToListAsync(cancellationToken);
+            // Each venue has its own heartbeat timeout: the least of them finds the candidates, each venue's decides.
+            var venues = await db.Locations.AsNoTracking().ToDictionaryAsync(l => l.Id, cancellationToken);
+            var earliest = now.AddSeconds(-venues.Values.Select(v => v.Policies.ControllerHeartbeatTimeoutSeconds).DefaultIfEmpty(30).Min());
+            var stale = (await db.Controllers
+                .Where(c => c.IsOnline && c.RevokedAt == null && (c.LastSeenAt == null || c.LastSeenAt < earliest) && !connected.Contains(c.Id))
+                .ToListAsync(cancellationToken))
+                .Where(c => c.LastSeenAt == null || c.LastSeenAt < now.AddSeconds(-venues[c.LocationId].Policies.ControllerHeartbeatTimeoutSeconds))
+                .ToList();
             foreach (var c in stale)
             {
+                var venue = venues[c.LocationId];
                 c.IsOnline = false;
                 audit.Record(AuditActions.ControllerOffline, "controller", c.Id, new { lastSeenAt = c.LastSeenAt, reason = "heartbeat_timeout" });
                 var pouring = await db.PourSessions.AnyAsync(p => p.ControllerId == c.Id && p.SyncStatus == SyncStatus.PendingSync, cancellationToken);
                 await alerts.RaiseAsync(AlertTypes.ControllerOffline, pouring ? AlertSeverity.Critical : AlertSeverity.Warning,
                     "controller", c.Id, $"Controller {c.Name} has not been seen since {venue.LocalTimeText(c.LastSeenAt)}{(pouring ? " while a pour was in progress" : "")}.",
-                    cancellationToken);
+                    cancellationToken, c.LocationId);
                 events.Add(new ControllerStatusChangedNotification(c.Id));
             }
             return new Result(stale.Select(c => c.Id).ToList());

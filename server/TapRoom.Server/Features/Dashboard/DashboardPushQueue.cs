@@ -15,7 +15,7 @@ namespace TapRoom.Server.Features.Dashboard;
 /// is a value, not state: the highest volume per pour in the window is sent. Because one loop sends everything, a later
 /// send always carries state at least as new as an earlier one (SignalR keeps the order on a connection).
 /// </summary>
-public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<DashboardHub, IDashboardClient> hub, TimeProvider time, ILogger<DashboardPushQueue> log)
+public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<DashboardHub, IDashboardClient> hub, TimeProvider time, Infrastructure.VenueDirectory venues, ILogger<DashboardPushQueue> log)
     : BackgroundService
 {
     /// <summary>How long the loop collects marks after the first one (CONTRACT.md allows at most 100 ms).</summary>
@@ -108,9 +108,22 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
         catch (OperationCanceledException) { }
     }
 
+    /// <summary>The dashboards that may hear of a venue's things: its own group and the chain's admins (DashboardHub).</summary>
+    private IDashboardClient To(Guid venue) => hub.Clients.Groups(DashboardHub.VenueGroup(venue), DashboardHub.ChainGroup);
+
+    /// <summary>Each venue's items to its own dashboards only, one push or batch per venue.</summary>
+    private async Task SendPerVenueAsync<T>(List<T> items, Func<T, Guid> venueOf, Func<IDashboardClient, Func<T, Task>> single,
+        Func<IDashboardClient, Func<PushBatch<T>, Task>> batch)
+    {
+        foreach (var group in items.GroupBy(venueOf))
+        {
+            var to = To(group.Key);
+            await SendAsync(group.ToList(), single(to), batch(to));
+        }
+    }
+
     private async Task SendAsync(Dirty d, CancellationToken ct)
     {
-        var all = hub.Clients.All;
         // Most windows carry progress only (a value held in memory): no scope and no context for those.
         var readsState = d.Controllers.Count + d.Alerts.Count + d.Kegs.Count + d.Visits.Count + d.Taps.Count + d.Shifts.Count > 0 || d.SyncQueue || d.PosOutbox;
         using var scope = readsState ? scopes.CreateScope() : null;
@@ -118,7 +131,7 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
 
         if (d.Controllers.Count > 0)
         {
-            await SendAsync(await ReadModels.ControllersAsync(db, d.Controllers, ct), all.ControllerStatusChanged, all.ControllerStatusChangedBatch);
+            await SendPerVenueAsync(await ReadModels.ControllersAsync(db, d.Controllers, ct), c => c.LocationId, to => to.ControllerStatusChanged, to => to.ControllerStatusChangedBatch);
             // A controller going on- or offline changes the online flag of every tap it serves.
             var ids = d.Controllers.ToList();
             d.Taps.UnionWith(await db.Taps.AsNoTracking().Where(t => t.ControllerId != null && ids.Contains(t.ControllerId.Value)).Select(t => t.Id).ToListAsync(ct));
@@ -127,34 +140,58 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
         {
             var ids = d.Alerts.Keys.ToList();
             var alerts = await ReadModels.Alerts(db, db.Alerts.Where(a => ids.Contains(a.Id)), time.GetUtcNow().UtcDateTime).ToListAsync(ct);
-            await SendAsync(alerts.Where(a => d.Alerts[a.Id]).ToList(), all.AlertRaised, all.AlertRaisedBatch);
-            await SendAsync(alerts.Where(a => !d.Alerts[a.Id]).ToList(), all.AlertUpdated, all.AlertUpdatedBatch);
+            await SendPerVenueAsync(alerts.Where(a => d.Alerts[a.Id]).ToList(), a => a.LocationId, to => to.AlertRaised, to => to.AlertRaisedBatch);
+            await SendPerVenueAsync(alerts.Where(a => !d.Alerts[a.Id]).ToList(), a => a.LocationId, to => to.AlertUpdated, to => to.AlertUpdatedBatch);
         }
-        if (d.Kegs.Count > 0) await SendAsync(await ReadModels.KegsAsync(db, d.Kegs, ct), all.KegUpdated, all.KegUpdatedBatch);
-        if (d.Visits.Count > 0) await SendAsync(await ReadModels.VisitsAsync(db, d.Visits, ct), all.VisitUpdated, all.VisitUpdatedBatch);
-        if (d.Taps.Count > 0) await SendAsync(await ReadModels.TapsAsync(db, d.Taps, ct), all.TapUpdated, all.TapUpdatedBatch);
+        if (d.Kegs.Count > 0) await SendPerVenueAsync(await ReadModels.KegsAsync(db, d.Kegs, ct), k => k.LocationId, to => to.KegUpdated, to => to.KegUpdatedBatch);
+        if (d.Visits.Count > 0) await SendPerVenueAsync(await ReadModels.VisitsAsync(db, d.Visits, ct), v => v.LocationId, to => to.VisitUpdated, to => to.VisitUpdatedBatch);
+        if (d.Taps.Count > 0) await SendPerVenueAsync(await ReadModels.TapsAsync(db, d.Taps, ct), t => t.LocationId, to => to.TapUpdated, to => to.TapUpdatedBatch);
         if (d.Shifts.Count > 0)
         {
             var shifts = new List<ShiftDto>();
             foreach (var id in d.Shifts)
                 if (await ReadModels.ShiftAsync(db, id, ct) is { } shift) shifts.Add(shift);
-            await SendAsync(shifts, all.ShiftUpdated, all.ShiftUpdatedBatch);
+            await SendPerVenueAsync(shifts, s => s.LocationId, to => to.ShiftUpdated, to => to.ShiftUpdatedBatch);
         }
-        if (d.SyncQueue) await all.SyncQueueChanged(new SyncQueueChangedMessage(await PendingSync.CountAsync(db, ct)));
-        if (d.PosOutbox)
+        if (d.SyncQueue || d.PosOutbox)
         {
-            await all.PosOutboxChanged(new PosOutboxChangedMessage(await PosPendingQuery(db, ct), await PosFailingQuery(db, ct)));
+            // Counts are per venue: each venue's dashboards get their own, the chain's admins the sum.
+            var venues = await db.Locations.AsNoTracking().Select(l => l.Id).ToListAsync(ct);
+            if (d.SyncQueue)
+            {
+                var counts = await PendingSync.CountsAsync(db, ct);
+                foreach (var venue in venues)
+                    await hub.Clients.Group(DashboardHub.VenueGroup(venue)).SyncQueueChanged(new SyncQueueChangedMessage(counts.GetValueOrDefault(venue)));
+                await hub.Clients.Group(DashboardHub.ChainGroup).SyncQueueChanged(new SyncQueueChangedMessage(counts.Values.Sum()));
+            }
+            if (d.PosOutbox)
+            {
+                var pending = (await PosPendingQuery(db, ct)).ToDictionary(c => c.LocationId, c => c.Count);
+                var failing = (await PosFailingQuery(db, ct)).ToDictionary(c => c.LocationId, c => c.Count);
+                foreach (var venue in venues)
+                    await hub.Clients.Group(DashboardHub.VenueGroup(venue)).PosOutboxChanged(
+                        new PosOutboxChangedMessage(pending.GetValueOrDefault(venue), failing.GetValueOrDefault(venue)));
+                await hub.Clients.Group(DashboardHub.ChainGroup).PosOutboxChanged(new PosOutboxChangedMessage(pending.Values.Sum(), failing.Values.Sum()));
+            }
         }
-        if (d.Progress.Count > 0) await SendAsync(d.Progress.Values.ToList(), all.PourProgress, all.PourProgressBatch);
+        if (d.Progress.Count > 0)
+        {
+            var progress = d.Progress.Values.ToList();
+            var venueOf = new Dictionary<Guid, Guid>();
+            foreach (var p in progress) venueOf[p.TapId] = await venues.TapLocationAsync(p.TapId, ct);
+            await SendPerVenueAsync(progress, p => venueOf[p.TapId], to => to.PourProgress, to => to.PourProgressBatch);
+        }
     }
 
-    // Asked by every window with a POS change (each pour settled enqueues one), prepared once (Infrastructure/HotQuery).
-    private static readonly Func<TapRoomDbContext, CancellationToken, Task<int>> PosPendingQuery = Infrastructure.HotQuery.Create(
-        (TapRoomDbContext db, CancellationToken _) => db.PosOutbox.Count(e => e.Status == PosOutboxStatus.Pending));
+    private sealed record VenueCount(Guid LocationId, int Count);
 
-    private static readonly Func<TapRoomDbContext, CancellationToken, Task<int>> PosFailingQuery = Infrastructure.HotQuery.Create(
-        (TapRoomDbContext db, CancellationToken _) => db.PosOutbox.Count(e => e.Status == PosOutboxStatus.Dead
-            || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null)));
+    // Asked by every window with a POS change (each pour settled enqueues one), prepared once (Infrastructure/HotQuery).
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<VenueCount>>> PosPendingQuery = Infrastructure.HotQuery.CreateList(
+        (TapRoomDbContext db) => db.PosOutbox.Where(e => e.Status == PosOutboxStatus.Pending).GroupBy(e => e.LocationId).Select(g => new VenueCount(g.Key, g.Count())));
+
+    private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<VenueCount>>> PosFailingQuery = Infrastructure.HotQuery.CreateList(
+        (TapRoomDbContext db) => db.PosOutbox.Where(e => e.Status == PosOutboxStatus.Dead
+            || (e.Status == PosOutboxStatus.Pending && e.Attempts > 0 && e.LastError != null)).GroupBy(e => e.LocationId).Select(g => new VenueCount(g.Key, g.Count())));
 
     private static async Task SendAsync<T>(List<T> items, Func<T, Task> single, Func<PushBatch<T>, Task> batch)
     {

@@ -13,7 +13,7 @@ namespace TapRoom.Server.Features.Dashboard;
 /// projection REST returns) after the caller was answered and sends the latest per subject, coalesced: a late or
 /// repeated push is never stale. Card reader events are sent as they come.
 /// </summary>
-public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> hub, DashboardPushQueue queue)
+public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> hub, DashboardPushQueue queue, Infrastructure.VenueDirectory venues)
     : INotificationHandler<TapChangedNotification>,
       INotificationHandler<VisitChangedNotification>,
       INotificationHandler<KegChangedNotification>,
@@ -26,7 +26,9 @@ public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> 
       INotificationHandler<AlertChangedNotification>,
       INotificationHandler<ControllerStatusChangedNotification>
 {
-    private IDashboardClient All => hub.Clients.All;
+    /// <summary>The dashboards of the reader's venue (and the chain's admins).</summary>
+    private async Task<IDashboardClient> DashboardsOf(Guid? controllerId, CancellationToken ct) =>
+        controllerId is { } id ? hub.Clients.Groups(DashboardHub.VenueGroup(await venues.ControllerLocationAsync(id, ct)), DashboardHub.ChainGroup) : hub.Clients.All;
 
     public Task Handle(TapChangedNotification n, CancellationToken ct) => Done(() => queue.Tap(n.TapId));
 
@@ -44,9 +46,9 @@ public sealed class DashboardPushes(IHubContext<DashboardHub, IDashboardClient> 
     public Task Handle(PourProgressNotification n, CancellationToken ct) =>
         Done(() => queue.Progress(new PourProgressPush(n.PourSessionId, n.TapId, n.VisitId, n.VolumeMl, n.At)));
 
-    public Task Handle(CardReadNotification n, CancellationToken ct) => All.CardRead(n.Message);
+    public async Task Handle(CardReadNotification n, CancellationToken ct) => await (await DashboardsOf(n.ControllerId, ct)).CardRead(n.Message);
 
-    public Task Handle(CardRemovedNotification n, CancellationToken ct) => All.CardRemoved(n.Message);
+    public async Task Handle(CardRemovedNotification n, CancellationToken ct) => await (await DashboardsOf(n.ControllerId, ct)).CardRemoved(n.Message);
 
     public Task Handle(AlertChangedNotification n, CancellationToken ct) => Done(() => queue.Alert(n.AlertId, n.IsNew));
 

@@ -10,7 +10,7 @@ namespace TapRoom.Server.Features.Dashboard;
 /// <summary>The last pours that finished (synced or reconciled), newest first: the Taps view's feed on page load.</summary>
 public static class RecentPours
 {
-    public sealed record Query(int Take) : IQuery<IReadOnlyList<RecentPourDto>>;
+    public sealed record Query(int Take, Guid? LocationId = null) : IQuery<IReadOnlyList<RecentPourDto>>;
 
     public sealed record RecentPourDto(Guid PourSessionId, Guid TapId, string TapName, string GuestName, Guid VisitId, int VolumeMl, DateTime EndedAt);
 
@@ -19,12 +19,13 @@ public static class RecentPours
         public Validator() => RuleFor(x => x.Take).InclusiveBetween(1, 100);
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<RecentPourDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<RecentPourDto>>
     {
         public async Task<IReadOnlyList<RecentPourDto>> Handle(Query request, CancellationToken cancellationToken)
         {
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
             var rows = await db.PourSessions.AsNoTracking()
-                .Where(p => p.SyncStatus != SyncStatus.PendingSync && (p.EndedAt != null || p.ReconciledAt != null))
+                .Where(p => p.SyncStatus != SyncStatus.PendingSync && (p.EndedAt != null || p.ReconciledAt != null) && venues.Contains(p.Visit!.LocationId))
                 .OrderByDescending(p => p.EndedAt ?? p.ReconciledAt)
                 .Take(request.Take)
                 .Select(p => new

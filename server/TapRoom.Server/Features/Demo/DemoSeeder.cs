@@ -126,7 +126,7 @@ public static class DemoSeeder
             db.Cards.Add(card);
             db.Visits.Add(visit);
             db.Ledger.Add(visit.Book(topUp));
-            pos.Enqueue(PosOutboxKind.TopUp, visit.Id, topUp, new { visitId = visit.Id, amount = topUp.Amount, demo = true });
+            pos.Enqueue(PosOutboxKind.TopUp, visit.LocationId, visit.Id, topUp, new { visitId = visit.Id, amount = topUp.Amount, demo = true });
             audit.Record(AuditActions.GuestCreated, "guest", guest.Id, new { guest.Name, demo = true });
             audit.Record(AuditActions.VisitOpened, "visit", visit.Id, new { guestId = guest.Id, cardUid = card.Uid, demo = true });
             audit.Record(AuditActions.VisitToppedUp, "visit", visit.Id, new { amount = topUp.Amount, demo = true });
@@ -171,7 +171,7 @@ public static class DemoSeeder
             var topUp = new LedgerEntry { Id = Guid.NewGuid(), VisitId = visit.Id, Kind = LedgerKind.TopUp, Amount = 40m, Actor = "demo", At = now, PaymentMethod = PaymentMethod.Cash };
             db.Visits.Add(visit);
             db.Ledger.Add(visit.Book(topUp));
-            pos.Enqueue(PosOutboxKind.TopUp, visit.Id, topUp, new { visitId = visit.Id, amount = topUp.Amount, paymentMethod = topUp.PaymentMethod, demo = true });
+            pos.Enqueue(PosOutboxKind.TopUp, visit.LocationId, visit.Id, topUp, new { visitId = visit.Id, amount = topUp.Amount, paymentMethod = topUp.PaymentMethod, demo = true });
             audit.Record(AuditActions.VisitOpened, "visit", visit.Id, new { guestId = guest.Id, cardUid = card.Uid, demo = true });
             audit.Record(AuditActions.VisitToppedUp, "visit", visit.Id, new { amount = topUp.Amount, demo = true });
         }

@@ -40,7 +40,7 @@ public static class BlockGuest
             audit.Record(request.Block ? AuditActions.GuestBlocked : AuditActions.GuestUnblocked, "guest", guest.Id,
                 new { comment = GuestReadModel.Clean(request.Comment) });
 
-            var activeVisitId = await db.Visits.Where(v => v.GuestId == guest.Id && v.Status == VisitStatus.Active)
+            var activeVisitId = await db.Visits.Where(v => v.GuestId == guest.Id && v.LocationId == location.CurrentId && v.Status == VisitStatus.Active)
                 .Select(v => (Guid?)v.Id).FirstOrDefaultAsync(cancellationToken);
             if (activeVisitId is { } visitId) events.Add(new VisitChangedNotification(visitId));
             var today = await VenueCalendar.TodayAsync(location, time, cancellationToken);

@@ -13,7 +13,7 @@ public static class GuestEndpoints
     {
         var group = app.MapGroup("/api/guests").WithTags("Guests").RequireAuthorization(Policies.Staff);
 
-        group.MapGet("/", async (string? search, IMediator m) => TypedResults.Ok(await m.Send(new SearchGuests.Query(search))));
+        group.MapGet("/", async (string? search, Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new SearchGuests.Query(search))));
 
         group.MapPost("/", async (GuestBody body, IMediator m) =>
         {

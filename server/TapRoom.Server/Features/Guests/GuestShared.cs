@@ -50,13 +50,14 @@ public static class GuestReadModel
 {
     public static string? Clean(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    public static async Task<List<GuestDto>> ListAsync(TapRoomDbContext db, IQueryable<Guest> guests, DateOnly today, int legalAge, CancellationToken ct)
+    /// <summary>Guests are the chain's; the active visit shown is the one at <paramref name="locationId"/>, the desk's venue.</summary>
+    public static async Task<List<GuestDto>> ListAsync(TapRoomDbContext db, IQueryable<Guest> guests, DateOnly today, int legalAge, Guid locationId, CancellationToken ct)
     {
         var rows = await guests.AsNoTracking()
             .Select(g => new
             {
                 Guest = g,
-                ActiveVisitId = db.Visits.Where(v => v.GuestId == g.Id && v.Status == VisitStatus.Active).Select(v => (Guid?)v.Id).FirstOrDefault(),
+                ActiveVisitId = db.Visits.Where(v => v.GuestId == g.Id && v.LocationId == locationId && v.Status == VisitStatus.Active).Select(v => (Guid?)v.Id).FirstOrDefault(),
             })
             .ToListAsync(ct);
         return rows.Select(r => ToDto(r.Guest, r.ActiveVisitId, today, legalAge)).ToList();

@@ -55,7 +55,7 @@ public static class SearchGuests
             }
             var today = await VenueCalendar.TodayAsync(location, time, cancellationToken);
             var legalAge = (await location.PoliciesAsync(cancellationToken)).LegalAge;
-            return await GuestReadModel.ListAsync(db, guests.Take(MaxResults), today, legalAge, cancellationToken);
+            return await GuestReadModel.ListAsync(db, guests.Take(MaxResults), today, legalAge, (await location.GetAsync(cancellationToken)).Id, cancellationToken);
         }
     }
 }

@@ -35,7 +35,7 @@ public static class UpdateGuest
             audit.Record(AuditActions.GuestUpdated, "guest", guest.Id,
                 new { before, after = new { guest.Name, guest.Phone, guest.Email, guest.DateOfBirth } });
 
-            var activeVisitId = await db.Visits.Where(v => v.GuestId == guest.Id && v.Status == VisitStatus.Active)
+            var activeVisitId = await db.Visits.Where(v => v.GuestId == guest.Id && v.LocationId == location.CurrentId && v.Status == VisitStatus.Active)
                 .Select(v => (Guid?)v.Id).FirstOrDefaultAsync(cancellationToken);
             // The guest's name shows on the visit; a date of birth changed here does not re-flag an open visit.
             if (activeVisitId is { } visitId) events.Add(new VisitChangedNotification(visitId));

@@ -27,7 +27,6 @@ public static class CheckKegThresholds
     {
         public async Task<Result> Handle(Command request, CancellationToken cancellationToken)
         {
-            var policies = await location.PoliciesAsync(cancellationToken);
             var kegs = await db.Kegs.Include(k => k.BeerType)
                 .Where(k => k.Status == KegStatus.Connected && (request.KegId == null || k.Id == request.KegId))
                 .ToListAsync(cancellationToken);
@@ -42,6 +41,7 @@ public static class CheckKegThresholds
             var outOfKeg = new List<Guid>();
             foreach (var keg in kegs)
             {
+                var policies = await location.PoliciesAsync(keg.LocationId, cancellationToken);
                 var tap = taps.FirstOrDefault(t => t.KegId == keg.Id);
                 var where = tap is null ? "" : $" on tap {tap.Number} ({tap.Name})";
                 var percent = keg.NominalVolumeMl == 0 ? 0 : keg.RemainingVolumeMl * 100m / keg.NominalVolumeMl;
@@ -56,7 +56,7 @@ public static class CheckKegThresholds
                         .Select(a => a.Severity).ToListAsync(cancellationToken)).Select(a => (AlertSeverity?)a).Max();
                     severity = SeverityDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, prior, policies);
                 }
-                if (severity is { } sev && await alerts.RaiseAsync(AlertTypes.KegLow, sev, "keg", keg.Id, message, cancellationToken) is not null)
+                if (severity is { } sev && await alerts.RaiseAsync(AlertTypes.KegLow, sev, "keg", keg.Id, message, cancellationToken, keg.LocationId) is not null)
                     raised.Add(keg.Id);
 
                 if (keg.RemainingVolumeMl == 0 && tap is { Status: TapStatus.Active })
@@ -97,17 +97,17 @@ public static class CheckKegThresholds
 /// </summary>
 public sealed class CheckKegThresholdsOnKegChanged(IMediator mediator, TapRoomDbContext db, LocationContext location) : INotificationHandler<KegChangedNotification>
 {
-    private sealed record KegLevel(KegStatus Status, int RemainingVolumeMl, int NominalVolumeMl);
+    private sealed record KegLevel(KegStatus Status, int RemainingVolumeMl, int NominalVolumeMl, Guid LocationId);
 
     private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<KegLevel?>> KegQuery = HotQuery.Create(
         (TapRoomDbContext db, Guid id, CancellationToken _) => db.Kegs.AsNoTracking().Where(k => k.Id == id)
-            .Select(k => new KegLevel(k.Status, k.RemainingVolumeMl, k.NominalVolumeMl)).FirstOrDefault());
+            .Select(k => new KegLevel(k.Status, k.RemainingVolumeMl, k.NominalVolumeMl, k.LocationId)).FirstOrDefault());
 
     public async Task Handle(KegChangedNotification notification, CancellationToken cancellationToken)
     {
         var keg = await KegQuery(db, notification.KegId, cancellationToken);
-        var policies = await location.PoliciesAsync(cancellationToken);
         if (keg is null || keg.Status != KegStatus.Connected) return;
+        var policies = await location.PoliciesAsync(keg.LocationId, cancellationToken);
         if (!CheckKegThresholds.MayBeDue(keg.RemainingVolumeMl, keg.NominalVolumeMl, policies)) return;
         await mediator.Send(new CheckKegThresholds.Command(notification.KegId), cancellationToken);
     }
@@ -127,10 +127,11 @@ public static class SweepKegThresholds
     {
         public async Task<CheckKegThresholds.Result> Handle(Command request, CancellationToken ct)
         {
-            var policies = await location.PoliciesAsync(ct);
             var kegs = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Connected)
-                .Select(k => new { k.Id, k.RemainingVolumeMl, k.NominalVolumeMl }).ToListAsync(ct);
-            var low = kegs.Where(k => CheckKegThresholds.MayBeDue(k.RemainingVolumeMl, k.NominalVolumeMl, policies)).ToList();
+                .Select(k => new { k.Id, k.RemainingVolumeMl, k.NominalVolumeMl, k.LocationId }).ToListAsync(ct);
+            var policiesOf = new Dictionary<Guid, LocationPolicies>();
+            foreach (var venue in kegs.Select(k => k.LocationId).Distinct()) policiesOf[venue] = await location.PoliciesAsync(venue, ct);
+            var low = kegs.Where(k => CheckKegThresholds.MayBeDue(k.RemainingVolumeMl, k.NominalVolumeMl, policiesOf[k.LocationId])).ToList();
             if (low.Count == 0) return new CheckKegThresholds.Result(kegs.Count, [], []);
             var ids = low.Select(k => k.Id).ToList();
             var prior = (await db.Alerts.AsNoTracking()
@@ -139,7 +140,7 @@ public static class SweepKegThresholds
                 .GroupBy(a => a.SubjectId).ToDictionary(g => g.Key, g => (AlertSeverity?)g.Max(a => a.Severity));
             var activeTaps = await db.Taps.AsNoTracking().Where(t => t.KegId != null && ids.Contains(t.KegId.Value) && t.Status == TapStatus.Active)
                 .Select(t => t.KegId!.Value).ToListAsync(ct);
-            var due = low.Any(k => CheckKegThresholds.SeverityDue(k.RemainingVolumeMl, k.NominalVolumeMl, prior.GetValueOrDefault(k.Id), policies) is not null
+            var due = low.Any(k => CheckKegThresholds.SeverityDue(k.RemainingVolumeMl, k.NominalVolumeMl, prior.GetValueOrDefault(k.Id), policiesOf[k.LocationId]) is not null
                 || (k.RemainingVolumeMl == 0 && activeTaps.Contains(k.Id)));
             return due ? await mediator.Send(new CheckKegThresholds.Command(), ct) : new CheckKegThresholds.Result(kegs.Count, [], []);
         }

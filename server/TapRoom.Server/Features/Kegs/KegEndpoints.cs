@@ -7,8 +7,8 @@ public static class KegEndpoints
 {
     public static IEndpointRouteBuilder MapKegEndpoints(this IEndpointRouteBuilder app)
     {
-        var kegs = app.MapGroup("/api/kegs").WithTags("Kegs").RequireAuthorization(Policies.Staff);
-        kegs.MapGet("/", async (string? status, IMediator m) => TypedResults.Ok(await m.Send(new ListKegs.Query(status))));
+        var kegs = app.MapGroup("/api/kegs").WithTags("Kegs").RequireAuthorization(Policies.Staff).WithVenueOf(VenueKind.Keg);
+        kegs.MapGet("/", async (string? status, Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new ListKegs.Query(status, locationId))));
         kegs.MapPost("/", async (ReceiveKeg.Command body, IMediator m) =>
         {
             var keg = await m.Send(body);

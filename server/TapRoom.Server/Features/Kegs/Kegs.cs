@@ -12,7 +12,7 @@ namespace TapRoom.Server.Features.Kegs;
 
 public static class ListKegs
 {
-    public sealed record Query(string? Status) : IQuery<IReadOnlyList<KegDto>>;
+    public sealed record Query(string? Status, Guid? LocationId = null) : IQuery<IReadOnlyList<KegDto>>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -30,11 +30,12 @@ public static class ListKegs
         return false;
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<KegDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<KegDto>>
     {
         public async Task<IReadOnlyList<KegDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            IQueryable<Keg> kegs = db.Kegs;
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            IQueryable<Keg> kegs = db.Kegs.Where(k => venues.Contains(k.LocationId));
             if (request.Status is not null && TryParseStatus(request.Status, out var status)) kegs = kegs.Where(k => k.Status == status);
             return KegFifo.Order(await ReadModels.Kegs(kegs).ToListAsync(cancellationToken)).ToList();
         }
@@ -44,7 +45,7 @@ public static class ListKegs
 /// <summary>A keg arrives in the warehouse, full. Without <c>receivedAt</c> it is received now.</summary>
 public static class ReceiveKeg
 {
-    public sealed record Command(Guid BeerTypeId, int NominalVolumeMl, DateTime? ReceivedAt) : ICommand<KegDto>;
+    public sealed record Command(Guid BeerTypeId, int NominalVolumeMl, DateTime? ReceivedAt, Guid? LocationId = null) : ICommand<KegDto>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -55,10 +56,11 @@ public static class ReceiveKeg
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, TimeProvider time, DomainEvents events) : IRequestHandler<Command, KegDto>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access, AuditTrail audit, TimeProvider time, DomainEvents events) : IRequestHandler<Command, KegDto>
     {
         public async Task<KegDto> Handle(Command request, CancellationToken cancellationToken)
         {
+            var locationId = await access.ChooseAsync(request.LocationId, cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
             var beer = await db.BeerTypes.AsNoTracking().FirstOrDefaultAsync(b => b.Id == request.BeerTypeId, cancellationToken)
                 ?? throw new NotFoundException("Beer type", request.BeerTypeId);
@@ -68,6 +70,7 @@ public static class ReceiveKeg
             var keg = new Keg
             {
                 Id = Guid.NewGuid(),
+                LocationId = locationId,
                 BeerTypeId = beer.Id,
                 NominalVolumeMl = request.NominalVolumeMl,
                 RemainingVolumeMl = request.NominalVolumeMl,
@@ -78,7 +81,7 @@ public static class ReceiveKeg
             db.Kegs.Add(keg);
             audit.Record(AuditActions.KegReceived, "keg", keg.Id, new { beerTypeId = beer.Id, beer = beer.Name, keg.NominalVolumeMl, keg.ReceivedAt });
             events.Add(new KegChangedNotification(keg.Id));
-            return new KegDto(keg.Id, beer.Id, beer.Name, keg.Status, keg.NominalVolumeMl, keg.RemainingVolumeMl, keg.ReceivedAt, null, null, null, keg.CreatedAt);
+            return new KegDto(keg.Id, beer.Id, beer.Name, keg.Status, keg.NominalVolumeMl, keg.RemainingVolumeMl, keg.ReceivedAt, null, null, null, keg.CreatedAt, keg.LocationId);
         }
     }
 }

@@ -25,17 +25,23 @@ public static class GetLocation
 
     public static IEndpointRouteBuilder MapLocationEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/location", async (IMediator m) => TypedResults.Ok(await m.Send(new Query())))
+        app.MapGet("/api/location", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new Query())))
             .WithTags("Location").RequireAuthorization(Policies.Staff);
-        app.MapPut("/api/location/policies", async (UpdateLocationPolicies.Body body, IMediator m) =>
+        app.MapPut("/api/location/policies", async (UpdateLocationPolicies.Body body, Guid? locationId, IMediator m) =>
                 TypedResults.Ok(await m.Send(new UpdateLocationPolicies.Command(body.DeskMoneyWithoutOpenShift))))
             .WithTags("Location").RequireAuthorization(Policies.Manager);
 
-        var locations = app.MapGroup("/api/locations").WithTags("Locations");
+        var locations = app.MapGroup("/api/locations").WithTags("Locations").WithVenueOf(VenueKind.Location);
         locations.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListLocations.Query())))
             .RequireAuthorization(Policies.Staff);
         locations.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetLocationById.Query(id))))
             .RequireAuthorization(Policies.Staff);
+        locations.MapPut("/{id:guid}", async (Guid id, UpdateLocation.Body body, IMediator m) =>
+                TypedResults.Ok(await m.Send(new UpdateLocation.Command(id, body.Name, body.Currency, body.TimeZone, body.Policies))))
+            .RequireAuthorization(Policies.Manager);
+        locations.MapPut("/{id:guid}/prices/{beerTypeId:guid}", async (Guid id, Guid beerTypeId, BeerTypes.SetVenuePrice.Body body, IMediator m) =>
+                TypedResults.Ok(await m.Send(new BeerTypes.SetVenuePrice.Command(id, beerTypeId, body.PricePerLiter))))
+            .RequireAuthorization(Policies.Manager);
         locations.MapPost("/", async (CreateLocation.Command body, IMediator m) =>
         {
             var created = await m.Send(body);

@@ -7,25 +7,26 @@ using TapRoom.Server.Infrastructure;
 
 namespace TapRoom.Server.Features.Locations;
 
-/// <summary>
-/// The venues a user may see, oldest first. For now every venue: venue membership (issue 25, item 2) narrows it, and
-/// this is the one place it has to.
-/// </summary>
+/// <summary>The venues the user may see (<see cref="VenueAccess"/>), oldest first.</summary>
 public static class ListLocations
 {
     public sealed record Query : IQuery<IReadOnlyList<LocationDto>>;
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<LocationDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<LocationDto>>
     {
-        public async Task<IReadOnlyList<LocationDto>> Handle(Query request, CancellationToken ct) =>
-            (await VisibleTo(db).ToListAsync(ct)).Select(GetLocation.ToDto).ToList();
+        public async Task<IReadOnlyList<LocationDto>> Handle(Query request, CancellationToken ct)
+        {
+            var visible = await access.VisibleAsync(ct);
+            return (await Ordered(db).Where(l => visible.Contains(l.Id)).ToListAsync(ct)).Select(GetLocation.ToDto).ToList();
+        }
     }
 
-    /// <summary>The venues as GET /api/auth/me lists them.</summary>
-    public static async Task<IReadOnlyList<LocationRefDto>> RefsAsync(TapRoomDbContext db, CancellationToken ct) =>
-        await VisibleTo(db).Select(l => new LocationRefDto(l.Id, l.Slug, l.Name)).ToListAsync(ct);
+    /// <summary>The venues as GET /api/auth/me and the sign-in list them for a user: an admin's are all of them.</summary>
+    public static async Task<IReadOnlyList<LocationRefDto>> RefsAsync(TapRoomDbContext db, Guid userId, StaffRole role, CancellationToken ct) =>
+        await Ordered(db).Where(l => role == StaffRole.Admin || db.StaffLocations.Any(m => m.StaffUserId == userId && m.LocationId == l.Id))
+            .Select(l => new LocationRefDto(l.Id, l.Slug, l.Name)).ToListAsync(ct);
 
-    private static IQueryable<Location> VisibleTo(TapRoomDbContext db) => db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).ThenBy(l => l.Name);
+    private static IQueryable<Location> Ordered(TapRoomDbContext db) => db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).ThenBy(l => l.Name);
 }
 
 /// <summary>One venue by id (404 when there is none).</summary>

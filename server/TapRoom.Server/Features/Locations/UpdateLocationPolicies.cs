@@ -22,11 +22,12 @@ public static class UpdateLocationPolicies
         public Validator() => RuleFor(x => x.DeskMoneyWithoutOpenShift).NotNull().WithMessage("Name at least one policy to change: deskMoneyWithoutOpenShift.");
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit) : IRequestHandler<Command, LocationDto>
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, LocationContext venue) : IRequestHandler<Command, LocationDto>
     {
         public async Task<LocationDto> Handle(Command request, CancellationToken cancellationToken)
         {
-            var location = await db.Locations.OrderBy(l => l.CreatedAt).FirstAsync(cancellationToken);
+            var venueId = (await venue.GetAsync(cancellationToken)).Id;
+            var location = await db.Locations.FirstAsync(l => l.Id == venueId, cancellationToken);
             var from = location.Policies.DeskMoneyWithoutOpenShift;
             var to = request.DeskMoneyWithoutOpenShift!.Value;
             if (from != to)

@@ -18,8 +18,8 @@ public static class LostCardEndpoints
             })
             .WithTags("Lost cards").RequireAuthorization(Policies.Staff);
 
-        var group = app.MapGroup("/api/lost-cards").WithTags("Lost cards");
-        group.MapGet("/", async (bool? open, IMediator m) => TypedResults.Ok(await m.Send(new ListLostCards.Query(open))))
+        var group = app.MapGroup("/api/lost-cards").WithTags("Lost cards").WithVenueOf(VenueKind.LostCard);
+        group.MapGet("/", async (bool? open, Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new ListLostCards.Query(open, locationId))))
             .RequireAuthorization(Policies.Staff);
         group.MapPost("/{id:guid}/clear", async (Guid id, ClearBody body, IMediator m) =>
                 TypedResults.Ok(await m.Send(new ClearLostCard.Command(id, body.Comment ?? ""))))

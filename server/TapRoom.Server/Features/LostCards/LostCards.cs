@@ -26,7 +26,7 @@ public static class ReportCardLost
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events, LocationContext location)
         : IRequestHandler<Command, LostCardDto>
     {
         public async Task<LostCardDto> Handle(Command request, CancellationToken cancellationToken)
@@ -39,13 +39,17 @@ public static class ReportCardLost
                 throw new DomainException("card_already_lost", $"Card {uid} is reported lost already.");
 
             var visit = await db.Visits.FirstOrDefaultAsync(v => v.CardId == card.Id && v.Status == VisitStatus.Active, cancellationToken);
+            var venueId = (await location.GetAsync(cancellationToken)).Id;
             var lost = new LostCard
             {
                 Id = Guid.NewGuid(),
+                // Reported where the staff member works; the card is refused at every venue all the same.
+                LocationId = venueId,
                 Uid = uid,
                 CardId = card.Id,
                 GuestId = card.GuestId ?? visit?.GuestId,
-                VisitId = visit?.Id,
+                // Another venue's visit is named only there (its staff close it); here the report names the card.
+                VisitId = visit?.LocationId == venueId ? visit.Id : null,
                 ReportedAt = now,
                 ReportedBy = actor.Value.Name,
                 Reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim(),
@@ -68,13 +72,14 @@ public static class ReportCardLost
 
 public static class ListLostCards
 {
-    public sealed record Query(bool? Open) : IQuery<IReadOnlyList<LostCardDto>>;
+    public sealed record Query(bool? Open, Guid? LocationId = null) : IQuery<IReadOnlyList<LostCardDto>>;
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<LostCardDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<LostCardDto>>
     {
         public async Task<IReadOnlyList<LostCardDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            IQueryable<LostCard> q = db.LostCards;
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            IQueryable<LostCard> q = db.LostCards.Where(l => venues.Contains(l.LocationId));
             if (request.Open is { } open) q = open ? q.Where(l => l.ClearedAt == null) : q.Where(l => l.ClearedAt != null);
             return await ReadModels.LostCards(db, q.OrderByDescending(l => l.ReportedAt).Take(1000)).ToListAsync(cancellationToken);
         }

@@ -314,7 +314,7 @@ public sealed class PosDeadLetters(AlertRaiser alerts, AuditTrail audit)
         audit.Record(AuditActions.PosDeadLettered, SubjectType, entry.IdempotencyKey,
             new { entryId = entry.Id, kind = entry.Kind, attempts = entry.Attempts, error = entry.LastError });
         await alerts.RaiseAsync(AlertTypes.PosDeadLetter, AlertSeverity.Warning, SubjectType, entry.IdempotencyKey,
-            Truncate($"POS {entry.Kind.EventName()} #{entry.Id} was not delivered after {entry.Attempts} attempts: {reason}"), ct);
+            Truncate($"POS {entry.Kind.EventName()} #{entry.Id} was not delivered after {entry.Attempts} attempts: {reason}"), ct, entry.LocationId);
     }
 
     private static string Truncate(string message) => message.Length <= 1000 ? message : message[..999] + "…";

@@ -14,7 +14,7 @@ public static class ListPosOutbox
 {
     public static readonly string[] Statuses = ["pending", "failed", "sent", "dead", "manual_done"];
 
-    public sealed record Query(string? Status, int? Limit) : IQuery<IReadOnlyList<PosOutboxEntryDto>>;
+    public sealed record Query(string? Status, int? Limit, Guid? LocationId = null) : IQuery<IReadOnlyList<PosOutboxEntryDto>>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -26,11 +26,12 @@ public static class ListPosOutbox
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<PosOutboxEntryDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<PosOutboxEntryDto>>
     {
         public async Task<IReadOnlyList<PosOutboxEntryDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            var q = db.PosOutbox.AsNoTracking();
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            var q = db.PosOutbox.AsNoTracking().Where(e => venues.Contains(e.LocationId));
             q = request.Status switch
             {
                 "pending" => q.Where(e => e.Status == PosOutboxStatus.Pending),

@@ -9,9 +9,9 @@ public static class PosEndpoints
 
     public static IEndpointRouteBuilder MapPosEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/pos/outbox").WithTags("POS");
-        group.MapGet("/", async (string? status, int? limit, IMediator m) =>
-            TypedResults.Ok(await m.Send(new ListPosOutbox.Query(status, limit))))
+        var group = app.MapGroup("/api/pos/outbox").WithTags("POS").WithVenueOf(VenueKind.PosOutboxEntry);
+        group.MapGet("/", async (string? status, int? limit, Guid? locationId, IMediator m) =>
+            TypedResults.Ok(await m.Send(new ListPosOutbox.Query(status, limit, locationId))))
             .RequireAuthorization(Policies.Staff);
         group.MapPost("/{id:long}/retry", async (long id, IMediator m) =>
             TypedResults.Ok(await m.Send(new RetryPosEntry.Command(id))))

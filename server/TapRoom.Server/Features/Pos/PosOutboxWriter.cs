@@ -10,12 +10,13 @@ public sealed class PosOutboxWriter(TapRoomDbContext db, TimeProvider time, Infr
 {
     private static readonly JsonSerializerOptions Json = TapRoomJson.CreateOptions();
 
-    public PosOutboxEntry Enqueue(PosOutboxKind kind, Guid visitId, LedgerEntry entry, object payload)
+    public PosOutboxEntry Enqueue(PosOutboxKind kind, Guid locationId, Guid visitId, LedgerEntry entry, object payload)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var row = new PosOutboxEntry
         {
             IdempotencyKey = Guid.NewGuid(),
+            LocationId = locationId,
             Kind = kind,
             PayloadJson = JsonSerializer.Serialize(payload, Json),
             CreatedAt = now,

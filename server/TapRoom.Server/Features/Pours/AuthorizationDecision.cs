@@ -4,7 +4,7 @@ using TapRoom.Server.Domain;
 namespace TapRoom.Server.Features.Pours;
 
 /// <summary>What the authorisation of one presentation knows about its tap, with the keg on it.</summary>
-public sealed record TapFacts(Guid Id, string Name, Guid? ControllerId, TapStatus Status, KegFacts? Keg);
+public sealed record TapFacts(Guid Id, string Name, Guid? ControllerId, TapStatus Status, KegFacts? Keg, Guid LocationId = default);
 
 public sealed record KegFacts(Guid Id, KegStatus Status, int RemainingVolumeMl, string BeerName, decimal Abv, decimal PricePerLiter)
 {
@@ -12,7 +12,9 @@ public sealed record KegFacts(Guid Id, KegStatus Status, int RemainingVolumeMl, 
 }
 
 /// <param name="Balance">The visit's stored balance (ADR 0065); the snapshot's <c>Balance</c> is what the decision uses.</param>
-public sealed record VisitFacts(Guid Id, string GuestName, bool GuestBlocked, bool IsMinor, Guid? ActiveTapId, int VolumeLimitMl, int PouredVolumeMl, decimal Balance = 0m);
+/// <param name="LocationId">The venue the visit is open at; it pours only at that venue's taps.</param>
+public sealed record VisitFacts(Guid Id, string GuestName, bool GuestBlocked, bool IsMinor, Guid? ActiveTapId, int VolumeLimitMl, int PouredVolumeMl,
+    decimal Balance = 0m, Guid LocationId = default, string? LocationName = null);
 
 /// <summary>
 /// Everything an authorisation looks at, read once by <see cref="AuthorizePour.Handler"/>: the tap (and its keg), the
@@ -54,6 +56,8 @@ public abstract record AuthorizationDecision
 
         var visit = s.Visit;
         if (visit is null) return new Deny(DenyReason.NoActiveVisit, "No open visit for this card.", NamesVisit: false);
+        if (visit.LocationId != tap.LocationId)
+            return new Deny(DenyReason.WrongVenue, $"This card's visit is open at {visit.LocationName ?? "another venue"}; it pours only there.", NamesVisit: false);
         if (visit.GuestBlocked) return new Deny(DenyReason.GuestBlocked, "This guest is blocked. Please see the staff.");
         if (visit.ActiveTapId is not null) return new Deny(DenyReason.CardInUse, $"Card already in use on {s.HolderTapName ?? "another tap"}.");
 

@@ -18,7 +18,7 @@ namespace TapRoom.Server.Features.Pours;
 /// </summary>
 public static class AuthorizePour
 {
-    public sealed record Command(Guid ControllerId, AuthorizeRequest Request) : ICommand<AuthorizeResult>, INoRejectionAudit;
+    public sealed record Command(Guid ControllerId, AuthorizeRequest Request) : ICommand<AuthorizeResult>, INoRejectionAudit, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -49,7 +49,10 @@ public static class AuthorizePour
         private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<TapFacts?>> TapQuery = HotQuery.Create(
             (TapRoomDbContext db, Guid tapId, CancellationToken _) => db.Taps.AsNoTracking().Where(t => t.Id == tapId)
                 .Select(t => new TapFacts(t.Id, t.Name, t.ControllerId, t.Status, t.Keg == null ? null
-                    : new KegFacts(t.Keg.Id, t.Keg.Status, t.Keg.RemainingVolumeMl, t.Keg.BeerType!.Name, t.Keg.BeerType.Abv, t.Keg.BeerType.PricePerLiter)))
+                    : new KegFacts(t.Keg.Id, t.Keg.Status, t.Keg.RemainingVolumeMl, t.Keg.BeerType!.Name, t.Keg.BeerType.Abv,
+                        // The venue's own price, else the catalogue's (VenuePrices).
+                        db.LocationPrices.Where(p => p.LocationId == t.LocationId && p.BeerTypeId == t.Keg.BeerTypeId).Select(p => (decimal?)p.PricePerLiter).FirstOrDefault()
+                            ?? t.Keg.BeerType.PricePerLiter), t.LocationId))
                 .FirstOrDefault());
 
         private static readonly Func<TapRoomDbContext, Guid, Guid, CancellationToken, Task<PourSession?>> EarlierQuery = HotQuery.Create(
@@ -65,7 +68,8 @@ public static class AuthorizePour
         private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<VisitFacts?>> VisitQuery = HotQuery.Create(
             (TapRoomDbContext db, Guid cardId, CancellationToken _) => db.Visits.AsNoTracking()
                 .Where(v => v.CardId == cardId && v.Status == VisitStatus.Active)
-                .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl, v.Balance))
+                .Select(v => new VisitFacts(v.Id, v.Guest!.Name, v.Guest.Status == GuestStatus.Blocked, v.IsMinor, v.ActiveTapId, v.VolumeLimitMl, v.PouredVolumeMl, v.Balance,
+                    v.LocationId, db.Locations.Where(l => l.Id == v.LocationId).Select(l => l.Name).FirstOrDefault()))
                 .FirstOrDefault());
 
         private static readonly Func<TapRoomDbContext, Guid, CancellationToken, Task<bool>> TapHeldQuery = HotQuery.Create(
@@ -83,6 +87,7 @@ public static class AuthorizePour
             await PourGuards.EnsureControllerActiveAsync(db, command.ControllerId, ct);
 
             var tap = await TapQuery(db, request.TapId, ct);
+            if (tap is not null) location.Use(tap.LocationId);
             var policies = await location.PoliciesAsync(ct);
             if (tap is null || tap.ControllerId != command.ControllerId)
                 return Apply(AuthorizationDecision.Decide(new AuthorizationSnapshot(command.ControllerId, tap, null, false, null, null, false, false, policies, 0m)), null);
@@ -96,7 +101,7 @@ public static class AuthorizePour
                 command.ControllerId, tap, card?.Status, lost is not null, visit,
                 HolderTapName: visit?.ActiveTapId is { } holder ? await ReadModels.TapNameAsync(db, holder, ct) : null,
                 TapServesAnotherVisit: await TapHeldQuery(db, tap.Id, ct),
-                ShiftOpen: await ShiftOpenQuery(db, (await location.GetAsync(ct)).Id, ct),
+                ShiftOpen: await ShiftOpenQuery(db, tap.LocationId, ct),
                 policies,
                 Balance: visit?.Balance ?? 0m);
             var decision = AuthorizationDecision.Decide(snapshot);

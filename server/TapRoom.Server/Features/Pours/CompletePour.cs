@@ -22,7 +22,7 @@ public static class CompletePour
 
     /// <param name="ControllerChecked">Set by <see cref="SyncPours"/>, which checked the controller once for its whole batch
     /// in the same transaction.</param>
-    public sealed record Command(Guid ControllerId, CompletePourRequest Request, bool ControllerChecked = false) : ICommand<CompletePourResult>;
+    public sealed record Command(Guid ControllerId, CompletePourRequest Request, bool ControllerChecked = false) : ICommand<CompletePourResult>, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -12,9 +12,9 @@ namespace TapRoom.Server.Features.Pours;
 /// <summary>The desk reader: a card put on or taken off a controller's reader, pushed to staff (nothing is stored).</summary>
 public static class ReportCardReader
 {
-    public sealed record Presented(CardPresentedMessage Message) : IRequest<bool>;
+    public sealed record Presented(CardPresentedMessage Message, Guid? ControllerId = null) : IRequest<bool>;
 
-    public sealed record Removed(CardRemovedMessage Message) : IRequest<bool>;
+    public sealed record Removed(CardRemovedMessage Message, Guid? ControllerId = null) : IRequest<bool>;
 
     public sealed class Handler(IMediator mediator) : IRequestHandler<Presented, bool>, IRequestHandler<Removed, bool>
     {
@@ -23,7 +23,7 @@ public static class ReportCardReader
             var m = request.Message;
             if (m is null || string.IsNullOrWhiteSpace(m.ReaderId) || m.ReaderId.Length > 100 || !CardUid.TryNormalize(m.CardUid, out var uid))
                 throw new DomainException("invalid_card_read", "A card read needs a reader id and a card UID of 4, 7 or 10 bytes of hex.", StatusCodes.Status400BadRequest);
-            await mediator.Publish(new CardReadNotification(m with { CardUid = uid }), ct);
+            await mediator.Publish(new CardReadNotification(m with { CardUid = uid }, request.ControllerId), ct);
             return true;
         }
 
@@ -32,7 +32,7 @@ public static class ReportCardReader
             var m = request.Message;
             if (m is null || string.IsNullOrWhiteSpace(m.ReaderId) || m.ReaderId.Length > 100)
                 throw new DomainException("invalid_card_read", "A card removal needs a reader id.", StatusCodes.Status400BadRequest);
-            await mediator.Publish(new CardRemovedNotification(m), ct);
+            await mediator.Publish(new CardRemovedNotification(m, request.ControllerId), ct);
             return true;
         }
     }
@@ -41,7 +41,7 @@ public static class ReportCardReader
 /// <summary>The meter counted while the valve was closed: a leak or a stuck valve. Critical alert on the tap, audited.</summary>
 public static class ReportFlowWithoutPour
 {
-    public sealed record Command(Guid ControllerId, FlowWithoutPourMessage Message) : ICommand<Done>;
+    public sealed record Command(Guid ControllerId, FlowWithoutPourMessage Message) : ICommand<Done>, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -65,7 +65,7 @@ public sealed class PourSettlement(
                 At = time.GetUtcNow().UtcDateTime,
             };
             db.Ledger.Add(entry);
-            outbox.Enqueue(PosOutboxKind.Pour, session.VisitId, entry, new
+            outbox.Enqueue(PosOutboxKind.Pour, (await location.GetAsync(ct)).Id, session.VisitId, entry, new
             {
                 pourSessionId = session.Id,
                 visitId = session.VisitId,

@@ -33,7 +33,9 @@ public static class SweepLockTimeouts
     {
         public async Task<Result> Handle(Command request, CancellationToken ct)
         {
-            var cutoff = time.GetUtcNow().UtcDateTime.AddSeconds(-(await location.PoliciesAsync(ct)).LockTimeoutSeconds);
+            // The shortest timeout of any venue finds the candidates; TimeOut holds each pour to its own venue's.
+            var shortest = await db.Locations.AsNoTracking().Select(l => l.Policies.LockTimeoutSeconds).ToListAsync(ct);
+            var cutoff = time.GetUtcNow().UtcDateTime.AddSeconds(-(shortest.Count > 0 ? shortest.Min() : (await location.PoliciesAsync(ct)).LockTimeoutSeconds));
             var open = await db.PourSessions.AsNoTracking()
                 .Where(p => p.SyncStatus == SyncStatus.PendingSync && p.TimedOutAt == null && db.Visits.Any(v => v.ActivePourSessionId == p.Id))
                 .Select(p => new { p.Id, p.AuthorizedAt, p.LastProgressAt })
@@ -53,18 +55,18 @@ public static class SweepLockTimeouts
         public async Task<Result> Handle(TimeOut request, CancellationToken ct)
         {
             var now = time.GetUtcNow().UtcDateTime;
-            var venue = await location.GetAsync(ct);
-            var policies = venue.Policies;
-            var cutoff = now.AddSeconds(-policies.LockTimeoutSeconds);
             var ids = request.Candidates.ToList();
             // The time comparison runs here rather than on SQLite's text dates.
             var open = await db.PourSessions.AsNoTracking()
                 .Where(p => ids.Contains(p.Id) && p.SyncStatus == SyncStatus.PendingSync && p.TimedOutAt == null && db.Visits.Any(v => v.ActivePourSessionId == p.Id))
-                .Select(p => new { p.Id, p.VisitId, p.TapId, p.AuthorizedAt, p.LastProgressMl, p.LastProgressAt })
+                .Select(p => new { p.Id, p.VisitId, p.TapId, p.AuthorizedAt, p.LastProgressMl, p.LastProgressAt, db.Taps.First(t => t.Id == p.TapId).LocationId })
                 .ToListAsync(ct);
             var stale = new List<Guid>();
             foreach (var p in open)
             {
+                var venue = await location.GetAsync(p.LocationId, ct);
+                var policies = venue.Policies;
+                var cutoff = now.AddSeconds(-policies.LockTimeoutSeconds);
                 // Progress reached the server but may not be written yet (OpenPours writes it in the background).
                 var (lastMl, lastAt) = (p.LastProgressMl, p.LastProgressAt);
                 if (openPours.Find(p.Id) is { LastProgressAt: { } at } live && (lastAt is null || at > lastAt))
@@ -84,7 +86,7 @@ public static class SweepLockTimeouts
                     audit.Record(AuditActions.TapStatusChanged, "tap", p.TapId, new { from = TapStatus.Active, to = TapStatus.ProcessingSync, reason = "lock_timeout", pourSessionId = p.Id });
                 }
                 await alerts.RaiseAsync(AlertTypes.LockTimeout, AlertSeverity.Warning, "tap", p.TapId,
-                    $"{tap.Name}: a pour has shown no progress since {venue.LocalTimeText(lastSign)} ({lastMl} ml so far). Reconcile it or force-unlock the visit.", ct);
+                    $"{tap.Name}: a pour has shown no progress since {venue.LocalTimeText(lastSign)} ({lastMl} ml so far). Reconcile it or force-unlock the visit.", ct, p.LocationId);
                 events.Add(new TapChangedNotification(p.TapId));
                 events.Add(new VisitChangedNotification(p.VisitId));
             }

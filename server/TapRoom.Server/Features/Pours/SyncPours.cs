@@ -18,7 +18,7 @@ namespace TapRoom.Server.Features.Pours;
 /// </summary>
 public static class SyncPours
 {
-    public sealed record Command(Guid ControllerId, SyncPoursRequest Request) : ICommand<SyncPoursResult>;
+    public sealed record Command(Guid ControllerId, SyncPoursRequest Request) : ICommand<SyncPoursResult>, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {

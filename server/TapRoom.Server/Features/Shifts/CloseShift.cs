@@ -24,8 +24,8 @@ public static class GetCloseCheck
             var shift = await db.Shifts.AsNoTracking().Include(s => s.Members).FirstOrDefaultAsync(s => s.Id == request.ShiftId, cancellationToken)
                 ?? throw new NotFoundException("Shift", request.ShiftId);
             ShiftRules.EnsureOpen(shift);
-            var blockers = await ShiftRules.BlockersAsync(db, cancellationToken);
-            var unresolved = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db), null).ToListAsync(cancellationToken))
+            var blockers = await ShiftRules.BlockersAsync(db, shift.LocationId, cancellationToken);
+            var unresolved = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db, shift.LocationId), null).ToListAsync(cancellationToken))
                 .OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt).ToList();
             var critical = unresolved.Count(a => a.Severity == AlertSeverity.Critical && a.Status == AlertStatus.Open);
             var equipment = (await location.GetAsync(cancellationToken)).EquipmentChecklist.Select(i => new EquipmentItemDto(i, false)).ToList();
@@ -69,12 +69,12 @@ public static class CloseShift
             if (!me.HasAtLeast(StaffRole.Manager)) throw new ForbiddenException("Only a manager can close a shift.");
             var shift = await ShiftRules.LoadOpenAsync(db, request.ShiftId, cancellationToken);
 
-            var blockers = await ShiftRules.BlockersAsync(db, cancellationToken);
+            var blockers = await ShiftRules.BlockersAsync(db, shift.LocationId, cancellationToken);
             if (blockers.Count > 0)
                 throw new DomainException("shift_has_blockers",
                     $"{blockers.Count} blocker(s) stand: close every active visit and sync or reconcile every pending pour first.", details: blockers);
 
-            var critical = await ShiftRules.CriticalUnacknowledged(db).AsNoTracking().OrderBy(a => a.RaisedAt)
+            var critical = await ShiftRules.CriticalUnacknowledged(db, shift.LocationId).AsNoTracking().OrderBy(a => a.RaisedAt)
                 .Select(a => new { a.Id, a.Type, a.Message }).ToListAsync(cancellationToken);
             if (critical.Count > 0)
                 throw new DomainException("critical_alerts_unacknowledged",

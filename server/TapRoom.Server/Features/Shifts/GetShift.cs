@@ -42,7 +42,7 @@ public static class ListShifts
 {
     public const int MaxTake = 200;
 
-    public sealed record Query(int Take = 50) : IQuery<IReadOnlyList<ShiftDto>>;
+    public sealed record Query(int Take = 50, Guid? LocationId = null) : IQuery<IReadOnlyList<ShiftDto>>;
 
     /// <summary>A negative or absurd <c>take</c> is refused, not clamped.</summary>
     public sealed class Validator : AbstractValidator<Query>
@@ -50,11 +50,12 @@ public static class ListShifts
         public Validator() => RuleFor(x => x.Take).InclusiveBetween(1, MaxTake);
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<ShiftDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<ShiftDto>>
     {
         public async Task<IReadOnlyList<ShiftDto>> Handle(Query request, CancellationToken cancellationToken)
         {
-            var ids = await db.Shifts.AsNoTracking().OrderByDescending(s => s.OpenedAt).Take(request.Take).Select(s => s.Id).ToListAsync(cancellationToken);
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            var ids = await db.Shifts.AsNoTracking().Where(s => venues.Contains(s.LocationId)).OrderByDescending(s => s.OpenedAt).Take(request.Take).Select(s => s.Id).ToListAsync(cancellationToken);
             var result = new List<ShiftDto>(ids.Count);
             foreach (var id in ids)
                 if (await ReadModels.ShiftAsync(db, id, cancellationToken) is { } dto) result.Add(dto);

@@ -10,16 +10,19 @@ namespace TapRoom.Server.Features.Shifts;
 /// <summary>A manager opens the location's shift and joins it. One open shift per location (UX_Shifts_OpenPerLocation).</summary>
 public static class OpenShift
 {
-    public sealed record Command : ICommand<ShiftDto>;
+    public sealed record Command(Guid? LocationId = null) : ICommand<ShiftDto>;
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events)
+    /// <summary>Which venue's shift to open; optional for a manager of one venue.</summary>
+    public sealed record Body(Guid? LocationId);
+
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access, CurrentActor actor, AuditTrail audit, TimeProvider time, DomainEvents events)
         : IRequestHandler<Command, ShiftDto>
     {
         public async Task<ShiftDto> Handle(Command request, CancellationToken cancellationToken)
         {
             var staff = await ShiftRules.RequireStaffUserAsync(db, actor.Value, cancellationToken);
             if (!staff.HasAtLeast(StaffRole.Manager)) throw new ForbiddenException("Only a manager can open a shift.");
-            var locationId = (await location.GetAsync(cancellationToken)).Id;
+            var locationId = await access.ChooseAsync(request.LocationId, cancellationToken);
             var open = await db.Shifts.AsNoTracking().Where(s => s.LocationId == locationId && s.Status == ShiftStatus.Open)
                 .Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
             if (open is not null)
@@ -34,7 +37,7 @@ public static class OpenShift
             audit.Record(AuditActions.ShiftMemberJoined, "shift", shift.Id, new { staffUserId = staff.Id, staff.Name, staff.Role });
             events.Add(new ShiftChangedNotification(shift.Id));
             return new ShiftDto(shift.Id, shift.Status, shift.OpenedAt, shift.OpenedBy, null, null,
-                [new ShiftMemberDto(staff.Id, staff.Name, staff.Role, now, null)]);
+                [new ShiftMemberDto(staff.Id, staff.Name, staff.Role, now, null)], locationId);
         }
     }
 }

@@ -9,16 +9,16 @@ public static class ShiftEndpoints
 {
     public static IEndpointRouteBuilder MapShiftEndpoints(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/shifts").WithTags("Shifts");
+        var g = app.MapGroup("/api/shifts").WithTags("Shifts").WithVenueOf(VenueKind.Shift);
 
-        g.MapGet("/", async (IMediator m, int? take) => TypedResults.Ok(await m.Send(new ListShifts.Query(take ?? 50))))
+        g.MapGet("/", async (IMediator m, int? take, Guid? locationId) => TypedResults.Ok(await m.Send(new ListShifts.Query(take ?? 50, locationId))))
             .RequireAuthorization(Policies.Staff);
-        g.MapPost("/", async (IMediator m) =>
+        g.MapPost("/", async (IMediator m, OpenShift.Body? body) =>
         {
-            var shift = await m.Send(new OpenShift.Command());
+            var shift = await m.Send(new OpenShift.Command(body?.LocationId));
             return TypedResults.Created($"/api/shifts/{shift.Id}", shift);
         }).RequireAuthorization(Policies.Manager);
-        g.MapGet("/current", async (IMediator m) => TypedResults.Ok(await m.Send(new GetCurrentShift.Query())))
+        g.MapGet("/current", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new GetCurrentShift.Query())))
             .RequireAuthorization(Policies.Staff);
         g.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetShift.Query(id))))
             .RequireAuthorization(Policies.Staff);

@@ -18,7 +18,9 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
     {
         var from = shift.OpenedAt;
         var to = periodEnd;
-        var venue = await location.GetAsync(ct);
+        // A shift is one venue's: every figure below is that venue's alone.
+        var venueId = shift.LocationId;
+        var venue = await location.GetAsync(venueId, ct);
 
         var memberIds = shift.Members.Select(m => m.StaffUserId).Distinct().ToList();
         var names = await db.StaffUsers.AsNoTracking().Where(u => memberIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
@@ -27,33 +29,35 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
             .ToList();
 
         var visits = new ShiftReportVisits(
-            await db.Visits.CountAsync(v => v.OpenedAt >= from && v.OpenedAt <= to, ct),
-            await db.Visits.CountAsync(v => v.ClosedAt != null && v.ClosedAt >= from && v.ClosedAt <= to, ct),
-            await db.Visits.CountAsync(v => v.Status == VisitStatus.Active, ct));
+            await db.Visits.CountAsync(v => v.LocationId == venueId && v.OpenedAt >= from && v.OpenedAt <= to, ct),
+            await db.Visits.CountAsync(v => v.LocationId == venueId && v.ClosedAt != null && v.ClosedAt >= from && v.ClosedAt <= to, ct),
+            await db.Visits.CountAsync(v => v.LocationId == venueId && v.Status == VisitStatus.Active, ct));
 
-        var ledger = await db.Ledger.AsNoTracking().Where(e => e.At >= from && e.At <= to)
+        var atVenue = db.Ledger.AsNoTracking().Where(e => db.Visits.Any(v => v.Id == e.VisitId && v.LocationId == venueId));
+        var ledger = await atVenue.Where(e => e.At >= from && e.At <= to)
             .Select(e => new { e.Kind, e.Amount, e.PourSessionId, e.PaymentMethod, e.Actor }).ToListAsync(ct);
         var charges = ledger.Where(e => e.Kind == LedgerKind.PourCharge).ToList();
-        var outsideFrom = await db.Shifts.AsNoTracking().Where(s => s.Id != shift.Id && s.ClosedAt != null && s.ClosedAt <= from)
+        var outsideFrom = await db.Shifts.AsNoTracking().Where(s => s.LocationId == venueId && s.Id != shift.Id && s.ClosedAt != null && s.ClosedAt <= from)
             .OrderByDescending(s => s.ClosedAt).Select(s => s.ClosedAt).FirstOrDefaultAsync(ct);
-        var outside = await db.Ledger.AsNoTracking()
+        var outside = await atVenue
             .Where(e => (e.Kind == LedgerKind.TopUp || e.Kind == LedgerKind.Refund) && e.At < from && (outsideFrom == null || e.At > outsideFrom))
             .Select(e => new { e.Kind, e.Amount, e.PaymentMethod }).ToListAsync(ct);
         var money = MoneyOf(ledger.Select(e => new DeskMovement(e.Kind, e.Amount, e.PaymentMethod, e.Actor)).ToList(),
             outside.Select(e => new DeskMovement(e.Kind, e.Amount, e.PaymentMethod, "")).ToList(), outsideFrom, names.Values.ToHashSet());
 
-        var completed = await db.PourSessions.AsNoTracking()
+        var venuePours = db.PourSessions.AsNoTracking().Where(p => p.Visit!.LocationId == venueId);
+        var completed = await venuePours
             .Where(p => (p.SyncStatus == SyncStatus.Synced && (p.SyncedAt ?? p.EndedAt) >= from && (p.SyncedAt ?? p.EndedAt) <= to)
                 || (p.SyncStatus == SyncStatus.Reconciled && p.ReconciledAt >= from && p.ReconciledAt <= to))
             .Where(p => p.VolumeMl > 0)
             .Select(p => new { p.Id, p.TapId, p.KegId, Volume = p.VolumeMl!.Value })
             .ToListAsync(ct);
-        var reconciled = await db.PourSessions.AsNoTracking()
+        var reconciled = await venuePours
             .Where(p => p.ReconciledAt != null && p.ReconciledAt >= from && p.ReconciledAt <= to)
             .OrderBy(p => p.ReconciledAt)
             .Select(p => new { p.Id, p.VisitId, p.TapId, p.VolumeMl, p.ChargedAmount, At = p.ReconciledAt!.Value, p.ReconciledBy, p.ReconcileComment })
             .ToListAsync(ct);
-        var mismatched = await db.PourSessions.AsNoTracking()
+        var mismatched = await venuePours
             .Where(p => p.LateSyncOutcome == LateSyncOutcome.LateSyncMismatch && p.LateSyncAt != null && p.LateSyncAt >= from && p.LateSyncAt <= to)
             .OrderBy(p => p.LateSyncAt)
             .Select(p => new { p.Id, p.VisitId, p.TapId, p.VolumeMl, p.LateSyncVolumeMl, At = p.LateSyncAt!.Value })
@@ -66,7 +70,7 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
 
         var audit = await db.AuditEvents.AsNoTracking()
             .Where(e => (e.Action == AuditActions.VisitForceUnlocked || e.Action == AuditActions.KegConnected || e.Action == AuditActions.KegEmptied)
-                && e.At >= from && e.At <= to)
+                && e.At >= from && e.At <= to && e.LocationId == venueId)
             .OrderBy(e => e.At).ThenBy(e => e.Id)
             .Select(e => new { e.Action, e.At, e.ActorName, e.SubjectId, e.DetailsJson })
             .ToListAsync(ct);
@@ -113,8 +117,8 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
         }).ToList();
         var kegReport = new ShiftReportKegs(kegChanges.Count(c => c.Change == "connected"), kegChanges.Count(c => c.Change == "emptied"), kegChanges);
 
-        var raised = await db.Alerts.AsNoTracking().Where(a => a.RaisedAt >= from && a.RaisedAt <= to).Select(a => a.Severity).ToListAsync(ct);
-        var stillOpen = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db), null).ToListAsync(ct))
+        var raised = await db.Alerts.AsNoTracking().Where(a => a.LocationId == venueId && a.RaisedAt >= from && a.RaisedAt <= to).Select(a => a.Severity).ToListAsync(ct);
+        var stillOpen = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db, venueId), null).ToListAsync(ct))
             .OrderByDescending(a => a.Severity).ThenBy(a => a.RaisedAt).ToList();
         var alerts = new ShiftReportAlerts(Severities(raised), Severities(stillOpen.Select(a => a.Severity).ToList()), stillOpen);
 

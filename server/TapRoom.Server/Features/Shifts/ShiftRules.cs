@@ -32,13 +32,13 @@ public static class ShiftRules
     }
 
     /// <summary>Hard blockers: every active visit and every pour still waiting for its sync, each with the web route that fixes it.</summary>
-    public static async Task<List<ShiftBlockerDto>> BlockersAsync(TapRoomDbContext db, CancellationToken ct)
+    public static async Task<List<ShiftBlockerDto>> BlockersAsync(TapRoomDbContext db, Guid locationId, CancellationToken ct)
     {
-        var visits = await db.Visits.AsNoTracking().Where(v => v.Status == VisitStatus.Active)
+        var visits = await db.Visits.AsNoTracking().Where(v => v.Status == VisitStatus.Active && v.LocationId == locationId)
             .OrderBy(v => v.OpenedAt)
             .Select(v => new { v.Id, Guest = v.Guest!.Name, v.OpenedAt })
             .ToListAsync(ct);
-        var pours = await db.PourSessions.AsNoTracking().Where(p => p.SyncStatus == SyncStatus.PendingSync)
+        var pours = await db.PourSessions.AsNoTracking().Where(p => p.SyncStatus == SyncStatus.PendingSync && p.Visit!.LocationId == locationId)
             .OrderBy(p => p.AuthorizedAt)
             .Select(p => new { p.Id, p.VisitId, Guest = p.Visit!.Guest!.Name, p.TapId, p.AuthorizedAt })
             .ToListAsync(ct);
@@ -46,7 +46,7 @@ public static class ShiftRules
         var taps = await db.Taps.AsNoTracking().Where(t => tapIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
 
         // Times as the staff read them: in the venue's time zone, named.
-        var zoneId = await db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).Select(l => l.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
+        var zoneId = await db.Locations.AsNoTracking().Where(l => l.Id == locationId).Select(l => l.TimeZone).FirstOrDefaultAsync(ct) ?? "UTC";
         string Local(DateTime utc)
         {
             var (local, zone) = Location.ToVenueTime(utc, zoneId);
@@ -61,8 +61,8 @@ public static class ShiftRules
         return blockers;
     }
 
-    public static IQueryable<Alert> Unresolved(TapRoomDbContext db) => db.Alerts.Where(a => a.Status != AlertStatus.Resolved);
+    public static IQueryable<Alert> Unresolved(TapRoomDbContext db, Guid locationId) => db.Alerts.Where(a => a.Status != AlertStatus.Resolved && a.LocationId == locationId);
 
-    public static IQueryable<Alert> CriticalUnacknowledged(TapRoomDbContext db) =>
-        db.Alerts.Where(a => a.Status == AlertStatus.Open && a.Severity == AlertSeverity.Critical);
+    public static IQueryable<Alert> CriticalUnacknowledged(TapRoomDbContext db, Guid locationId) =>
+        db.Alerts.Where(a => a.Status == AlertStatus.Open && a.Severity == AlertSeverity.Critical && a.LocationId == locationId);
 }

@@ -23,9 +23,9 @@ public static class GetKegStats
         {
             var now = time.GetUtcNow().UtcDateTime;
             var venue = await location.GetAsync(cancellationToken);
-            var since = await StatsFacts.NightStartAsync(db, now.AddHours(-12), cancellationToken);
+            var since = await StatsFacts.NightStartAsync(db, venue.Id, now.AddHours(-12), cancellationToken);
 
-            var kegs = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Connected && k.TapId != null)
+            var kegs = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Connected && k.TapId != null && k.LocationId == venue.Id)
                 .Join(db.Taps, k => k.TapId, t => t.Id, (k, t) => new
                 {
                     k.Id, k.BeerTypeId, BeerName = k.BeerType!.Name, TapId = t.Id, t.Number, TapName = t.Name, k.NominalVolumeMl,
@@ -34,7 +34,7 @@ public static class GetKegStats
                 .ToListAsync(cancellationToken);
             kegs = kegs.OrderBy(k => k.Number).ToList();
             var ids = kegs.Select(k => k.Id).ToList();
-            var pours = await StatsFacts.DrainedSinceAsync(db, since, ids, cancellationToken);
+            var pours = await StatsFacts.DrainedSinceAsync(db, venue.Id, since, ids, cancellationToken);
             var flushes = await StatsFacts.FlushesSinceAsync(db, since, cancellationToken);
 
             var connected = kegs.Select(k =>
@@ -56,7 +56,7 @@ public static class GetKegStats
                     points, Forecast(start, now, kegPours, k.RemainingVolumeMl));
             }).ToList();
 
-            var warehouse = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Warehouse)
+            var warehouse = await db.Kegs.AsNoTracking().Where(k => k.Status == KegStatus.Warehouse && k.LocationId == venue.Id)
                 .Select(k => new { k.BeerTypeId, BeerName = k.BeerType!.Name, k.RemainingVolumeMl, Received = k.ReceivedAt ?? k.CreatedAt })
                 .ToListAsync(cancellationToken);
             var byBeer = warehouse.GroupBy(k => (k.BeerTypeId, k.BeerName))

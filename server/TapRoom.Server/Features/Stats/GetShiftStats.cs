@@ -23,13 +23,14 @@ public static class GetShiftStats
         {
             var shift = await db.Shifts.AsNoTracking().FirstOrDefaultAsync(s => s.Id == request.ShiftId, cancellationToken)
                 ?? throw new NotFoundException("Shift", request.ShiftId);
-            var venue = await location.GetAsync(cancellationToken);
+            var venue = await location.GetAsync(shift.LocationId, cancellationToken);
             var zone = Domain.Location.FindTimeZone(venue.TimeZone);
             var from = shift.OpenedAt;
             var to = shift.ClosedAt ?? time.GetUtcNow().UtcDateTime;
 
-            var pours = await StatsFacts.CompletedInPeriodAsync(db, from, to, cancellationToken);
-            var charges = await db.Ledger.AsNoTracking().Where(e => e.Kind == LedgerKind.PourCharge && e.At >= from && e.At <= to)
+            var pours = await StatsFacts.CompletedInPeriodAsync(db, venue.Id, from, to, cancellationToken);
+            var charges = await db.Ledger.AsNoTracking().Where(e => e.Kind == LedgerKind.PourCharge && e.At >= from && e.At <= to
+                    && db.Visits.Any(v => v.Id == e.VisitId && v.LocationId == venue.Id))
                 .Select(e => new { e.At, e.Amount }).ToListAsync(cancellationToken);
 
             var hours = new List<HourTotalsDto>();

@@ -26,13 +26,13 @@ public static class GetTapStats
             var now = time.GetUtcNow().UtcDateTime;
             var venue = await location.GetAsync(cancellationToken);
             var zone = Domain.Location.FindTimeZone(venue.TimeZone);
-            var since = await StatsFacts.NightStartAsync(db, StatsFacts.DayStart(now, zone), cancellationToken);
+            var since = await StatsFacts.NightStartAsync(db, venue.Id, StatsFacts.DayStart(now, zone), cancellationToken);
             var hourAgo = now.AddMinutes(-SlotMinutes * Slots);
 
-            var taps = await db.Taps.AsNoTracking().OrderBy(t => t.Number).Select(t => new { t.Id, t.Number, t.Name }).ToListAsync(cancellationToken);
-            var pours = await StatsFacts.DrainedSinceAsync(db, since < hourAgo ? since : hourAgo, null, cancellationToken);
+            var taps = await db.Taps.AsNoTracking().Where(t => t.LocationId == venue.Id).OrderBy(t => t.Number).Select(t => new { t.Id, t.Number, t.Name }).ToListAsync(cancellationToken);
+            var pours = await StatsFacts.DrainedSinceAsync(db, venue.Id, since < hourAgo ? since : hourAgo, null, cancellationToken);
             var charges = await db.Ledger.AsNoTracking()
-                .Where(e => e.Kind == LedgerKind.PourCharge && e.At >= since && e.PourSessionId != null)
+                .Where(e => e.Kind == LedgerKind.PourCharge && e.At >= since && e.PourSessionId != null && db.Visits.Any(v => v.Id == e.VisitId && v.LocationId == venue.Id))
                 .Join(db.PourSessions, e => e.PourSessionId, p => p.Id, (e, p) => new { p.TapId, e.Amount })
                 .ToListAsync(cancellationToken);
 

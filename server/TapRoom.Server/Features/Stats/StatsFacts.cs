@@ -26,15 +26,16 @@ public static class StatsFacts
         return utc - local.TimeOfDay;
     }
 
-    /// <summary>The night so far: since the open shift began, else <paramref name="fallback"/>.</summary>
-    public static async Task<DateTime> NightStartAsync(TapRoomDbContext db, DateTime fallback, CancellationToken ct) =>
-        await db.Shifts.AsNoTracking().Where(s => s.Status == ShiftStatus.Open).OrderByDescending(s => s.OpenedAt)
+    /// <summary>The venue's night so far: since its open shift began, else <paramref name="fallback"/>.</summary>
+    public static async Task<DateTime> NightStartAsync(TapRoomDbContext db, Guid locationId, DateTime fallback, CancellationToken ct) =>
+        await db.Shifts.AsNoTracking().Where(s => s.Status == ShiftStatus.Open && s.LocationId == locationId).OrderByDescending(s => s.OpenedAt)
             .Select(s => (DateTime?)s.OpenedAt).FirstOrDefaultAsync(ct) ?? fallback;
 
-    /// <summary>Pours completed in [from, to] as the shift report counts them (synced or reconciled in the period, volume above zero).</summary>
-    public static async Task<List<Pour>> CompletedInPeriodAsync(TapRoomDbContext db, DateTime from, DateTime to, CancellationToken ct)
+    /// <summary>The venue's pours completed in [from, to] as the shift report counts them (synced or reconciled in the period, volume above zero).</summary>
+    public static async Task<List<Pour>> CompletedInPeriodAsync(TapRoomDbContext db, Guid locationId, DateTime from, DateTime to, CancellationToken ct)
     {
         var rows = await db.PourSessions.AsNoTracking()
+            .Where(p => p.Visit!.LocationId == locationId)
             .Where(p => (p.SyncStatus == SyncStatus.Synced && (p.SyncedAt ?? p.EndedAt) >= from && (p.SyncedAt ?? p.EndedAt) <= to)
                 || (p.SyncStatus == SyncStatus.Reconciled && p.ReconciledAt >= from && p.ReconciledAt <= to))
             .Where(p => p.VolumeMl > 0)
@@ -44,9 +45,9 @@ public static class StatsFacts
     }
 
     /// <summary>Pours taken off their keg (synced or reconciled, volume above zero) that ended at or after <paramref name="since"/>.</summary>
-    public static async Task<List<Pour>> DrainedSinceAsync(TapRoomDbContext db, DateTime since, IReadOnlyCollection<Guid>? kegIds, CancellationToken ct)
+    public static async Task<List<Pour>> DrainedSinceAsync(TapRoomDbContext db, Guid locationId, DateTime since, IReadOnlyCollection<Guid>? kegIds, CancellationToken ct)
     {
-        var query = db.PourSessions.AsNoTracking().Where(p => p.SyncStatus != SyncStatus.PendingSync && p.VolumeMl > 0)
+        var query = db.PourSessions.AsNoTracking().Where(p => p.SyncStatus != SyncStatus.PendingSync && p.VolumeMl > 0 && p.Visit!.LocationId == locationId)
             .Where(p => (p.EndedAt ?? p.ReconciledAt ?? p.AuthorizedAt) >= since);
         if (kegIds is not null) query = query.Where(p => kegIds.Contains(p.KegId));
         var rows = await query.Select(p => new { p.Id, p.TapId, p.KegId, At = p.EndedAt ?? p.ReconciledAt ?? p.AuthorizedAt, Volume = p.VolumeMl!.Value })

@@ -75,7 +75,7 @@ public static class TapStatusEndpoints
 {
     public static IEndpointRouteBuilder MapTapStatusEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/taps").WithTags("Taps")
+        app.MapGroup("/api/taps").WithTags("Taps").WithVenueOf(VenueKind.Tap)
             .MapPost("/{id:guid}/status", async (Guid id, ChangeTapStatus.Body body, IMediator m) =>
                 TypedResults.Ok(await m.Send(new ChangeTapStatus.Command(id, body.Status, body.Comment))))
             .RequireAuthorization(Policies.Staff);

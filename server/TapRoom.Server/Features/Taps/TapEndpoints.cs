@@ -14,8 +14,8 @@ public static class TapEndpoints
 
     public static IEndpointRouteBuilder MapTapEndpoints(this IEndpointRouteBuilder app)
     {
-        var taps = app.MapGroup("/api/taps").WithTags("Taps");
-        taps.MapGet("/", async (IMediator m) => TypedResults.Ok(await m.Send(new ListTaps.Query())))
+        var taps = app.MapGroup("/api/taps").WithTags("Taps").WithVenueOf(VenueKind.Tap);
+        taps.MapGet("/", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new ListTaps.Query(locationId))))
             .RequireAuthorization(Policies.Staff);
         taps.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetTap.Query(id))))
             .RequireAuthorization(Policies.Staff);
@@ -35,7 +35,7 @@ public static class TapEndpoints
 
         app.MapPost("/api/controllers/{id:guid}/calibrate", async (Guid id, CalibrateBody body, IMediator m) =>
                 TypedResults.Ok(await m.Send(new CalibrateController.Command(id, body.TapId, body.MeasuredVolumeMl, body.Pulses))))
-            .WithTags("Controllers").RequireAuthorization(Policies.Manager);
+            .WithTags("Controllers").RequireAuthorization(Policies.Manager).WithVenueOf(VenueKind.Controller);
         return app;
     }
 }

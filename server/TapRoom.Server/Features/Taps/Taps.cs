@@ -10,12 +10,12 @@ namespace TapRoom.Server.Features.Taps;
 
 public static class ListTaps
 {
-    public sealed record Query : IQuery<IReadOnlyList<TapDto>>;
+    public sealed record Query(Guid? LocationId = null) : IQuery<IReadOnlyList<TapDto>>;
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<TapDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<TapDto>>
     {
         public async Task<IReadOnlyList<TapDto>> Handle(Query request, CancellationToken cancellationToken) =>
-            await ReadModels.TapsAsync(db, null, cancellationToken);
+            await ReadModels.TapsAsync(db, null, cancellationToken, await access.ScopeAsync(request.LocationId, cancellationToken));
     }
 }
 
@@ -34,7 +34,7 @@ public static class GetTap
 /// <summary>A new tap has no keg yet, so it starts <c>out_of_keg</c>. Without a number it gets the next free one.</summary>
 public static class CreateTap
 {
-    public sealed record Command(string Name, int? Number) : ICommand<TapDto>;
+    public sealed record Command(string Name, int? Number, Guid? LocationId = null) : ICommand<TapDto>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -45,12 +45,12 @@ public static class CreateTap
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, LocationContext location, AuditTrail audit, TimeProvider time, DomainEvents events)
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access, AuditTrail audit, TimeProvider time, DomainEvents events)
         : IRequestHandler<Command, TapDto>
     {
         public async Task<TapDto> Handle(Command request, CancellationToken cancellationToken)
         {
-            var locationId = (await location.GetAsync(cancellationToken)).Id;
+            var locationId = await access.ChooseAsync(request.LocationId, cancellationToken);
             int number;
             // Taps created at once take turns for the next free number.
             await RowLocks.LockNameAsync(db, $"tap-number:{locationId}", cancellationToken);

@@ -51,7 +51,7 @@ public static class CloseAllVisits
             }
 
             var venue = await location.GetAsync(ct);
-            var lines = await CloseAllPreview.LinesAsync(db, ct);
+            var lines = await CloseAllPreview.LinesAsync(db, venue.Id, ct);
             var closed = new List<CloseAllVisitLine>();
             var skipped = new List<CloseAllVisitLine>();
             var reason = string.IsNullOrWhiteSpace(request.Reason) ? "Closing time: all visits closed" : request.Reason.Trim();
@@ -69,7 +69,7 @@ public static class CloseAllVisits
                 {
                     // The preview's wording when it saw the same; a pour that started since is described as it is now.
                     var current = line.SkipReason == ex.Code ? line
-                        : (await CloseAllPreview.LinesAsync(db, ct)).FirstOrDefault(l => l.VisitId == line.VisitId && l.SkipReason == ex.Code);
+                        : (await CloseAllPreview.LinesAsync(db, venue.Id, ct)).FirstOrDefault(l => l.VisitId == line.VisitId && l.SkipReason == ex.Code);
                     skipped.Add(current ?? line with { SkipReason = ex.Code, SkipMessage = ex.Message });
                 }
             }
@@ -92,22 +92,22 @@ public static class CloseAllPreview
         public async Task<CloseAllVisitsPreviewDto> Handle(Query request, CancellationToken ct)
         {
             var venue = await location.GetAsync(ct);
-            var lines = await LinesAsync(db, ct);
+            var lines = await LinesAsync(db, venue.Id, ct);
             var closing = lines.Where(l => l.SkipReason is null).ToList();
             return new CloseAllVisitsPreviewDto(closing.Count, closing.Sum(l => l.Refund), venue.Currency, lines);
         }
     }
 
-    /// <summary>Every active visit, guests by name; a visit holding a tap or with an unsynced pour is marked skipped.</summary>
-    public static async Task<List<CloseAllVisitLine>> LinesAsync(TapRoomDbContext db, CancellationToken ct)
+    /// <summary>Every active visit of the venue, guests by name; a visit holding a tap or with an unsynced pour is marked skipped.</summary>
+    public static async Task<List<CloseAllVisitLine>> LinesAsync(TapRoomDbContext db, Guid locationId, CancellationToken ct)
     {
-        var visits = await db.Visits.AsNoTracking().Where(v => v.Status == VisitStatus.Active)
+        var visits = await db.Visits.AsNoTracking().Where(v => v.Status == VisitStatus.Active && v.LocationId == locationId)
             .Select(v => new { v.Id, GuestName = v.Guest!.Name, CardUid = v.Card != null ? v.Card.Uid : null, v.ActiveTapId, v.ActivePourSessionId, v.Balance })
             .ToListAsync(ct);
         var ids = visits.Select(v => v.Id).ToList();
         var pending = (await db.PourSessions.AsNoTracking().Where(p => ids.Contains(p.VisitId) && p.SyncStatus == SyncStatus.PendingSync)
             .Select(p => new { p.Id, p.VisitId, p.TapId, p.TimedOutAt }).ToListAsync(ct));
-        var tapNames = await db.Taps.AsNoTracking().ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+        var tapNames = await db.Taps.AsNoTracking().Where(t => t.LocationId == locationId).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
 
         return visits.Select(v =>
         {

@@ -23,7 +23,7 @@ public static class OpenAndAssignCard
 {
     public const string Operation = "open-and-assign-card";
 
-    public sealed record Command(Guid GuestId, string CardUid, string IdempotencyKey) : ICommand<OpenAndAssignCardResult>, IAuditSubject
+    public sealed record Command(Guid GuestId, string CardUid, string IdempotencyKey, Guid? LocationId = null) : ICommand<OpenAndAssignCardResult>, IAuditSubject
     {
         public (string Type, Guid? Id) AuditSubject => ("guest", GuestId);
     }
@@ -45,12 +45,14 @@ public static class OpenAndAssignCard
         AuditTrail audit,
         DomainEvents events,
         LocationContext location,
+        VenueAccess access,
         CurrentActor actor,
         TimeProvider time)
         : IRequestHandler<Command, OpenAndAssignCardResult>
     {
         public async Task<OpenAndAssignCardResult> Handle(Command request, CancellationToken cancellationToken)
         {
+            var venueId = await access.ChooseAsync(request.LocationId, cancellationToken);
             var uid = Domain.CardUid.Normalize(request.CardUid);
             var key = $"{Operation}:{request.IdempotencyKey.Trim()}";
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{request.GuestId:N}|{uid}")));
@@ -76,7 +78,8 @@ public static class OpenAndAssignCard
             if (card?.Status == CardStatus.Lost || await db.LostCards.AnyAsync(l => l.Uid == uid && l.ClearedAt == null, cancellationToken))
                 throw new DomainException("card_lost", $"Card {uid} is reported lost and cannot be issued.");
 
-            var guestVisit = await db.Visits.FirstOrDefaultAsync(v => v.GuestId == guest.Id && v.Status == VisitStatus.Active, cancellationToken);
+            // One active visit per guest and venue: the same guest may have one open at another venue of the chain.
+            var guestVisit = await db.Visits.FirstOrDefaultAsync(v => v.GuestId == guest.Id && v.LocationId == venueId && v.Status == VisitStatus.Active, cancellationToken);
             if (guestVisit is { CardId: not null })
                 throw new DomainException("guest_has_active_visit", $"{guest.Name} already has an active visit.",
                     details: new { visitId = guestVisit.Id });
@@ -84,7 +87,10 @@ public static class OpenAndAssignCard
             if (card is not null)
             {
                 var cardVisit = await db.Visits.Where(v => v.CardId == card.Id && v.Status == VisitStatus.Active)
-                    .Select(v => new { v.Id, v.GuestId }).FirstOrDefaultAsync(cancellationToken);
+                    .Select(v => new { v.Id, v.GuestId, v.LocationId, Venue = db.Locations.Where(l => l.Id == v.LocationId).Select(l => l.Name).First() })
+                    .FirstOrDefaultAsync(cancellationToken);
+                if (cardVisit is not null && cardVisit.LocationId != venueId)
+                    throw new DomainException("card_in_active_visit", $"Card {uid} is in an active visit at {cardVisit.Venue}; close it there first.");
                 if (cardVisit is not null)
                     throw new DomainException("card_in_active_visit", $"Card {uid} is in use in another guest's active visit.",
                         details: new { visitId = cardVisit.Id });
@@ -117,7 +123,7 @@ public static class OpenAndAssignCard
             var visit = guestVisit ?? new Visit
             {
                 Id = Guid.NewGuid(),
-                LocationId = (await location.GetAsync(cancellationToken)).Id,
+                LocationId = venueId,
                 GuestId = guest.Id,
                 OpenedAt = now,
                 OpenedBy = actor.Value.Name,

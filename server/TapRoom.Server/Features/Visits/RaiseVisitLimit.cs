@@ -41,7 +41,7 @@ public static class RaiseVisitLimit
             audit.Record(AuditActions.VisitLimitRaised, "visit", visit.Id, new { from, to = request.VolumeLimitMl, comment = request.Comment.Trim() });
             events.Add(new VisitChangedNotification(visit.Id));
             return new Contracts.VisitSummaryDto(visit.Id, visit.GuestId, visit.Guest!.Name, visit.CardId, visit.Card?.Uid, visit.Status, visit.IsMinor,
-                visit.Balance, visit.PouredVolumeMl, visit.VolumeLimitMl, visit.ActiveTapId, visit.LockSetAt, visit.OpenedAt, visit.ClosedAt);
+                visit.Balance, visit.PouredVolumeMl, visit.VolumeLimitMl, visit.ActiveTapId, visit.LockSetAt, visit.OpenedAt, visit.ClosedAt, visit.LocationId);
         }
     }
 }

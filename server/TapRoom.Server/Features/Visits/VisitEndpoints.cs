@@ -6,7 +6,7 @@ namespace TapRoom.Server.Features.Visits;
 
 public static class VisitEndpoints
 {
-    public sealed record OpenAndAssignCardBody(Guid GuestId, string CardUid, string IdempotencyKey);
+    public sealed record OpenAndAssignCardBody(Guid GuestId, string CardUid, string IdempotencyKey, Guid? LocationId = null);
 
     public sealed record AmountBody(decimal Amount, string? Comment, PaymentMethod? PaymentMethod);
 
@@ -18,13 +18,13 @@ public static class VisitEndpoints
 
     public static IEndpointRouteBuilder MapVisitEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/visits").WithTags("Visits").RequireAuthorization(Policies.Staff);
+        var group = app.MapGroup("/api/visits").WithTags("Visits").RequireAuthorization(Policies.Staff).WithVenueOf(VenueKind.Visit);
 
         group.MapPost("/open-and-assign-card", async (OpenAndAssignCardBody body, IMediator m) =>
-            TypedResults.Ok(await m.Send(new OpenAndAssignCard.Command(body.GuestId, body.CardUid, body.IdempotencyKey))));
+            TypedResults.Ok(await m.Send(new OpenAndAssignCard.Command(body.GuestId, body.CardUid, body.IdempotencyKey, body.LocationId))));
 
-        group.MapGet("/", async (string? status, string? search, Guid? guestId, DateTime? from, DateTime? to, IMediator m) =>
-            TypedResults.Ok(await m.Send(new ListVisits.Query(status, search, guestId, from, to))));
+        group.MapGet("/", async (string? status, string? search, Guid? guestId, DateTime? from, DateTime? to, Guid? locationId, IMediator m) =>
+            TypedResults.Ok(await m.Send(new ListVisits.Query(status, search, guestId, from, to, locationId))));
 
         group.MapGet("/{id:guid}", async (Guid id, IMediator m) => TypedResults.Ok(await m.Send(new GetVisit.Query(id))));
 
@@ -40,10 +40,10 @@ public static class VisitEndpoints
         group.MapPost("/{id:guid}/raise-limit", async (Guid id, RaiseLimitBody body, IMediator m) =>
             TypedResults.Ok(await m.Send(new RaiseVisitLimit.Command(id, body.VolumeLimitMl, body.Comment))));
 
-        group.MapGet("/close-all", async (IMediator m) => TypedResults.Ok(await m.Send(new CloseAllPreview.Query())))
+        group.MapGet("/close-all", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new CloseAllPreview.Query())))
             .RequireAuthorization(Policies.Manager);
 
-        group.MapPost("/close-all", async (CloseAllBody body, IMediator m) =>
+        group.MapPost("/close-all", async (CloseAllBody body, Guid? locationId, IMediator m) =>
             TypedResults.Ok(await m.Send(new CloseAllVisits.Command(body.IdempotencyKey, body.Reason, body.PaymentMethod))))
             .RequireAuthorization(Policies.Manager);
 

@@ -17,7 +17,7 @@ public static class ListVisits
     /// <c>search</c> matches the guest's name or the card UID (part of either), <c>guestId</c> one guest's visits,
     /// <c>from</c>/<c>to</c> the day range the visit was opened in (UTC instants; the dashboard sends the venue's days).
     /// </summary>
-    public sealed record Query(string? Status, string? Search = null, Guid? GuestId = null, DateTime? From = null, DateTime? To = null)
+    public sealed record Query(string? Status, string? Search = null, Guid? GuestId = null, DateTime? From = null, DateTime? To = null, Guid? LocationId = null)
         : IQuery<IReadOnlyList<VisitSummaryDto>>;
 
     private static readonly Dictionary<string, VisitStatus> Statuses =
@@ -34,12 +34,13 @@ public static class ListVisits
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db) : IRequestHandler<Query, IReadOnlyList<VisitSummaryDto>>
+    public sealed class Handler(TapRoomDbContext db, VenueAccess access) : IRequestHandler<Query, IReadOnlyList<VisitSummaryDto>>
     {
         public async Task<IReadOnlyList<VisitSummaryDto>> Handle(Query request, CancellationToken cancellationToken)
         {
             VisitStatus? status = string.IsNullOrEmpty(request.Status) ? null : Statuses[request.Status];
-            var visits = db.Visits.Where(v => status == null || v.Status == status);
+            var venues = await access.ScopeAsync(request.LocationId, cancellationToken);
+            var visits = db.Visits.Where(v => venues.Contains(v.LocationId) && (status == null || v.Status == status));
             if (request.GuestId is { } guestId) visits = visits.Where(v => v.GuestId == guestId);
             if (request.From is { } from) visits = visits.Where(v => v.OpenedAt >= from.ToUniversalTime());
             if (request.To is { } to) visits = visits.Where(v => v.OpenedAt < to.ToUniversalTime());

@@ -114,7 +114,7 @@ public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, In
         };
         db.Ledger.Add(visit.Book(entry));
         var balance = visit.Balance;
-        pos.Enqueue(posKind, visit.Id, entry, VisitLoader.PosPayload(visit, entry, balance));
+        pos.Enqueue(posKind, visit.LocationId, visit.Id, entry, VisitLoader.PosPayload(visit, entry, balance));
         audit.Record(action, "visit", visit.Id, new { ledgerEntryId = entry.Id, amount, balance, paymentMethod = method, entry.Comment });
         events.Add(new VisitChangedNotification(visit.Id));
         return (entry, balance);
