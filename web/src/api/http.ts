@@ -40,6 +40,28 @@ export function onUnauthenticated(listener: UnauthenticatedListener): () => void
   return () => unauthenticatedListeners.delete(listener)
 }
 
+let venueOfRequests: string | null = null
+
+/**
+ * The web app works at the venue of its URL: every request to the API says so with `?locationId=` (the server holds a
+ * staff member to their venues and answers lists, creations and reports for that one). Routes of the whole chain or of
+ * the user themselves are left alone.
+ */
+export function workAt(locationId: string | null) {
+  venueOfRequests = locationId
+}
+
+export function currentVenueId(): string | null {
+  return venueOfRequests
+}
+
+const chainWide = ['/api/auth/', '/api/locations', '/api/chain/', '/api/reports/chain', '/api/staff']
+
+export function withVenue(path: string): string {
+  if (!venueOfRequests || !path.startsWith('/api/') || chainWide.some((p) => path.startsWith(p)) || /[?&]locationId=/.test(path)) return path
+  return `${path}${path.includes('?') ? '&' : '?'}locationId=${encodeURIComponent(venueOfRequests)}`
+}
+
 /**
  * The server refuses a POST, PUT, PATCH or DELETE under /api that is not `Content-Type: application/json` (its
  * cross-site request rule, docs/SECURITY.md), so every such request here is JSON, `{}` when it has nothing to say.
@@ -49,7 +71,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const payload = body === undefined && unsafe ? {} : body
   let response: Response
   try {
-    response = await fetch(path, {
+    response = await fetch(withVenue(path), {
       method,
       credentials: 'same-origin',
       headers: payload === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },

@@ -1,4 +1,5 @@
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type IRetryPolicy, type RetryContext } from '@microsoft/signalr'
+import { currentVenueId } from './http'
 import type { DashboardPushes } from './types'
 
 export const dashboardHubPath = '/hubs/dashboard'
@@ -32,7 +33,8 @@ export function retryDelayMs(previousRetryCount: number): number {
  */
 export function createDashboardConnection(): DashboardConnection {
   const connection = new HubConnectionBuilder()
-    .withUrl(dashboardHubPath, { withCredentials: true, skipNegotiation: true, transport: HttpTransportType.WebSockets })
+    // The venue of the URL: the hub pushes only what concerns it (an admin without one hears the whole chain).
+    .withUrl(currentVenueId() ? `${dashboardHubPath}?locationId=${encodeURIComponent(currentVenueId()!)}` : dashboardHubPath, { withCredentials: true, skipNegotiation: true, transport: HttpTransportType.WebSockets })
     .withAutomaticReconnect(retryForever)
     .configureLogging(LogLevel.Warning)
     .build()

@@ -12,9 +12,9 @@ describe('live alert text', () => {
     expect(liveAlertText(kegAlert, [], new Map())).toBe(kegAlert.message)
 
     const ctlAlert = alert({ type: 'controller_offline', subjectType: 'controller', subjectId: 'ctl-1', message: 'Controller pi-old has not been seen since 2026-11-21 18:00:00Z.' })
-    const online = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: true, tapIds: [] }]])
+    const online = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: true, tapIds: [], locationId: 'loc-mitte' }]])
     expect(liveAlertText(ctlAlert, [], online)).toBe('Controller pi-bar is online again (it was offline).')
-    const offline = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: false, lastSeenAt: '2026-11-21T18:00:00Z', tapIds: [] }]])
+    const offline = new Map([['ctl-1', { id: 'ctl-1', name: 'pi-bar', online: false, lastSeenAt: '2026-11-21T18:00:00Z', tapIds: [], locationId: 'loc-mitte' }]])
     expect(liveAlertText(ctlAlert, [], offline)).toMatch(/^Controller pi-bar has not been seen since /)
     const other = alert()
     expect(liveAlertText(other, renamed, online)).toBe(other.message)

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, http, toApiError } from '../api/http'
+import { ApiError, currentVenueId, http, toApiError } from '../api/http'
 import type { AdoptedControllerDto, ControllerStatusDto, RegisteredControllerDto } from '../api/types'
 import { useLiveLoad } from './liveLoad'
 
@@ -34,7 +34,7 @@ export const useControllersStore = defineStore('controllers', () => {
   async function register(name: string, tapIds: string[]): Promise<RegisteredControllerDto | ApiError> {
     try {
       const created = await http.post<RegisteredControllerDto>('/api/controllers', { name, tapIds })
-      if (!byId.value.has(created.id)) byId.value.set(created.id, { id: created.id, name: created.name, online: false, tapIds: created.tapIds })
+      if (!byId.value.has(created.id)) byId.value.set(created.id, { id: created.id, name: created.name, online: false, tapIds: created.tapIds, locationId: currentVenueId() ?? '' })
       return created
     } catch (e) {
       return toApiError(e)
@@ -45,7 +45,7 @@ export const useControllersStore = defineStore('controllers', () => {
   async function adopt(code: string, name: string, tapIds: string[]): Promise<AdoptedControllerDto | ApiError> {
     try {
       const adopted = await http.post<AdoptedControllerDto>('/api/controllers/adopt', { code, name, tapIds })
-      if (!byId.value.has(adopted.id)) byId.value.set(adopted.id, { id: adopted.id, name: adopted.name, online: false, tapIds: adopted.tapIds })
+      if (!byId.value.has(adopted.id)) byId.value.set(adopted.id, { id: adopted.id, name: adopted.name, online: false, tapIds: adopted.tapIds, locationId: currentVenueId() ?? '' })
       return adopted
     } catch (e) {
       return toApiError(e)

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { http, toApiError } from '../api/http'
+import { currentVenueId, http, toApiError } from '../api/http'
 import { createDashboardConnection, isUnauthorized, retryDelayMs, type DashboardConnection } from '../api/hub'
 import { batchedPushNames, type DashboardPushes, type PushBatch } from '../api/types'
 import { useAlertsStore } from './alerts'
@@ -127,9 +127,15 @@ export const useLiveStore = defineStore('live', () => {
     }
   }
 
+  /** The venue the connection was opened for (the hub pushes that venue's things only). */
+  let venueOfConnection: string | null = null
+  let lastFactory: () => DashboardConnection = createDashboardConnection
+
   async function start(factory: () => DashboardConnection = createDashboardConnection) {
     if (connection) return
     stopped = false
+    lastFactory = factory
+    venueOfConnection = currentVenueId()
     connection = factory()
     routePushes(connection)
     connection.onreconnecting(() => {
@@ -156,5 +162,13 @@ export const useLiveStore = defineStore('live', () => {
     if (conn) await conn.stop().catch(() => undefined)
   }
 
-  return { state, since, connectCount, start, stop, reloadAll }
+  /** The URL names another venue: reconnect for it, unless the connection already hears it. */
+  async function follow(venueId: string) {
+    if (!connection || venueOfConnection === venueId) return
+    const factory = lastFactory
+    await stop()
+    await start(factory)
+  }
+
+  return { state, since, connectCount, start, stop, reloadAll, follow }
 })

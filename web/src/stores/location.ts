@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { http } from '../api/http'
+import { http, workAt } from '../api/http'
 import type { LocationDto } from '../api/types'
 import { setVenue } from '../format'
 
@@ -29,6 +29,7 @@ export const useLocationStore = defineStore('location', () => {
   function select(id: string) {
     if (venueId.value === id) return
     venueId.value = id
+    workAt(id)
     void load()
   }
 

@@ -16,11 +16,11 @@ import { useTapsStore } from './taps'
 
 const keg = (o: Partial<KegDto> = {}): KegDto => ({
   id: 'keg-1', beerTypeId: 'beer-1', beerName: 'Pilsner', status: 'warehouse', nominalVolumeMl: 30000, remainingVolumeMl: 30000,
-  receivedAt: '2026-11-10T09:00:00Z', connectedAt: null, disconnectedAt: null, tapId: null, createdAt: '2026-11-10T09:00:00Z', ...o,
+  receivedAt: '2026-11-10T09:00:00Z', connectedAt: null, disconnectedAt: null, tapId: null, createdAt: '2026-11-10T09:00:00Z', locationId: 'loc-mitte', ...o,
 })
 const shiftDto = (o: Partial<ShiftDto> = {}): ShiftDto => ({
   id: 'shift-1', status: 'open', openedAt: '2026-11-21T17:00:00Z', openedBy: 'Mia', closedAt: null, closedBy: null,
-  members: [{ staffUserId: 'u-mia', name: 'Mia', role: 'manager', joinedAt: '2026-11-21T17:00:00Z', leftAt: null }], ...o,
+  members: [{ staffUserId: 'u-mia', name: 'Mia', role: 'manager', joinedAt: '2026-11-21T17:00:00Z', leftAt: null }], locationId: 'loc-mitte', ...o,
 })
 const report = (o: Partial<ShiftReportDto> = {}): ShiftReportDto => ({
   shiftId: 'shift-1', venueName: 'TapRoom', currency: 'EUR', timeZone: 'UTC', final: false, openedAt: '2026-11-21T17:00:00Z', openedBy: 'Mia',

@@ -70,14 +70,14 @@ export class FakeConnection implements DashboardConnection {
 export function tap(overrides: Partial<TapDto> = {}): TapDto {
   return {
     id: 'tap-1', number: 1, name: 'Tap 1', status: 'active', kegId: 'keg-1', controllerId: 'ctl-1', controllerOnline: true,
-    beerName: 'Pilsner', kegRemainingMl: 15000, kegNominalMl: 30000, activePour: null, ...overrides,
+    beerName: 'Pilsner', kegRemainingMl: 15000, kegNominalMl: 30000, activePour: null, locationId: 'loc-mitte', ...overrides,
   }
 }
 
 export function visit(overrides: Partial<VisitSummaryDto> = {}): VisitSummaryDto {
   return {
     id: 'visit-1', guestId: 'guest-1', guestName: 'Ada', cardUid: '04A1B2C3', status: 'active', isMinor: false, balance: 20,
-    pouredVolumeMl: 0, volumeLimitMl: 2000, activeTapId: null, lockSetAt: null, openedAt: '2026-11-21T18:00:00Z', ...overrides,
+    pouredVolumeMl: 0, volumeLimitMl: 2000, activeTapId: null, lockSetAt: null, openedAt: '2026-11-21T18:00:00Z', locationId: 'loc-mitte', ...overrides,
   }
 }
 
@@ -85,7 +85,7 @@ export function alert(overrides: Partial<AlertDto> = {}): AlertDto {
   return {
     id: 'alert-1', type: 'lost_card_attempt', severity: 'critical', status: 'open', subjectType: 'card', subjectId: null,
     message: 'Lost card 04AA presented at Tap 1', raisedAt: '2026-11-21T18:00:00Z', lastRaisedAt: '2026-11-21T18:00:00Z',
-    occurrenceCount: 1, ...overrides,
+    occurrenceCount: 1, locationId: 'loc-mitte', ...overrides,
   }
 }
 
