@@ -26,7 +26,14 @@ public sealed class DashboardHub(StaffConnections connections, VenueAccess acces
     {
         if (Guid.TryParse(Context.User?.FindFirstValue(ClaimTypes.NameIdentifier), out var id)) connections.Add(id, StaffSessions.SessionId(Context.User), Context);
         actor.Value = Actor.FromPrincipal(Context.User);
-        if (actor.Value.IsAtLeast(StaffRole.Admin)) await Groups.AddToGroupAsync(Context.ConnectionId, ChainGroup);
+        // A browser at one venue's URL hears that venue only (?locationId=, which the user must see); without one, an
+        // admin hears the chain and anyone else every venue they work at.
+        if (Guid.TryParse(Context.GetHttpContext()?.Request.Query["locationId"], out var asked))
+        {
+            if (!await access.CanSeeAsync(asked, Context.ConnectionAborted)) throw new HubException("not_found: No such venue here.");
+            await Groups.AddToGroupAsync(Context.ConnectionId, VenueGroup(asked));
+        }
+        else if (actor.Value.IsAtLeast(StaffRole.Admin)) await Groups.AddToGroupAsync(Context.ConnectionId, ChainGroup);
         else
             foreach (var venue in await access.VisibleAsync(Context.ConnectionAborted))
                 await Groups.AddToGroupAsync(Context.ConnectionId, VenueGroup(venue));

@@ -16,6 +16,9 @@ public sealed class VenueAccess(TapRoomDbContext db, CurrentActor actor, Locatio
 {
     private IReadOnlyList<Guid>? _visible;
 
+    /// <summary>The venue the request named with <c>?locationId=</c> (checked): what a creation without its own works at.</summary>
+    public Guid? Asked { get; set; }
+
     private bool Unlimited => actor.Value.Kind != ActorKind.Staff || actor.Value.Role == StaffRole.Admin;
 
     /// <summary>Every venue the user may see, oldest first.</summary>
@@ -52,6 +55,11 @@ public sealed class VenueAccess(TapRoomDbContext db, CurrentActor actor, Locatio
         {
             await EnterAsync(id, "Venue", id, ct);
             return id;
+        }
+        if (Asked is { } asked)
+        {
+            location.Use(asked);
+            return asked;
         }
         var visible = await VisibleAsync(ct);
         var chosen = visible.Count switch

@@ -71,6 +71,7 @@ public sealed class VenueScopeMiddleware(RequestDelegate next)
             {
                 if (!Guid.TryParse(asked[0], out var venue)) throw new DomainException("invalid_location", "locationId is not a venue id.", StatusCodes.Status400BadRequest);
                 await access.EnterAsync(venue, "Venue", venue, ct);
+                access.Asked = venue;
             }
             else if ((await access.VisibleAsync(ct)) is [var first, ..])
             {

@@ -23,11 +23,21 @@ public sealed class DemoEndToEndTests
         await Eventually.TrueAsync(() => bar.Controller is not null, TimeSpan.FromSeconds(15), "demo seeded after start");
         var demo = bar.Controller!;
 
-        await Eventually.TrueAsync(() => server.DbAsync(db => db.PourSessions.AnyAsync(p => p.SyncStatus == SyncStatus.Synced && p.VolumeMl > 0)),
-            TimeSpan.FromSeconds(30), "a simulated guest's pour synced");
+        // Two venues pour side by side: Taproom Mitte's four taps on one controller, Taproom Hafen's two on another.
+        Assert.Equal(["Taproom Mitte", "Taproom Hafen"], bar.Controllers.Select(c => c.VenueName));
+        Assert.Equal([4, 2], bar.Controllers.Select(c => c.TapIds.Count));
+        var hafen = bar.Controllers[1];
+        foreach (var venue in bar.Controllers)
+            await Eventually.TrueAsync(() => server.DbAsync(db => db.PourSessions.AnyAsync(p => p.SyncStatus == SyncStatus.Synced && p.VolumeMl > 0 && p.ControllerId == venue.ControllerId)),
+                TimeSpan.FromSeconds(45), $"a simulated guest's pour synced at {venue.VenueName}");
         var synced = await server.DbAsync(db => db.PourSessions.AsNoTracking().Where(p => p.SyncStatus == SyncStatus.Synced && p.VolumeMl > 0).ToListAsync());
-        Assert.All(synced, p => Assert.Equal(demo.ControllerId, p.ControllerId));
-        Assert.All(synced, p => Assert.Contains(p.TapId, demo.TapIds));
+        Assert.All(synced, p => Assert.Contains(p.TapId, bar.Controllers.Single(c => c.ControllerId == p.ControllerId).TapIds));
+        // Each pour belongs to a visit of its own venue, and Hafen's Helles is charged at Hafen's price.
+        var visitVenues = await server.DbAsync(db => db.Visits.AsNoTracking().ToDictionaryAsync(v => v.Id, v => v.LocationId));
+        Assert.All(synced, p => Assert.Equal(bar.Controllers.Single(c => c.ControllerId == p.ControllerId).LocationId, visitVenues[p.VisitId]));
+        var hafenHelles = await server.DbAsync(db => db.Taps.Where(t => t.LocationId == hafen.LocationId && t.Keg!.BeerType!.Name == "Helles").Select(t => t.Id).SingleAsync());
+        Assert.All(synced.Where(p => p.TapId == hafenHelles), p => Assert.Equal(DemoSeeder.HafenHellesPricePerLiter, p.PricePerLiter));
+        Assert.All(synced.Where(p => p.ControllerId == demo.ControllerId && p.TapId == demo.TapIds[0]), p => Assert.Equal(9.00m, p.PricePerLiter));
         var charged = await server.DbAsync(db => db.Ledger.AsNoTracking().Where(l => l.Kind == LedgerKind.PourCharge).ToListAsync());
         Assert.Contains(charged, l => synced.Any(p => p.Id == l.PourSessionId && l.Amount == -p.ChargedAmount && l.Amount < 0));
         Assert.True(await server.DbAsync(db => db.Controllers.Where(c => c.Id == demo.ControllerId).Select(c => c.IsOnline).SingleAsync()));

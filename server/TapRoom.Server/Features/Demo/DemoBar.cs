@@ -12,8 +12,8 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Demo;
 
 /// <summary>
-/// <c>--demo</c>: once the server listens, seeds the demo venue (<see cref="DemoSeeder"/>) and runs the real controller
-/// agent in-process (<see cref="SimulatedBar"/>: one simulated controller for the demo taps, whose guests pour now and
+/// <c>--demo</c>: once the server listens, seeds the demo chain (<see cref="DemoSeeder"/>: two venues) and runs the real
+/// controller agent in-process (<see cref="SimulatedBar"/>: one simulated controller per venue, whose guests pour now and
 /// then) against the server's own address, over the same SignalR hub a Raspberry Pi would use. In-process rather than a
 /// child process: nothing to locate or build separately, one log, and the agent stops with the server. The desk "tops up"
 /// demo guests who run low so the bar keeps pouring.
@@ -27,10 +27,13 @@ public sealed class DemoBar(
 {
     private readonly ILogger _logger = loggers.CreateLogger<DemoBar>();
 
-    /// <summary>The seeded demo controller, once the bar runs (tests read it).</summary>
+    /// <summary>The seeded demo controller of the first venue (Taproom Mitte), once the bar runs (tests read it).</summary>
     public DemoSeeder.DemoController? Controller { get; private set; }
 
-    /// <summary>Where the simulated controller serves its tap screens, once it runs (empty if it could not listen).</summary>
+    /// <summary>Every venue's demo controller (Taproom Mitte, then Taproom Hafen), once the bar runs.</summary>
+    public IReadOnlyList<DemoSeeder.DemoController> Controllers { get; private set; } = [];
+
+    /// <summary>Where the first venue's simulated controller serves its tap screens, once it runs (empty if it could not listen).</summary>
     public IReadOnlyList<Uri> ScreenAddresses { get; private set; } = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,37 +45,48 @@ public sealed class DemoBar(
             try { await started.Task; } catch (OperationCanceledException) { return; }
         }
 
-        var demo = await DemoSeeder.SeedAsync(services, stoppingToken);
-        Controller = demo;
+        var demos = await DemoSeeder.SeedAsync(services, stoppingToken);
+        Controllers = demos;
+        Controller = demos[0];
         var url = ServerUrl();
-        int pulsesPerLiter;
-        using (var scope = services.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
-            pulsesPerLiter = await db.Controllers.Where(c => c.Id == demo.ControllerId).Select(c => c.PulsesPerLiter).SingleAsync(stoppingToken);
-        }
-        _logger.LogWarning("Demo venue ready: {Taps} simulated taps pour at {Url}; sign in as '{Staff}' or '{Manager}' (the demo passwords are in the README)",
-            demo.TapIds.Count, url, DemoSeeder.StaffLogin, DemoSeeder.ManagerLogin);
+        _logger.LogWarning("Demo chain ready: {Venues} at {Url}; sign in as '{Staff}' or '{Manager}' (Mitte), '{HafenStaff}' or '{HafenManager}' (Hafen), or 'admin' (both); the demo passwords are in the README",
+            string.Join(", ", demos.Select(d => $"{d.VenueName} ({d.TapIds.Count} simulated taps)")), url,
+            DemoSeeder.StaffLogin, DemoSeeder.ManagerLogin, DemoSeeder.HafenStaffLogin, DemoSeeder.HafenManagerLogin);
 
         var demoOptions = options.Value.DemoBar;
-        var bar = SimulatedBar.RunAsync(url, demo.ApiKey, new SimulatedBarOptions
+        var bars = new List<Task>();
+        for (var i = 0; i < demos.Count; i++)
         {
-            TapCount = demo.TapIds.Count,
-            DataDirectory = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "demo-agent"),
-            CardUids = demo.CardUids,
-            MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
-            PulsesPerLiter = pulsesPerLiter,
-            Screen = new ControllerAgent.Screen.ScreenSettings { Urls = demoOptions.ScreenUrls },
-            Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
-            Started = host =>
+            var demo = demos[i];
+            var first = i == 0;
+            int pulsesPerLiter;
+            using (var scope = services.CreateScope())
             {
-                ScreenAddresses = host.ScreenServer?.Addresses ?? [];
-                if (ScreenAddresses.Count > 0)
-                    _logger.LogWarning("Demo tap screens: {Url}taps/1 … taps/{Count}", ScreenAddresses[0], demo.TapIds.Count);
-            },
-        }, stoppingToken);
-        var refill = RefillLoopAsync(demo, TimeSpan.FromSeconds(Math.Max(1, demoOptions.RefillSeconds)), stoppingToken);
-        await Task.WhenAll(bar, refill);
+                var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
+                pulsesPerLiter = await db.Controllers.Where(c => c.Id == demo.ControllerId).Select(c => c.PulsesPerLiter).SingleAsync(stoppingToken);
+            }
+            // One simulated controller per venue, each with its own journal; the first venue's screens are at the
+            // configured address, the others' wherever the system puts them (logged).
+            bars.Add(SimulatedBar.RunAsync(url, demo.ApiKey, new SimulatedBarOptions
+            {
+                TapCount = demo.TapIds.Count,
+                DataDirectory = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), first ? "demo-agent" : $"demo-agent-{i + 1}"),
+                CardUids = demo.CardUids,
+                MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
+                PulsesPerLiter = pulsesPerLiter,
+                Screen = new ControllerAgent.Screen.ScreenSettings { Urls = first ? demoOptions.ScreenUrls : "http://127.0.0.1:0" },
+                Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
+                Started = host =>
+                {
+                    var addresses = host.ScreenServer?.Addresses ?? [];
+                    if (first) ScreenAddresses = addresses;
+                    if (addresses.Count > 0)
+                        _logger.LogWarning("Demo tap screens of {Venue}: {Url}taps/1 … taps/{Count}", demo.VenueName, addresses[0], demo.TapIds.Count);
+                },
+            }, stoppingToken));
+        }
+        var refill = RefillLoopAsync(demos.SelectMany(d => d.CardUids).ToList(), TimeSpan.FromSeconds(Math.Max(1, demoOptions.RefillSeconds)), stoppingToken);
+        await Task.WhenAll([.. bars, refill]);
     }
 
     private Uri ServerUrl()
@@ -84,7 +98,7 @@ public sealed class DemoBar(
         return uri.Uri;
     }
 
-    private async Task RefillLoopAsync(DemoSeeder.DemoController demo, TimeSpan every, CancellationToken ct)
+    private async Task RefillLoopAsync(IReadOnlyList<string> cardUids, TimeSpan every, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(every);
         try
@@ -93,7 +107,7 @@ public sealed class DemoBar(
             {
                 try
                 {
-                    await RefillAsync(demo, ct);
+                    await RefillAsync(cardUids, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -105,13 +119,13 @@ public sealed class DemoBar(
     }
 
     /// <summary>Demo guests who are nearly out of money or volume get a top-up or a raised limit, as the desk would.</summary>
-    private async Task RefillAsync(DemoSeeder.DemoController demo, CancellationToken ct)
+    private async Task RefillAsync(IReadOnlyList<string> cardUids, CancellationToken ct)
     {
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var visits = await db.Visits.AsNoTracking()
-            .Where(v => v.Status == VisitStatus.Active && v.Card != null && demo.CardUids.Contains(v.Card.Uid)).ToListAsync(ct);
+            .Where(v => v.Status == VisitStatus.Active && v.Card != null && cardUids.Contains(v.Card.Uid)).ToListAsync(ct);
         foreach (var v in visits)
         {
             if (v.Balance < 10m) await mediator.Send(new TopUpVisit.Command(v.Id, 40m, "demo: the guest tops up at the desk"), ct);

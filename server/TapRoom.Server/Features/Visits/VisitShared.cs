@@ -79,6 +79,8 @@ public sealed class VisitLedger(TapRoomDbContext db, Pos.PosOutboxWriter pos, In
     public async Task<(LedgerEntry Entry, decimal Balance)> RecordAsync(Visit visit, LedgerKind kind, decimal amount, string? comment,
         PaymentMethod? method, CancellationToken ct)
     {
+        // The visit's venue decides (its shift, its policies, its audit), whoever asks.
+        location.Use(visit.LocationId);
         await EnsureMoneyMayMoveAsync(ct);
         return Record(visit, kind, amount, comment, method ?? PaymentMethod.Cash);
     }
