@@ -74,7 +74,7 @@ public sealed class CopyToPostgresTests
     }
 
     /// <summary>Through the product's own API: every table gets rows, money moves every way, pours end every way.</summary>
-    private static async Task<(Guid VisitId, decimal Balance)> ArrangeEveryKindOfRowAsync(TapRoomHost host)
+    internal static async Task<(Guid VisitId, decimal Balance)> ArrangeEveryKindOfRowAsync(TapRoomHost host)
     {
         using var admin = await host.SignInAsync();
         using var manager = await host.SignInAsAsync(StaffRole.Manager);
@@ -107,6 +107,11 @@ public sealed class CopyToPostgresTests
         Assert.Equal(DenyReason.CardLost, denied.DenyReason);
         await FaultVenue.PostAsync(manager, "/api/alerts/mute",
             new { type = Features.Alerts.AlertTypes.FlowWithoutPour, subjectType = "tap", subjectId = venue.Taps[2].TapId, minutes = 30, comment = "valve being replaced" });
+
+        // The venue's own price for a beer.
+        var beers = await admin.GetFromJsonAsync<List<BeerTypeDto>>("/api/beer-types", TapRoomHost.Json);
+        var venues = await admin.GetFromJsonAsync<List<LocationDto>>("/api/locations", TapRoomHost.Json);
+        (await admin.PutAsJsonAsync($"/api/locations/{venues![0].Id}/prices/{beers![0].Id}", new { pricePerLiter = 7.25m }, TapRoomHost.Json)).EnsureSuccessStatusCode();
 
         // A new controller waiting to be adopted by its code.
         using var newcomer = host.CreateClient();

@@ -264,6 +264,7 @@ public sealed class ShiftWorld(TapRoomHost host)
             db.AuditEvents.Add(new AuditEvent
             {
                 At = at, ActorType = "staff", ActorName = actorName, Action = action, SubjectType = subjectType, SubjectId = subjectId,
+                LocationId = await db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).FirstAsync(),
                 DetailsJson = details is null ? "{}" : JsonSerializer.Serialize(details, TapRoomHost.Json),
             });
             await db.SaveChangesAsync();

@@ -144,7 +144,7 @@ public sealed class VenueIsolationTests
             return (a.Id, l.Id, entry);
         });
         var secrets = new[] { "Hafen Secret", "hafen-secret", id.ToString(), tap.Id.ToString(), keg.Id.ToString(), controller.GetProperty("id").GetString()!,
-            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString(), uid };
+            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString() }; // the guest and their card are the chain's
         return new VenueB(id, tap.Id, keg.Id, controller.GetProperty("id").GetGuid(), visit.VisitId, shift.Id, alert, lost, pos, guest.Id, staffB.Id, beer.Id, secrets);
     }
 

@@ -99,6 +99,10 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+
+            // Everything that was there belongs to the first venue: a single venue notices nothing (issue 25).
+            migrationBuilder.Sql(VenueBackfill.Sql);
+
             migrationBuilder.CreateIndex(
                 name: "UX_Visits_ActiveGuest",
                 table: "Visits",
