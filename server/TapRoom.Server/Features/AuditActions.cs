@@ -67,4 +67,9 @@ public static class AuditActions
     public const string StaffPasswordChanged = "staff_user.password_changed";
     public const string StaffRoleChanged = "staff_user.role_changed";
     public const string StaffDeactivated = "staff_user.deactivated";
+    public const string TemperatureZoneCreated = "temperature_zone.created";
+    public const string TemperatureZoneChanged = "temperature_zone.changed";
+    public const string TemperatureZoneAutoCreated = "temperature_zone.auto_created";
+    public const string AlertAutoResolved = "alert.auto_resolved";
+    public const string BoardSettingsChanged = "location.board_changed";
 }
