@@ -12,6 +12,7 @@ namespace TapRoom.Server.Features.Temperature;
 public static class TemperatureZones
 {
     public const int MaxNameLength = 60;
+    // Names are unique per venue regardless of case: controllers name zones case-insensitively.
 
     /// <summary>
     /// The venue a zone route names, or 404. Today every signed-in user may see every venue; venue membership
@@ -74,7 +75,7 @@ public static class TemperatureZones
         {
             await VenueAsync(db, request.LocationId, ct);
             var name = request.Name.Trim();
-            if (await db.TemperatureZones.AnyAsync(z => z.LocationId == request.LocationId && z.Name == name, ct))
+            if (await db.TemperatureZones.AnyAsync(z => z.LocationId == request.LocationId && z.Name.ToLower() == name.ToLower(), ct))
                 throw new DomainException("zone_name_taken", $"The venue has a zone named '{name}' already.");
             var zone = new TemperatureZone
             {
@@ -104,7 +105,7 @@ public static class TemperatureZones
             var zone = await db.TemperatureZones.FirstOrDefaultAsync(z => z.Id == request.ZoneId, ct) ?? throw new NotFoundException("Temperature zone", request.ZoneId);
             await VenueAsync(db, zone.LocationId, ct);
             var name = request.Name.Trim();
-            if (name != zone.Name && await db.TemperatureZones.AnyAsync(z => z.LocationId == zone.LocationId && z.Name == name && z.Id != zone.Id, ct))
+            if (await db.TemperatureZones.AnyAsync(z => z.LocationId == zone.LocationId && z.Name.ToLower() == name.ToLower() && z.Id != zone.Id, ct))
                 throw new DomainException("zone_name_taken", $"The venue has a zone named '{name}' already.");
             var from = new { zone.Name, zone.MinC, zone.MaxC, zone.AlertAfterMinutes };
             (zone.Name, zone.MinC, zone.MaxC, zone.AlertAfterMinutes) = (name, request.MinC, request.MaxC, request.AlertAfterMinutes);
