@@ -63,6 +63,17 @@ public sealed class DemoBar(
             MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
             PulsesPerLiter = pulsesPerLiter,
             Screen = new ControllerAgent.Screen.ScreenSettings { Urls = demoOptions.ScreenUrls },
+            // A cooler and a tower, each with a simulated sensor (their zones appear on the first reading).
+            Temperature = new ControllerAgent.Temperature.TemperatureSettings
+            {
+                IntervalSeconds = 15,
+                Sensors =
+                [
+                    new() { Id = "sim-cooler-1", Zone = "Cooler", Kind = ControllerAgent.Temperature.TemperatureSensorKinds.Simulated },
+                    new() { Id = "sim-tower-1", Zone = "Tower", Kind = ControllerAgent.Temperature.TemperatureSensorKinds.Simulated },
+                ],
+            },
+            Temperatures = new() { ["Cooler"] = 3.2, ["Tower"] = 4.6 },
             Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
             Started = host =>
             {
