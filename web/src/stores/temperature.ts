@@ -53,10 +53,9 @@ export const useTemperatureStore = defineStore('temperature', () => {
   async function loadHistory(zoneId: string, hours = 24) {
     const to = new Date()
     const from = new Date(to.getTime() - hours * 3600_000)
-    history.value = {
-      ...history.value,
-      [zoneId]: await http.get<TemperaturePointDto[]>(`/api/temperature${query({ zoneId, from: from.toISOString(), to: to.toISOString() })}`),
-    }
+    const points = await http.get<TemperaturePointDto[]>(`/api/temperature${query({ zoneId, from: from.toISOString(), to: to.toISOString() })}`)
+    // Spread after the await: zones load at once, and each must add to what the others wrote meanwhile.
+    history.value = { ...history.value, [zoneId]: points }
   }
 
   /** A manager adds a zone (POST) or edits one (PUT). Throws ApiError. */
