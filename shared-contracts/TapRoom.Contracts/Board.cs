@@ -1,6 +1,7 @@
 namespace TapRoom.Contracts;
 
 /// <summary>What a board tap says to the room: pouring, running low (under 15 % left), out of keg, or closed (locked, cleaning).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(SnakeCaseEnumConverter<BoardTapStatus>))]
 public enum BoardTapStatus { Pouring, RunningLow, Out, Closed }
 
 /// <summary>
