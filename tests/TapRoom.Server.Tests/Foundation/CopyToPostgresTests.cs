@@ -108,6 +108,10 @@ public sealed class CopyToPostgresTests
         await FaultVenue.PostAsync(manager, "/api/alerts/mute",
             new { type = Features.Alerts.AlertTypes.FlowWithoutPour, subjectType = "tap", subjectId = venue.Taps[2].TapId, minutes = 30, comment = "valve being replaced" });
 
+        // A temperature reading (its zone and sensor are made with it).
+        var reading = await tap0.TemperatureReadings(new TemperatureReadingsRequest([new("28-0000000c0ffe", "Cooler", 3.5, host.Time.GetUtcNow().UtcDateTime)]));
+        Assert.Equal(1, reading.Accepted);
+
         // A new controller waiting to be adopted by its code.
         using var newcomer = host.CreateClient();
         await FaultVenue.PostAsync(newcomer, "/api/controllers/pairing", new { agentVersion = "1.0.0", hardwareId = "pi-serial-0001" });

@@ -160,6 +160,7 @@ public sealed class BoardPushQueue(IServiceScopeFactory scopes, IHubContext<Boar
     private readonly ConcurrentDictionary<Guid, byte> _pending = new();
     private readonly ConcurrentDictionary<Guid, DateTime> _last = new();
     private readonly ConcurrentDictionary<Guid, Guid> _tapVenues = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _gates = new();
 
     /// <summary>The venue of a tap, remembered (a tap does not change venue).</summary>
     public async Task<Guid?> VenueOfTapAsync(TapRoomDbContext db, Guid tapId, CancellationToken ct)
@@ -175,23 +176,30 @@ public sealed class BoardPushQueue(IServiceScopeFactory scopes, IHubContext<Boar
         if (!_pending.TryAdd(locationId, 0)) return;
         _ = Task.Run(async () =>
         {
+            // One push of a venue at a time, each a second after the previous one went out (however long it took to build).
+            var gate = _gates.GetOrAdd(locationId, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync();
             try
             {
                 var wait = _last.GetValueOrDefault(locationId) + MinInterval - DateTime.UtcNow;
                 await Task.Delay(wait > Gather ? wait : Gather);
                 _pending.TryRemove(locationId, out _);
-                _last[locationId] = DateTime.UtcNow;
                 using var scope = scopes.CreateScope();
                 var db = scope.ServiceProvider.GetRequiredService<TapRoomDbContext>();
                 var venue = await db.Locations.AsNoTracking().FirstOrDefaultAsync(l => l.Id == locationId);
                 if (venue is null || !venue.BoardEnabled) return;
                 var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
                 await hub.Clients.Group(BoardHub.GroupFor(locationId)).BoardUpdated(await BoardBuilder.BuildAsync(db, venue, now, CancellationToken.None));
+                _last[locationId] = DateTime.UtcNow;
             }
             catch (Exception ex)
             {
                 _pending.TryRemove(locationId, out _);
                 log.LogWarning(ex, "Board push for venue {LocationId} failed", locationId);
+            }
+            finally
+            {
+                gate.Release();
             }
         });
     }
