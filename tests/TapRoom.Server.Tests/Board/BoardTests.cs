@@ -117,7 +117,8 @@ public sealed class BoardTests
         board.On<BoardDto>(nameof(IBoardClient.BoardUpdated), b => { lock (pushes) pushes.Add((DateTime.UtcNow, b)); });
         await board.StartAsync();
 
-        // Progress every 100 ms for 2.5 s: the board hears the latest level, never more than once a second.
+        // Progress every 100 ms or so: the board hears the latest level, never more than once a second.
+        var started = DateTime.UtcNow;
         for (var ml = 100; ml <= 2500; ml += 100)
         {
             var volume = ml;
@@ -125,12 +126,13 @@ public sealed class BoardTests
             await host.PublishAsync(new PourProgressNotification(arranged.PourSessionId!.Value, arranged.TapId, arranged.VisitId, volume, host.Time.GetUtcNow().UtcDateTime));
             await Task.Delay(100);
         }
+        var took = DateTime.UtcNow - started;
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (DateTime.UtcNow < deadline && !pushes.Any(p => p.Board.Taps[0].KegPercent == 41)) await Task.Delay(50);
 
         lock (pushes)
         {
-            Assert.True(pushes.Count is >= 2 and <= 4, $"{pushes.Count} pushes");
+            Assert.True(pushes.Count >= 2 && pushes.Count <= took.TotalSeconds + 2, $"{pushes.Count} pushes in {took.TotalSeconds:0.0} s of progress");
             Assert.Equal(41, pushes[^1].Board.Taps[0].KegPercent); // (15 000 − 2 500) / 30 000
             for (var i = 1; i < pushes.Count; i++) Assert.True(pushes[i].At - pushes[i - 1].At > TimeSpan.FromMilliseconds(900), "two pushes within a second");
         }
