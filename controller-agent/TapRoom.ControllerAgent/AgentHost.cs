@@ -6,6 +6,7 @@ using TapRoom.ControllerAgent.Hardware;
 using TapRoom.ControllerAgent.Pouring;
 using TapRoom.ControllerAgent.Screen;
 using TapRoom.ControllerAgent.Storage;
+using TapRoom.ControllerAgent.Temperature;
 using TapRoom.HubClient;
 
 namespace TapRoom.ControllerAgent;
@@ -31,11 +32,14 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     private Task _syncLoop = Task.CompletedTask;
     private DeskForwarder? _desk;
     private PairingClient? _pairing;
+    private readonly IReadOnlyList<ITemperatureSensor> _sensors;
     private int _disposed;
 
+    /// <param name="sensors">The temperature sensors; null: the ones <c>Agent:Temperature</c> names.</param>
     public AgentHost(AgentSettings settings, IReadOnlyList<TapHardware> taps, ICardReader? deskReader = null, TimeProvider? time = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null, IReadOnlyList<ITemperatureSensor>? sensors = null)
     {
+        _sensors = sensors ?? TemperatureSensorFactory.FromSettings(settings.Temperature, settings.Simulation.Temperatures);
         _settings = settings;
         _time = time ?? TimeProvider.System;
         _loggers = loggers ?? NullLoggerFactory.Instance;
@@ -55,6 +59,8 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     public JournalReplayer Replayer { get; }
     public AgentConnection Connection { get; }
     public IReadOnlyList<TapRuntime> Taps => _taps;
+    /// <summary>Reads and sends the temperature sensors; null when the controller has none.</summary>
+    public TemperatureMonitor? Temperature { get; private set; }
     /// <summary>The code this controller shows while it waits to be adopted; null when it has a key.</summary>
     public string? PairingCode => _pairing?.Code;
     /// <summary>The guest screen of each tap, in tap order (empty in desk mode or with <c>Agent:Screen:Enabled</c> false).</summary>
@@ -98,7 +104,13 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         {
             foreach (var r in _taps) r.Post((machine, _) => machine.LinkChanged(up));
             if (up) _syncSignal.Release();
+            if (up) Temperature?.LinkUp();
         };
+        if (_sensors.Count > 0)
+        {
+            Temperature = new TemperatureMonitor(_sensors, this, _settings.Temperature, _time, _loggers.CreateLogger<TemperatureMonitor>());
+            Temperature.Start();
+        }
 
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, ct).Token;
         _connectionLoop = Task.Run(() => ConnectAsync(stop), CancellationToken.None);
@@ -220,6 +232,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var r in _taps) r.Abandon();
+        if (Temperature is { } temperature) await temperature.DisposeAsync();
         await StopScreensAsync();
         await _stop.CancelAsync();
         await Connection.DisposeAsync();
@@ -238,6 +251,7 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var r in _taps) r.Dispose();
         foreach (var hw in Hardware) hw.Valve.Close();
+        if (Temperature is { } temperature) await temperature.DisposeAsync();
         await StopScreensAsync();
         await _stop.CancelAsync();
         await Connection.DisposeAsync();

@@ -44,6 +44,8 @@ public sealed class AgentSettings
     public SimulationSettings Simulation { get; set; } = new();
     /// <summary>The guest screens of the taps (<c>Agent:Screen</c>).</summary>
     public ScreenSettings Screen { get; set; } = new();
+    /// <summary>Temperature sensors (<c>Agent:Temperature</c>).</summary>
+    public Temperature.TemperatureSettings Temperature { get; set; } = new();
 
     /// <summary>The servers to connect to, in failover order (<see cref="ServerUrls"/>, else <see cref="ServerUrl"/> split at commas).</summary>
     public IReadOnlyList<Uri> Servers
@@ -159,4 +161,6 @@ public sealed class SimulationSettings
     public int MeanSecondsBetweenPours { get; set; } = 20;
     public int MinPourMl { get; set; } = 150;
     public int MaxPourMl { get; set; } = 500;
+    /// <summary>Simulated sensors' temperature per zone in °C (<c>Agent:Simulation:Temperatures:cooler</c>).</summary>
+    public Dictionary<string, double> Temperatures { get; set; } = [];
 }

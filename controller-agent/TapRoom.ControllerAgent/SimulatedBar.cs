@@ -30,6 +30,10 @@ public sealed class SimulatedBarOptions
     public PourSettings Pour { get; set; } = new();
     /// <summary>The guest screens of the simulated taps (http://localhost:5090/taps/1 by default).</summary>
     public ScreenSettings Screen { get; set; } = new();
+    /// <summary>The simulated controller's temperature sensors (kind <c>simulated</c>) and how often it reads them.</summary>
+    public Temperature.TemperatureSettings Temperature { get; set; } = new();
+    /// <summary>Simulated zones' temperatures in °C by zone name.</summary>
+    public Dictionary<string, double> Temperatures { get; set; } = [];
     public ILoggerFactory? Loggers { get; set; }
     /// <summary>Called once the simulated controller runs (its screens listen): the demo reads where they are served.</summary>
     public Action<AgentHost>? Started { get; set; }
@@ -49,6 +53,8 @@ public sealed class SimulatedBarOptions
         FailoverAfterAttempts = s.FailoverAfterAttempts,
         Pour = s.Pour,
         Screen = s.Screen,
+        Temperature = s.Temperature,
+        Temperatures = s.Simulation.Temperatures,
     };
 }
 
@@ -83,6 +89,8 @@ public static class SimulatedBar
             Pour = options.Pour,
             Screen = options.Screen,
             Simulate = rigs.Count,
+            Temperature = options.Temperature,
+            Simulation = new SimulationSettings { Temperatures = options.Temperatures },
         };
         var host = new AgentHost(settings, rigs.Select(r => r.Hardware).ToList(), loggers: loggers);
         try

@@ -19,7 +19,9 @@ public sealed record LocationPoliciesDto(
     bool DeskMoneyWithoutOpenShift = false);
 
 /// <summary>A venue. <c>Slug</c> names it in the web app's URLs (<c>/v/{slug}/taps</c>): <c>[a-z0-9-]{2,40}</c>, unique.</summary>
-public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies, string Slug);
+/// <summary>A venue. <c>BoardEnabled</c>: its public tap list is on; <c>ServingSizesMl</c>: the servings the board prices.</summary>
+public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies, string Slug,
+    bool BoardEnabled, IReadOnlyList<int> ServingSizesMl);
 
 /// <summary>A venue as a user's list of venues names it.</summary>
 public sealed record LocationRefDto(Guid Id, string Slug, string Name);

@@ -18,6 +18,8 @@ public interface IControllerHub
     Task CardPresented(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
     Task FlowWithoutPour(FlowWithoutPourMessage message);
+    /// <summary>A batch of temperature readings (what the agent kept while offline too); refused readings are counted, not kept.</summary>
+    Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request);
 
     /// <summary>Returns its argument and does nothing else: the floor a hub round trip costs (load driver, docs/PERFORMANCE.md).</summary>
     Task<string> Echo(string text);

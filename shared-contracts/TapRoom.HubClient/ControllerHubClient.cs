@@ -55,6 +55,8 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public Task CardPresented(CardPresentedMessage message) => Connection.SendAsync(nameof(CardPresented), message);
     public Task CardRemoved(CardRemovedMessage message) => Connection.SendAsync(nameof(CardRemoved), message);
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => Connection.SendAsync(nameof(FlowWithoutPour), message);
+    public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) =>
+        Connection.InvokeAsync<TemperatureReadingsResult>(nameof(TemperatureReadings), request);
     public Task<string> Echo(string text) => Connection.InvokeAsync<string>(nameof(Echo), text);
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();

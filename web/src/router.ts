@@ -30,6 +30,7 @@ export const views: AppView[] = [
   { name: 'sync', path: '/sync', title: 'Sync', key: '7', minRole: 'staff', component: () => import('./views/SyncView.vue') },
   { name: 'lost-cards', path: '/lost-cards', title: 'Lost cards', key: '8', minRole: 'staff', component: () => import('./views/LostCardsView.vue') },
   { name: 'pos', path: '/pos', title: 'POS', key: '9', minRole: 'staff', component: () => import('./views/PosView.vue') },
+  { name: 'temperature', path: '/temperature', title: 'Temperature', key: 't', minRole: 'staff', component: () => import('./views/TemperatureView.vue') },
   { name: 'controllers', path: '/controllers', title: 'Controllers', key: '0', minRole: 'staff', component: () => import('./views/ControllersView.vue') },
   { name: 'audit', path: '/audit', title: 'Audit', key: 'a', minRole: 'manager', component: () => import('./views/AuditView.vue') },
   { name: 'staff', path: '/staff', title: 'Staff', key: 's', minRole: 'admin', component: () => import('./views/StaffView.vue') },
@@ -93,6 +94,8 @@ function routes(): RouteRecordRaw[] {
         { path: ':rest(.*)*', redirect: (to) => ({ name: 'taps', params: { slug: to.params.slug } }) },
       ],
     },
+    // The public tap list: no sign-in, no frame (App.vue renders it alone).
+    { path: '/board/:slug', name: 'board', component: () => import('./views/BoardView.vue') },
     // Bookmarks from before venues (/taps, /visits/42) go to the same page of the user's venue: see App.vue.
     { path: '/:rest(.*)*', name: 'elsewhere', component: empty },
   ]

@@ -40,6 +40,9 @@ public class TapRoomDbContext : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<PosOutboxEntry> PosOutbox => Set<PosOutboxEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Features.Temperature.TemperatureZone> TemperatureZones => Set<Features.Temperature.TemperatureZone>();
+    public DbSet<Features.Temperature.TemperatureSensor> TemperatureSensors => Set<Features.Temperature.TemperatureSensor>();
+    public DbSet<Features.Temperature.TemperatureReadingRow> TemperatureReadings => Set<Features.Temperature.TemperatureReadingRow>();
 
     private HashSet<Guid>? _tapStatusChanges;
 
@@ -122,6 +125,7 @@ public class TapRoomDbContext : DbContext
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        b.ApplyConfigurationsFromAssembly(typeof(TapRoomDbContext).Assembly, t => t.Namespace == typeof(Features.Temperature.TemperatureZone).Namespace);
         b.Entity<Location>(e =>
         {
             e.Property(x => x.Name).HasMaxLength(200);

@@ -61,7 +61,13 @@ public partial class Location
     public required string TimeZone { get; set; }
     public LocationPolicies Policies { get; set; } = new();
     public List<string> EquipmentChecklist { get; set; } = [];
+    /// <summary>Whether the public tap list (<c>/board/{slug}</c>) is on.</summary>
+    public bool BoardEnabled { get; set; } = true;
+    /// <summary>The servings the board prices, in ml (PRODUCT.md: 300 and 500 by default).</summary>
+    public List<int> ServingSizesMl { get; set; } = [.. DefaultServingSizesMl];
     public DateTime CreatedAt { get; set; }
+
+    public static readonly IReadOnlyList<int> DefaultServingSizesMl = [300, 500];
 }
 
 /// <summary>Per-location policies with PRODUCT.md's defaults.</summary>

@@ -69,4 +69,9 @@ public static class AuditActions
     public const string StaffRoleChanged = "staff_user.role_changed";
     public const string StaffLocationsChanged = "staff_user.locations_changed";
     public const string StaffDeactivated = "staff_user.deactivated";
+    public const string TemperatureZoneCreated = "temperature_zone.created";
+    public const string TemperatureZoneChanged = "temperature_zone.changed";
+    public const string TemperatureZoneAutoCreated = "temperature_zone.auto_created";
+    public const string AlertAutoResolved = "alert.auto_resolved";
+    public const string BoardSettingsChanged = "location.board_changed";
 }

@@ -51,6 +51,7 @@ public static class FeaturesSetup
             o.PayloadSerializerOptions.AllowDuplicateProperties = false;
         });
         services.AddPours();
+        services.AddSingleton<Board.BoardPushQueue>();
         if (options.Demo) services.AddSingleton<Demo.DemoBar>().AddHostedService(sp => sp.GetRequiredService<Demo.DemoBar>());
         return services;
     }
@@ -75,6 +76,8 @@ public static class FeaturesSetup
         app.MapLostCardEndpoints();
         app.MapPourEndpoints();
         app.MapTapStatusEndpoints();
+        Temperature.TemperatureZones.MapTemperatureEndpoints(app);
+        Board.BoardEndpoints.MapBoardEndpoints(app);
         app.MapHub<Hubs.ControllerHub>(Contracts.HubRoutes.Controller);
         app.MapDashboardEndpoints();
         return app;

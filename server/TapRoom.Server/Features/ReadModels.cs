@@ -85,6 +85,8 @@ public static class ReadModels
             : a.SubjectType == "visit" ? db.Visits.Where(v => v.Id == a.SubjectId).Select(v => v.Guest!.Name).FirstOrDefault()
             : a.SubjectType == "controller" ? db.Controllers.Where(c => c.Id == a.SubjectId).Select(c => c.Name).FirstOrDefault()
             : a.SubjectType == "card" ? db.Cards.Where(c => c.Id == a.SubjectId).Select(c => "card " + c.Uid).FirstOrDefault()
+            : a.SubjectType == "temperature_zone" ? db.TemperatureZones.Where(z => z.Id == a.SubjectId).Select(z => z.Name).FirstOrDefault()
+            : a.SubjectType == "temperature_sensor" ? db.TemperatureSensors.Where(s => s.Id == a.SubjectId).Select(s => "sensor " + s.SensorId).FirstOrDefault()
             : null));
 
     public static IQueryable<KegDto> Kegs(TapRoomDbContext db) => Kegs(db.Kegs);

@@ -57,5 +57,8 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => mediator.Send(new ReportFlowWithoutPour.Command(ControllerId, message));
 
+    public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) =>
+        mediator.Send(new Features.Temperature.RecordTemperatureReadings.Command(ControllerId, request));
+
     public Task<string> Echo(string text) => Task.FromResult(text);
 }

@@ -63,6 +63,10 @@ public sealed class JobOptions
     public int LockTimeoutSweepSeconds { get; set; } = 5;
     public int KegThresholdSweepSeconds { get; set; } = 60;
     public int PosOutboxSeconds { get; set; } = 5;
+    /// <summary>Silent temperature sensors (<c>sensor_silent</c> after 5 minutes).</summary>
+    public int TemperatureSweepSeconds { get; set; } = 60;
+    /// <summary>Temperature readings older than a day folded to one a minute, older than 30 days deleted.</summary>
+    public int TemperatureDownsampleSeconds { get; set; } = 3600;
 }
 
 public sealed class LoginOptions

@@ -5,7 +5,7 @@ using TapRoom.Server.Domain;
 namespace TapRoom.Server.Infrastructure;
 
 /// <summary>What the <c>{id}</c> of a route names, so that the request can be held to that thing's venue.</summary>
-public enum VenueKind { Location, Tap, Keg, Visit, Controller, Shift, Alert, LostCard, PosOutboxEntry }
+public enum VenueKind { Location, Tap, Keg, Visit, Controller, Shift, Alert, LostCard, PosOutboxEntry, TemperatureZone }
 
 /// <summary>Endpoint metadata: the route's <c>{id}</c> (or <paramref name="RouteParameter"/>) names a thing of this kind.</summary>
 public sealed record VenueOf(VenueKind Kind, string RouteParameter = "id");
@@ -39,6 +39,7 @@ public static class VenueScopeSetup
             VenueKind.Shift => db.Shifts.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             VenueKind.Alert => db.Alerts.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             VenueKind.LostCard => db.LostCards.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
+            VenueKind.TemperatureZone => db.TemperatureZones.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             _ => Task.FromResult<Guid?>(null),
         };
     }
@@ -61,7 +62,9 @@ public sealed class VenueScopeMiddleware(RequestDelegate next)
             var access = services.GetRequiredService<VenueAccess>();
             var location = services.GetRequiredService<LocationContext>();
             var ct = http.RequestAborted;
-            if (endpoint.Metadata.GetMetadata<VenueOf>() is { } of && http.Request.RouteValues.TryGetValue(of.RouteParameter, out var raw) && raw?.ToString() is { } id)
+            // The id is in the route, or (for a few reads) in the query string under the same name.
+            if (endpoint.Metadata.GetMetadata<VenueOf>() is { } of
+                && (http.Request.RouteValues.TryGetValue(of.RouteParameter, out var raw) ? raw?.ToString() : http.Request.Query[of.RouteParameter].FirstOrDefault()) is { } id)
             {
                 // An unknown id goes on to its handler, which answers 404 as it always did.
                 if (await VenueScopeSetup.VenueOfAsync(services.GetRequiredService<TapRoomDbContext>(), of.Kind, id, ct) is { } venue)

@@ -33,6 +33,8 @@ public static class JobsSetup
         RecurringJobDefinition.For<LockTimeoutSweepJob>("lock-timeout-sweep", jobs.LockTimeoutSweepSeconds),
         RecurringJobDefinition.For<KegThresholdSweepJob>("keg-threshold-sweep", jobs.KegThresholdSweepSeconds),
         RecurringJobDefinition.For<PosOutboxJob>("pos-outbox", jobs.PosOutboxSeconds),
+        RecurringJobDefinition.For<Features.Temperature.TemperatureSweepJob>("temperature-sweep", jobs.TemperatureSweepSeconds),
+        RecurringJobDefinition.For<Features.Temperature.TemperatureDownsampleJob>("temperature-downsample", jobs.TemperatureDownsampleSeconds),
     ];
 
     public static IServiceCollection AddTapRoomJobs(this IServiceCollection services, TapRoomOptions options)

@@ -127,6 +127,17 @@ public sealed class ScriptedHub : IControllerHub
         return Task.CompletedTask;
     }
 
+    /// <summary>Temperature batches as they arrived; <see cref="OnTemperature"/> may throw to play a cut link.</summary>
+    public ConcurrentQueue<TemperatureReadingsRequest> TemperatureBatches { get; } = new();
+    public Func<TemperatureReadingsRequest, TemperatureReadingsResult> OnTemperature { get; set; } = r => new TemperatureReadingsResult(r.Readings.Count, 0);
+
+    public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request)
+    {
+        var result = OnTemperature(request);
+        TemperatureBatches.Enqueue(request);
+        return Task.FromResult(result);
+    }
+
     public Task<string> Echo(string text) => Task.FromResult(text);
 }
 

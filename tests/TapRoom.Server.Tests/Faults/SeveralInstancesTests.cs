@@ -214,6 +214,8 @@ public sealed class SeveralInstancesTests
             ["lock-timeout-sweep"] = typeof(TapRoom.Server.Features.Pours.SweepLockTimeouts.Command),
             ["keg-threshold-sweep"] = typeof(TapRoom.Server.Features.Kegs.SweepKegThresholds.Command),
             ["pos-outbox"] = typeof(TapRoom.Server.Features.Pos.DeliverPosOutbox.Command),
+            ["temperature-sweep"] = typeof(TapRoom.Server.Features.Temperature.SweepSilentSensors.Command),
+            ["temperature-downsample"] = typeof(TapRoom.Server.Features.Temperature.DownsampleTemperatureReadings.Command),
         };
         public string Instance { get; } = instance;
         public ConcurrentQueue<JobRun> Runs { get; } = runs;
@@ -231,7 +233,8 @@ public sealed class SeveralInstancesTests
             s["ConnectionStrings:Redis"] = TestDatabase.RedisServer;
             s["TapRoom:Redis:Prefix"] = prefix;
             s["TapRoom:Jobs:Enabled"] = "true"; // Storage: Auto, so PostgreSQL storage on this PostgreSQL database
-            foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds" })
+            foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds",
+                         "TemperatureSweepSeconds", "TemperatureDownsampleSeconds" })
                 s["TapRoom:Jobs:" + key] = periodSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         Action<WebApplicationBuilder> Recording(string instance) => b =>

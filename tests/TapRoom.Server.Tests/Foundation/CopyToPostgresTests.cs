@@ -113,6 +113,10 @@ public sealed class CopyToPostgresTests
         var venues = await admin.GetFromJsonAsync<List<LocationDto>>("/api/locations", TapRoomHost.Json);
         (await admin.PutAsJsonAsync($"/api/locations/{venues![0].Id}/prices/{beers![0].Id}", new { pricePerLiter = 7.25m }, TapRoomHost.Json)).EnsureSuccessStatusCode();
 
+        // A temperature reading (its zone and sensor are made with it).
+        var reading = await tap0.TemperatureReadings(new TemperatureReadingsRequest([new("28-0000000c0ffe", "Cooler", 3.5, host.Time.GetUtcNow().UtcDateTime)]));
+        Assert.Equal(1, reading.Accepted);
+
         // A new controller waiting to be adopted by its code.
         using var newcomer = host.CreateClient();
         await FaultVenue.PostAsync(newcomer, "/api/controllers/pairing", new { agentVersion = "1.0.0", hardwareId = "pi-serial-0001" });

@@ -19,7 +19,7 @@ namespace TapRoom.Server.Tests.Venues;
 public sealed class VenueIsolationTests
 {
     private sealed record VenueB(Guid Id, Guid Tap, Guid Keg, Guid Controller, Guid Visit, Guid Shift, Guid Alert, Guid LostCard, long PosEntry,
-        Guid Guest, Guid StaffUser, Guid BeerType, string[] Secrets);
+        Guid Guest, Guid StaffUser, Guid BeerType, Guid Zone, string[] Secrets);
 
     [Fact]
     public async Task A_manager_of_one_venue_is_refused_every_route_to_another_and_learns_nothing_of_it()
@@ -81,6 +81,7 @@ public sealed class VenueIsolationTests
                 _ when path.StartsWith("/api/shifts/") || path.StartsWith("/api/stats/shifts/") => (b.Shift.ToString(), true),
                 _ when path.StartsWith("/api/alerts/") => (b.Alert.ToString(), true),
                 _ when path.StartsWith("/api/lost-cards/") => (b.LostCard.ToString(), true),
+                _ when path.StartsWith("/api/temperature-zones/") => (b.Zone.ToString(), true),
                 _ when path.StartsWith("/api/pos/outbox/") => (b.PosEntry.ToString(), true),
                 _ when path.StartsWith("/api/locations/") => (b.Id.ToString(), true),
                 _ when path.StartsWith("/api/guests/") => (b.Guest.ToString(), false), // guests are the chain's
@@ -93,6 +94,11 @@ public sealed class VenueIsolationTests
         }
         url = url.Replace("{staffUserId}", b.StaffUser.ToString()).Replace("{beerTypeId}", b.BeerType.ToString());
         var query = operation["parameters"]?.AsArray().Select(p => p!["name"]!.GetValue<string>()).ToList() ?? [];
+        if (query.Contains("zoneId"))
+        {
+            url += (url.Contains('?') ? "&" : "?") + "zoneId=" + b.Zone;
+            aimed = true;
+        }
         if (query.Contains("locationId"))
         {
             url += (url.Contains('?') ? "&" : "?") + "locationId=" + b.Id;
@@ -131,6 +137,8 @@ public sealed class VenueIsolationTests
         (await admin.TopUpAsync(visit.VisitId, 25m)).EnsureSuccessStatusCode();
         var staffB = await HttpAssert.OkAsync<StaffUserDto>(await admin.PostAsJsonAsync("/api/staff",
             new { login = "hafen-secret-staff", name = "Hafen Secret Staff", password = "password-123", role = "staff", locationIds = new[] { id } }, TapRoomHost.Json));
+        var zone = await HttpAssert.OkAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/locations/{id}/temperature-zones",
+            new { name = "Hafen Secret Cooler", minC = 1, maxC = 5, alertAfterMinutes = 10 }, TapRoomHost.Json));
         var (alert, lost, pos) = await host.DbAsync(async db =>
         {
             var now = host.Time.GetUtcNow().UtcDateTime;
@@ -144,8 +152,9 @@ public sealed class VenueIsolationTests
             return (a.Id, l.Id, entry);
         });
         var secrets = new[] { "Hafen Secret", "hafen-secret", id.ToString(), tap.Id.ToString(), keg.Id.ToString(), controller.GetProperty("id").GetString()!,
-            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString() }; // the guest and their card are the chain's
-        return new VenueB(id, tap.Id, keg.Id, controller.GetProperty("id").GetGuid(), visit.VisitId, shift.Id, alert, lost, pos, guest.Id, staffB.Id, beer.Id, secrets);
+            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString(), zone.GetProperty("id").GetString()! }; // the guest and their card are the chain's
+        return new VenueB(id, tap.Id, keg.Id, controller.GetProperty("id").GetGuid(), visit.VisitId, shift.Id, alert, lost, pos, guest.Id, staffB.Id, beer.Id,
+            zone.GetProperty("id").GetGuid(), secrets);
     }
 
     /// <summary>Everything of venue B that a refused request could have changed.</summary>
@@ -160,7 +169,8 @@ public sealed class VenueIsolationTests
         mutes = await db.AlertMutes.CountAsync(),
         lost = await db.LostCards.AsNoTracking().Where(l => l.LocationId == venue).OrderBy(l => l.Id).Select(l => new { l.Id, l.ClearedAt }).ToListAsync(),
         pos = await db.PosOutbox.AsNoTracking().Where(e => e.LocationId == venue).OrderBy(e => e.Id).Select(e => new { e.Id, e.Status, e.Attempts }).ToListAsync(),
-        location = await db.Locations.AsNoTracking().Where(l => l.Id == venue).Select(l => new { l.Name, l.Currency, l.TimeZone, l.Policies.PerPourCapMl }).SingleAsync(),
+        location = await db.Locations.AsNoTracking().Where(l => l.Id == venue).Select(l => new { l.Name, l.Currency, l.TimeZone, l.Policies.PerPourCapMl, l.BoardEnabled }).SingleAsync(),
+        zones = await db.TemperatureZones.AsNoTracking().Where(z => z.LocationId == venue).OrderBy(z => z.Id).Select(z => new { z.Id, z.Name, z.MinC, z.MaxC }).ToListAsync(),
         prices = await db.LocationPrices.CountAsync(p => p.LocationId == venue),
         ledger = await db.Ledger.CountAsync(e => db.Visits.Any(v => v.Id == e.VisitId && v.LocationId == venue)),
         staffB = await db.StaffLocations.CountAsync(m => m.LocationId == venue),

@@ -484,6 +484,43 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/board/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BoardDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards/{uid}/lost": {
         parameters: {
             query?: never;
@@ -1345,6 +1382,47 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/locations/{id}/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateBoardSettingsBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LocationDto"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/locations/{id}/prices/{beerTypeId}": {
         parameters: {
             query?: never;
@@ -1381,6 +1459,105 @@ export type paths = {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{id}/temperature-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemperatureNowDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/locations/{id}/temperature-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemperatureZoneDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TemperatureZonesBody"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemperatureZoneDto"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2676,6 +2853,86 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/temperature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    from?: string;
+                    to?: string;
+                    zoneId: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemperaturePointDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/temperature-zones/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TemperatureZonesBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemperatureZoneDto"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/visits": {
         parameters: {
             query?: never;
@@ -3267,6 +3524,43 @@ export type components = {
             /** Format: double */
             pricePerLiter: number;
         };
+        BoardDto: {
+            /** Format: date-time */
+            at: string;
+            currency: string;
+            slug: string;
+            taps: components["schemas"]["BoardTapDto"][];
+            units: string;
+            venue: string;
+        };
+        BoardNextUpDto: {
+            /** Format: double */
+            abv: number;
+            beer: string;
+            style?: null | string;
+        };
+        BoardPriceDto: {
+            /** Format: double */
+            price: number;
+            /** Format: int32 */
+            servingMl: number;
+        };
+        BoardTapDto: {
+            /** Format: double */
+            abv?: null | number;
+            beer?: null | string;
+            /** Format: int32 */
+            kegPercent?: null | number;
+            name: string;
+            nextUp?: null | components["schemas"]["BoardNextUpDto"];
+            /** Format: int32 */
+            number: number;
+            prices: components["schemas"]["BoardPriceDto"][];
+            status: components["schemas"]["BoardTapStatus"];
+            style?: null | string;
+        };
+        /** @enum {unknown} */
+        BoardTapStatus: "pouring" | "running_low" | "out" | "closed";
         CalibrateControllerResult: {
             /** Format: uuid */
             controllerId: string;
@@ -3664,11 +3958,13 @@ export type components = {
         /** @enum {unknown} */
         LedgerKind: "top_up" | "refund" | "pour_charge" | "adjustment";
         LocationDto: {
+            boardEnabled: boolean;
             currency: string;
             /** Format: uuid */
             id: string;
             name: string;
             policies: components["schemas"]["LocationPoliciesDto"];
+            servingSizesMl: number[];
             slug: string;
             timeZone: string;
         };
@@ -4334,6 +4630,52 @@ export type components = {
             tapId: string;
             /** Format: int32 */
             volumeMl: number;
+        };
+        TemperatureNowDto: {
+            /** Format: date-time */
+            at?: null | string;
+            /** Format: double */
+            celsius?: null | number;
+            inRange?: null | boolean;
+            /** Format: double */
+            maxC: number;
+            /** Format: double */
+            minC: number;
+            name: string;
+            /** Format: uuid */
+            zoneId: string;
+        };
+        TemperaturePointDto: {
+            /** Format: date-time */
+            at: string;
+            /** Format: double */
+            celsius: number;
+        };
+        TemperatureZoneDto: {
+            /** Format: int32 */
+            alertAfterMinutes: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            locationId: string;
+            /** Format: double */
+            maxC: number;
+            /** Format: double */
+            minC: number;
+            name: string;
+        };
+        TemperatureZonesBody: {
+            /** Format: int32 */
+            alertAfterMinutes: number;
+            /** Format: double */
+            maxC: number;
+            /** Format: double */
+            minC: number;
+            name: string;
+        };
+        UpdateBoardSettingsBody: {
+            boardEnabled: boolean;
+            servingSizesMl?: null | number[];
         };
         UpdateLocationBody: {
             currency?: null | string;

@@ -123,3 +123,14 @@ export interface ProblemDetails {
   code?: string
   errors?: Record<string, string[]>
 }
+
+// ---- Temperature and the board (issue 28) ----
+export type TemperatureZoneDto = Schemas['TemperatureZoneDto']
+/** GET /api/locations/{id}/temperature-now: each zone's last reading. */
+export type TemperatureNowDto = Schemas['TemperatureNowDto']
+/** GET /api/temperature?zoneId=: raw for a day, one a minute after. */
+export type TemperaturePointDto = Schemas['TemperaturePointDto']
+/** GET /api/board/{slug} and the board hub's BoardUpdated: public data only. */
+export type BoardDto = Schemas['BoardDto']
+export type BoardTapDto = Schemas['BoardTapDto']
+export type BoardTapStatus = Schemas['BoardTapStatus']

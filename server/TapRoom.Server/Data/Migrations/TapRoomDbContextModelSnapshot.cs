@@ -546,6 +546,11 @@ namespace TapRoom.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("BoardEnabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -562,6 +567,13 @@ namespace TapRoom.Server.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("ServingSizesMl")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("300,500");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -1143,6 +1155,123 @@ namespace TapRoom.Server.Data.Migrations
                     b.ToTable("Visits");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Averaged")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Celsius")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ZoneId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Averaged", "At");
+
+                    b.HasIndex("ZoneId", "At");
+
+                    b.ToTable("TemperatureReadings", (string)null);
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureSensor", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ControllerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastReadingAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SilentSince")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ZoneId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastReadingAt");
+
+                    b.HasIndex("ZoneId");
+
+                    b.HasIndex("ControllerId", "SensorId")
+                        .IsUnique();
+
+                    b.ToTable("TemperatureSensors");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureZone", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AlertAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AlertedSeverity")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("BackInRangeSince")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("LastCelsius")
+                        .HasColumnType("REAL");
+
+                    b.Property<DateTime?>("LastReadingAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("MaxC")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("MinC")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OutOfRangeSince")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LocationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("TemperatureZones");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Location", null)
@@ -1468,6 +1597,39 @@ namespace TapRoom.Server.Data.Migrations
                     b.Navigation("Card");
 
                     b.Navigation("Guest");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
+                {
+                    b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureSensor", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Controller", null)
+                        .WithMany()
+                        .HasForeignKey("ControllerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureZone", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Controller", b =>

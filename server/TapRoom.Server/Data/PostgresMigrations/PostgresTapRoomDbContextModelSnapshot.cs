@@ -555,6 +555,11 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("BoardEnabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -571,6 +576,13 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("ServingSizesMl")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasDefaultValue("300,500");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -1154,6 +1166,125 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.ToTable("Visits");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Averaged")
+                        .HasColumnType("boolean");
+
+                    b.Property<double>("Celsius")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("ZoneId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Averaged", "At");
+
+                    b.HasIndex("ZoneId", "At");
+
+                    b.ToTable("TemperatureReadings", (string)null);
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureSensor", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ControllerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("LastReadingAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("SilentSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ZoneId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastReadingAt");
+
+                    b.HasIndex("ZoneId");
+
+                    b.HasIndex("ControllerId", "SensorId")
+                        .IsUnique();
+
+                    b.ToTable("TemperatureSensors");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureZone", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AlertAfterMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AlertedSeverity")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime?>("BackInRangeSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("LastCelsius")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTime?>("LastReadingAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double>("MaxC")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("MinC")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<DateTime?>("OutOfRangeSince")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LocationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("TemperatureZones");
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Location", null)
@@ -1479,6 +1610,39 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Navigation("Card");
 
                     b.Navigation("Guest");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
+                {
+                    b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureSensor", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Controller", null)
+                        .WithMany()
+                        .HasForeignKey("ControllerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
+                        .WithMany()
+                        .HasForeignKey("ZoneId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureZone", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TapRoom.Server.Domain.Controller", b =>

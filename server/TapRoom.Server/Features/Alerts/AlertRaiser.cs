@@ -17,6 +17,8 @@ public static class AlertTypes
     public const string PosDeadLetter = "pos_dead_letter";
     public const string FlowWithoutPour = "flow_without_pour";
     public const string OverPour = "over_pour";
+    public const string TemperatureOutOfRange = "temperature_out_of_range";
+    public const string SensorSilent = "sensor_silent";
 }
 
 public sealed record AlertChangedNotification(Guid AlertId, bool IsNew) : INotification;

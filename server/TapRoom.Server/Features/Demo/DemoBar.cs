@@ -75,6 +75,17 @@ public sealed class DemoBar(
                 MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
                 PulsesPerLiter = pulsesPerLiter,
                 Screen = new ControllerAgent.Screen.ScreenSettings { Urls = first ? demoOptions.ScreenUrls : "http://127.0.0.1:0" },
+                // A cooler and a tower at each venue, each with a simulated sensor (their zones appear on the first reading).
+                Temperature = new ControllerAgent.Temperature.TemperatureSettings
+                {
+                    IntervalSeconds = 15,
+                    Sensors =
+                    [
+                        new() { Id = $"sim-cooler-{i + 1}", Zone = "Cooler", Kind = ControllerAgent.Temperature.TemperatureSensorKinds.Simulated },
+                        new() { Id = $"sim-tower-{i + 1}", Zone = "Tower", Kind = ControllerAgent.Temperature.TemperatureSensorKinds.Simulated },
+                    ],
+                },
+                Temperatures = first ? new() { ["Cooler"] = 3.2, ["Tower"] = 4.6 } : new() { ["Cooler"] = 3.6, ["Tower"] = 5.1 },
                 Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
                 Started = host =>
                 {

@@ -20,7 +20,8 @@ public static class GetLocation
         return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
             p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
             p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
-            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift), l.Slug);
+            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift), l.Slug,
+            l.BoardEnabled, l.ServingSizesMl);
     }
 
     public static IEndpointRouteBuilder MapLocationEndpoints(this IEndpointRouteBuilder app)
