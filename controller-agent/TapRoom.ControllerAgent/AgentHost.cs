@@ -117,32 +117,47 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         _syncLoop = Task.Run(() => SyncLoopAsync(stop), CancellationToken.None);
     }
 
-    /// <summary>Pairs first when there is no key (the key file keeps it for the next start), then connects for good.</summary>
+    /// <summary>
+    /// Pairs first when there is no key (the key file keeps it for the next start), then connects for good. A key of its
+    /// own (from pairing) that the server says was revoked is deleted and the agent pairs again, without a restart; a key
+    /// given in the settings is the operator's to change, so the agent only says so and keeps trying.
+    /// </summary>
     private async Task ConnectAsync(CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(Connection.ApiKey))
+        Connection.ReturnWhenRevoked = string.IsNullOrEmpty(_settings.ApiKey);
+        while (!ct.IsCancellationRequested)
         {
-            var policy = new DeterministicRetryPolicy(_settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
-            using var pairing = new PairingClient(_settings.Servers, _settings.AgentVersion, HardwareId(), policy,
-                TimeSpan.FromMilliseconds(Math.Max(100, _settings.PairingPollMs)), _loggers.CreateLogger<PairingClient>());
-            _pairing = pairing;
-            try
-            {
-                var key = await pairing.RunAsync(ct);
-                AgentKeyFile.Write(_settings.DataDirectory, key);
-                Connection.ApiKey = key;
-                _logger.LogInformation("Paired: key kept in {Path}; connecting", AgentKeyFile.PathIn(_settings.DataDirectory));
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            finally
-            {
-                _pairing = null;
-            }
+            if (string.IsNullOrEmpty(Connection.ApiKey) && !await PairAsync(ct)) return;
+            if (await Connection.RunAsync(ct) != ConnectionEnd.KeyRevoked) return;
+            AgentKeyFile.Delete(_settings.DataDirectory);
+            Connection.ApiKey = "";
+            _logger.LogWarning("This controller was revoked: its key {Path} is deleted and it pairs again (a new code)", AgentKeyFile.PathIn(_settings.DataDirectory));
         }
-        await Connection.RunAsync(ct);
+    }
+
+    /// <summary>Shows codes until one is adopted, then keeps the key; false when the agent stops first.</summary>
+    private async Task<bool> PairAsync(CancellationToken ct)
+    {
+        var policy = new DeterministicRetryPolicy(_settings.ReconnectDelaysMs.Select(ms => TimeSpan.FromMilliseconds(ms)).ToList());
+        using var pairing = new PairingClient(_settings.Servers, _settings.AgentVersion, HardwareId(), policy,
+            TimeSpan.FromMilliseconds(Math.Max(100, _settings.PairingPollMs)), _loggers.CreateLogger<PairingClient>());
+        _pairing = pairing;
+        try
+        {
+            var key = await pairing.RunAsync(ct);
+            AgentKeyFile.Write(_settings.DataDirectory, key);
+            Connection.ApiKey = key;
+            _logger.LogInformation("Paired: key kept in {Path}; connecting", AgentKeyFile.PathIn(_settings.DataDirectory));
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            _pairing = null;
+        }
     }
 
     /// <summary>What the admin sees as the controller's hardware: the host name and the start of its machine id.</summary>

@@ -7,6 +7,11 @@ public static class PairingRoutes
 {
     public const string Start = "/api/controllers/pairing";
     public static string Poll(Guid pairingId, string pollToken) => $"/api/controllers/pairing/{pairingId}?pollToken={Uri.EscapeDataString(pollToken)}";
+    /// <summary>
+    /// The problem code of the 401 a revoked key gets at <c>/hubs/controller</c> (an unknown key's 401 has the plain
+    /// <c>unauthenticated</c>): its agent deletes the key and pairs again.
+    /// </summary>
+    public const string RevokedProblemCode = "controller_revoked";
 }
 
 /// <summary><c>POST /api/controllers/pairing</c>: a controller with no key asks for a code.</summary>

@@ -27,11 +27,14 @@ public static class TapRoomJson
     /// The conventions plus the source-generated contract types first in the resolver chain: a Native AOT client sees
     /// every contract type, and a JIT one still falls back to reflection for anything else.
     /// </summary>
-    public static void ConfigureSourceGenerated(JsonSerializerOptions options)
+    public static void ConfigureSourceGenerated(JsonSerializerOptions options) => ConfigureSourceGenerated(options, TapRoomJsonContext.Default);
+
+    /// <summary>The same with a smaller context first (the agent's <see cref="ControllerJsonContext"/>).</summary>
+    public static void ConfigureSourceGenerated(JsonSerializerOptions options, JsonSerializerContext contracts)
     {
         Configure(options);
-        if (options.TypeInfoResolverChain.Contains(TapRoomJsonContext.Default)) return;
-        options.TypeInfoResolverChain.Insert(0, TapRoomJsonContext.Default);
+        if (options.TypeInfoResolverChain.Contains(contracts)) return;
+        options.TypeInfoResolverChain.Insert(0, contracts);
         // Options with no resolver fall back to reflection by themselves, but not once a chain is set: add it back where
         // reflection is on (JIT: tests and tools send other types too). Under Native AOT the switch is false and trimmed.
         if (JsonSerializer.IsReflectionEnabledByDefault) options.TypeInfoResolverChain.Add(ReflectionResolver());

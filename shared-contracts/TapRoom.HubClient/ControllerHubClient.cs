@@ -21,7 +21,8 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public ControllerHubClient(Uri serverUrl, Func<string> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
         TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null)
     {
-        Connection = HubConnections.Build(new Uri(serverUrl, HubRoutes.Controller), apiKey, retryPolicy, loggerFactory, serverTimeout, keepAlive);
+        Connection = HubConnections.Build(new Uri(serverUrl, HubRoutes.Controller), ControllerJsonContext.Default, apiKey, retryPolicy, loggerFactory,
+            serverTimeout, keepAlive);
     }
 
     public event Func<TapStateChangedMessage, Task>? TapStateChanged;
@@ -77,8 +78,10 @@ public static class HubConnections
     /// <c>AccessTokenProvider</c> (sent as <c>Authorization: Bearer</c>), automatic reconnect on
     /// <paramref name="retryPolicy"/>, explicit server timeout and keep-alive, and TapRoom's JSON conventions.
     /// <paramref name="configureSocket"/> adds what a caller needs on the upgrade request, e.g. the staff sign-in cookie.
+    /// <paramref name="contracts"/> is the source-generated context put first (a dashboard: <see cref="TapRoomJsonContext"/>;
+    /// a controller: <see cref="ControllerJsonContext"/>, so the AOT agent carries only its own types).
     /// </summary>
-    public static HubConnection Build(Uri hubUrl, Func<string?> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
+    public static HubConnection Build(Uri hubUrl, System.Text.Json.Serialization.JsonSerializerContext contracts, Func<string?> apiKey, IRetryPolicy? retryPolicy = null, ILoggerFactory? loggerFactory = null,
         TimeSpan? serverTimeout = null, TimeSpan? keepAlive = null, Action<System.Net.WebSockets.ClientWebSocketOptions>? configureSocket = null)
     {
         var builder = new HubConnectionBuilder()
@@ -89,7 +92,7 @@ public static class HubConnections
                 o.AccessTokenProvider = () => Task.FromResult(apiKey());
                 if (configureSocket is not null) o.WebSocketConfiguration = configureSocket;
             })
-            .AddJsonProtocol(o => TapRoomJson.ConfigureSourceGenerated(o.PayloadSerializerOptions))
+            .AddJsonProtocol(o => TapRoomJson.ConfigureSourceGenerated(o.PayloadSerializerOptions, contracts))
             .WithAutomaticReconnect(retryPolicy ?? new DeterministicRetryPolicy())
             .WithServerTimeout(serverTimeout ?? DefaultServerTimeout)
             .WithKeepAliveInterval(keepAlive ?? DefaultKeepAlive);

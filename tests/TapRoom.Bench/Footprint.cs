@@ -30,24 +30,29 @@ internal static class Footprint
         }
         var pi = await PostAsync<RegisterController.Result>(admin, json, "/api/controllers", new { name = "footprint-pi", tapIds });
 
-        Console.WriteLine($"Footprint, {Taps} simulated taps connected, idle {idleSeconds} s, best of {runs} cold start(s) (a shared machine: figures are noisy)");
-        Console.WriteLine("| build | start to connected | idle RSS | peak RSS | idle CPU |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine($"Footprint, {Taps} simulated taps connected, idle {idleSeconds} s, medians of {runs} cold start(s) (a shared machine: figures are noisy)");
+        Console.WriteLine("| build | start to connected | idle RSS | peak RSS | idle CPU | anonymous | file-backed | threads |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var build in builds)
         {
-            var starts = new List<double>();
-            (double Rss, double Peak, double Cpu) idle = default;
+            var samples = new List<Sample>();
             for (var run = 0; run < runs; run++)
+                samples.Add(await MeasureAsync(build, url, pi.ApiKey, Path.Combine(dir, $"footprint-{build.Name}-{run}"), idleSeconds));
+            double Median(Func<Sample, double> f)
             {
-                var measured = await MeasureAsync(build, url, pi.ApiKey, Path.Combine(dir, $"footprint-{build.Name}-{run}"), idleSeconds, sampleIdle: run == runs - 1);
-                starts.Add(measured.Start);
-                if (measured.Idle is { } i) idle = i;
+                var sorted = samples.Select(f).Order().ToList();
+                return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
             }
-            Console.WriteLine($"| {build.Name} | {starts.Min():F2} s | {idle.Rss:F1} MiB | {idle.Peak:F1} MiB | {idle.Cpu:F2} % |");
+            Console.WriteLine($"| {build.Name} | {Median(s => s.Start):F2} s | {Median(s => s.Rss):F1} MiB | {Median(s => s.Peak):F1} MiB | {Median(s => s.Cpu):F2} % "
+                + $"| {Median(s => s.Anon):F1} MiB | {Median(s => s.File):F1} MiB | {Median(s => s.Threads):F0} |");
+            Console.WriteLine($"  runs: {string.Join("; ", samples.Select(s => $"{s.Start:F2} s {s.Rss:F1}/{s.Peak:F1} MiB {s.Cpu:F2} %"))}");
         }
     }
 
-    private static async Task<(double Start, (double, double, double)? Idle)> MeasureAsync(Build build, Uri url, string apiKey, string data, int idleSeconds, bool sampleIdle)
+    /// <summary>One cold start: to connected, then idle figures (RSS split as /proc/PID/status does: anonymous and file-backed).</summary>
+    private sealed record Sample(double Start, double Rss, double Peak, double Cpu, double Anon, double File, double Threads);
+
+    private static async Task<Sample> MeasureAsync(Build build, Uri url, string apiKey, string data, int idleSeconds)
     {
         var psi = new ProcessStartInfo(build.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in build.Args) psi.ArgumentList.Add(a);
@@ -69,7 +74,6 @@ internal static class Footprint
         try
         {
             var start = await connected.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            if (!sampleIdle) return (start.TotalSeconds, null);
             await Task.Delay(TimeSpan.FromSeconds(5)); // past start-up (first GCs, tiering) before sampling
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
@@ -77,8 +81,14 @@ internal static class Footprint
             await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
-            var (rss, peak) = Memory(process.Id);
-            return (start.TotalSeconds, (rss, peak, cpu));
+            var m = Memory(process.Id);
+            // TAPROOM_FOOTPRINT_SMAPS=DIR keeps each run's /proc/PID/smaps, to see which mappings hold the memory.
+            if (Environment.GetEnvironmentVariable("TAPROOM_FOOTPRINT_SMAPS") is { Length: > 0 } keep)
+            {
+                Directory.CreateDirectory(keep);
+                File.Copy($"/proc/{process.Id}/smaps", Path.Combine(keep, $"{build.Name}-{Path.GetFileName(data)}.smaps"), overwrite: true);
+            }
+            return new Sample(start.TotalSeconds, m.Rss, m.Peak, cpu, m.Anon, m.File, m.Threads);
         }
         finally
         {
@@ -87,13 +97,14 @@ internal static class Footprint
         }
     }
 
-    /// <summary>Resident and peak resident memory in MiB, from /proc/PID/status (VmRSS, VmHWM).</summary>
-    private static (double Rss, double Peak) Memory(int pid)
+    /// <summary>Resident and peak resident memory in MiB and the thread count, from /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile, Threads).</summary>
+    private static (double Rss, double Peak, double Anon, double File, double Threads) Memory(int pid)
     {
         double Field(string[] lines, string name) =>
-            double.Parse(lines.First(l => l.StartsWith(name)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+            double.Parse(lines.First(l => l.StartsWith(name)).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]);
         var status = File.ReadAllLines($"/proc/{pid}/status");
-        return (Field(status, "VmRSS:"), Field(status, "VmHWM:"));
+        return (Field(status, "VmRSS:") / 1024, Field(status, "VmHWM:") / 1024, Field(status, "RssAnon:") / 1024, Field(status, "RssFile:") / 1024,
+            Field(status, "Threads:"));
     }
 
     private static async Task<T> PostAsync<T>(HttpClient admin, JsonSerializerOptions json, string path, object body)

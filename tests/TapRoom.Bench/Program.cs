@@ -73,6 +73,9 @@ try
         if (Environment.GetEnvironmentVariable("TAPROOM_FOOTPRINT_JIT") != "0") builds.Add(new("JIT", "dotnet", [Path.Combine(AppContext.BaseDirectory, "taproom-agent.dll")]));
         if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_R2R") is { Length: > 0 } r2r) builds.Add(new("ReadyToRun", r2r, []));
         if (Environment.GetEnvironmentVariable("TAPROOM_AGENT_AOT") is { Length: > 0 } aot) builds.Add(new("Native AOT", aot, []));
+        // Variants to compare side by side (TAPROOM_AGENT_MORE="name=/path/taproom-agent;name2=…"), e.g. one publish setting each.
+        foreach (var pair in (Environment.GetEnvironmentVariable("TAPROOM_AGENT_MORE") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            if (pair.Split('=', 2) is [var name, var path]) builds.Add(new(name, path, []));
         await Footprint.RunAsync(url, admin, json, dir, builds, idleSeconds, footprintRuns);
         return;
     }

@@ -97,7 +97,7 @@ public sealed class Night(Uri baseAddress, Venue venue, NightOptions options, Ac
         for (var d = 0; d < options.Dashboards; d++)
         {
             var cookies = await Venue.SignInAsync(baseAddress);
-            var connection = HubConnections.Build(new Uri(baseAddress, HubRoutes.Dashboard), () => null,
+            var connection = HubConnections.Build(new Uri(baseAddress, HubRoutes.Dashboard), TapRoomJsonContext.Default, () => null,
                 serverTimeout: TimeSpan.FromSeconds(60), keepAlive: TimeSpan.FromSeconds(15), configureSocket: o => o.Cookies = cookies);
             connection.On<PourProgressPush>(nameof(IDashboardClient.PourProgress), OnProgressPush);
             connection.On<PushBatch<PourProgressPush>>(nameof(IDashboardClient.PourProgressBatch), batch =>

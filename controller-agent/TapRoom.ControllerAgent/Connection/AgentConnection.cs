@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using TapRoom.Contracts;
@@ -24,6 +27,12 @@ namespace TapRoom.ControllerAgent.Connection;
 /// Hello; if the server refused it, it is retried on the same connection. (Stopping the connection from a failed
 /// Hello used to race SignalR's own reconnect: the stop could hit the newer connection after it had said Hello, and
 /// the agent's loop then connected and said Hello a second time after a server restart.)
+/// </para>
+/// <para>
+/// A revoked key: when the server answers the upgrade with something other than a WebSocket (a 401, a proxy's 502),
+/// reconnecting stops and the start loop asks the server once with a plain request why; only a 401 with the problem
+/// code <c>controller_revoked</c> counts. With <see cref="ReturnWhenRevoked"/>, <see cref="RunAsync"/> then returns
+/// <see cref="ConnectionEnd.KeyRevoked"/> (the agent pairs again); without it, it logs that and keeps trying.
 /// </para>
 /// </summary>
 public sealed class AgentConnection : IAsyncDisposable
@@ -73,7 +82,8 @@ public sealed class AgentConnection : IAsyncDisposable
 
     private ControllerHubClient Build(Uri server)
     {
-        var client = new ControllerHubClient(server, () => _apiKey, _reconnectPolicy, _loggers, serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
+        var client = new ControllerHubClient(server, () => _apiKey, new RefusalStopsReconnect(_reconnectPolicy), _loggers,
+            serverTimeout: TimeSpan.FromSeconds(20), keepAlive: TimeSpan.FromSeconds(5));
         // A replaced connection's lifecycle events no longer count (its pushes may still be applied: they are the server's).
         client.Connection.Reconnecting += e => client == _client ? OnReconnecting(e) : Task.CompletedTask;
         client.Connection.Reconnected += id => client == _client ? OnReconnected(id) : Task.CompletedTask;
@@ -89,6 +99,9 @@ public sealed class AgentConnection : IAsyncDisposable
     public Uri Server => _servers[Volatile.Read(ref _serverIndex)];
     /// <summary>How many times the agent moved to the next server.</summary>
     public int Failovers => Volatile.Read(ref _failovers);
+
+    /// <summary>Return from <see cref="RunAsync"/> when the server says the key is revoked (the key is the agent's own, from pairing).</summary>
+    public bool ReturnWhenRevoked { get; set; }
 
     /// <summary>The controller's key; set before <see cref="RunAsync"/> once a controller with none has paired.</summary>
     public string ApiKey
@@ -115,8 +128,9 @@ public sealed class AgentConnection : IAsyncDisposable
     /// starts the connection: at first, and again if it closed for good (the server refused a reconnect). Drops in
     /// between are SignalR's automatic reconnect, never this loop.
     /// </summary>
-    public async Task RunAsync(CancellationToken ct)
+    public async Task<ConnectionEnd> RunAsync(CancellationToken ct)
     {
+        var revokedLogged = false;
         while (!ct.IsCancellationRequested)
         {
             _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -131,6 +145,17 @@ public sealed class AgentConnection : IAsyncDisposable
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
+                    if (IsRefusal(ex) && await IsRevokedAsync(Server, _apiKey, ct))
+                    {
+                        if (ReturnWhenRevoked)
+                        {
+                            _logger.LogWarning("{Server} refused this controller's key: it was revoked", Server);
+                            return ConnectionEnd.KeyRevoked;
+                        }
+                        if (!revokedLogged)
+                            _logger.LogError("{Server} refused this controller's key: it was revoked. Remove the configured key (Agent:ApiKey) so the agent pairs again", Server);
+                        revokedLogged = true;
+                    }
                     if (_servers.Count > 1 && ++failed % _servers.Count != 0)
                     {
                         _logger.LogWarning("Cannot reach {Server}: {Error}; trying the next server", Server, ex.Message);
@@ -153,6 +178,43 @@ public sealed class AgentConnection : IAsyncDisposable
                 await FailOverAsync();
             }
         }
+        return ConnectionEnd.Stopped;
+    }
+
+    /// <summary>The server answered the WebSocket upgrade, but not with a WebSocket (a refused key among others).</summary>
+    internal static bool IsRefusal(Exception? ex) =>
+        ex is WebSocketException { WebSocketErrorCode: WebSocketError.NotAWebSocket } or HttpRequestException { StatusCode: HttpStatusCode.Unauthorized };
+
+    /// <summary>Asks the hub's address with a plain request whether <paramref name="key"/> is refused because it was revoked.</summary>
+    internal static async Task<bool> IsRevokedAsync(Uri server, string key, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(key)) return false;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, HubRoutes.Controller));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode != HttpStatusCode.Unauthorized) return false;
+            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), default, ct);
+            return problem.RootElement.ValueKind == JsonValueKind.Object
+                && problem.RootElement.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+                && code.GetString() == PairingRoutes.RevokedProblemCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// SignalR's reconnect stops at a refusal (the server answered but not with a WebSocket), so the start loop, which
+    /// can find out whether the key was revoked, takes over; a refusal for any other reason is started again the same way.
+    /// </summary>
+    private sealed class RefusalStopsReconnect(IRetryPolicy inner) : IRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(RetryContext retryContext) =>
+            IsRefusal(retryContext.RetryReason) ? null : inner.NextRetryDelay(retryContext);
     }
 
     /// <summary>Closes and disposes the current connection, then builds one to the next server (round-robin).</summary>
@@ -248,4 +310,13 @@ public sealed class AgentConnection : IAsyncDisposable
         SetUp(false);
         await _client.DisposeAsync();
     }
+}
+
+/// <summary>Why <see cref="AgentConnection.RunAsync"/> returned.</summary>
+public enum ConnectionEnd
+{
+    /// <summary>Cancelled: the agent stops.</summary>
+    Stopped,
+    /// <summary>The server said the key was revoked (only with <see cref="AgentConnection.ReturnWhenRevoked"/>).</summary>
+    KeyRevoked,
 }

@@ -52,9 +52,9 @@ public sealed class PairingClient(IReadOnlyList<Uri> servers, string agentVersio
     private async Task<string?> PairOnceAsync(Uri server, CancellationToken ct)
     {
         using var response = await _http.PostAsJsonAsync(new Uri(server, PairingRoutes.Start), new StartPairingRequest(agentVersion, hardwareId),
-            TapRoomJsonContext.Default.StartPairingRequest, ct);
+            ControllerJsonContext.Default.StartPairingRequest, ct);
         await EnsureSuccessAsync(response, ct);
-        var started = await response.Content.ReadFromJsonAsync(TapRoomJsonContext.Default.PairingStarted, ct)
+        var started = await response.Content.ReadFromJsonAsync(ControllerJsonContext.Default.PairingStarted, ct)
             ?? throw new HttpRequestException("The server answered the pairing request with nothing.");
         _code = started.Code;
         logger.LogWarning("Not paired yet. Pairing code {Code} (valid until {ExpiresAt:HH:mm} UTC): an admin enters it in the dashboard, "
@@ -71,7 +71,7 @@ public sealed class PairingClient(IReadOnlyList<Uri> servers, string agentVersio
                 continue;
             }
             await EnsureSuccessAsync(answer, ct);
-            var result = await answer.Content.ReadFromJsonAsync(TapRoomJsonContext.Default.PairingPollResult, ct)
+            var result = await answer.Content.ReadFromJsonAsync(ControllerJsonContext.Default.PairingPollResult, ct)
                 ?? throw new HttpRequestException("The server answered the poll with nothing.");
             switch (result.Status)
             {

@@ -126,10 +126,15 @@ public sealed class ControllerKeyHandler(
 
         var hash = Hash(key);
         var controller = await db.Controllers.AsNoTracking()
-            .Where(c => c.ApiKeyHash == hash && c.RevokedAt == null)
-            .Select(c => new { c.Id, c.Name })
+            .Where(c => c.ApiKeyHash == hash)
+            .Select(c => new { c.Id, c.Name, Revoked = c.RevokedAt != null })
             .FirstOrDefaultAsync(Context.RequestAborted);
         if (controller is null) return AuthenticateResult.Fail("Invalid controller key.");
+        if (controller.Revoked)
+        {
+            _revoked = true;
+            return AuthenticateResult.Fail("Revoked controller key.");
+        }
 
         var identity = new ClaimsIdentity(
         [
@@ -139,6 +144,34 @@ public sealed class ControllerKeyHandler(
         ], Scheme);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
     }
+
+    /// <summary>
+    /// A revoked key's 401 says so (problem code <c>controller_revoked</c>), so its agent drops the key and pairs again by
+    /// itself; an unknown key's 401 stays plain, so a server that merely does not know the key never costs a controller its key.
+    /// </summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        if (!_revoked)
+        {
+            await base.HandleChallengeAsync(properties);
+            return;
+        }
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status401Unauthorized,
+            Title = "This controller's key was revoked.",
+            Detail = "This controller's key was revoked: it joins again by a new pairing code.",
+            Type = ProblemDetailsSetup.TypeFor(RevokedCode),
+        };
+        problem.Extensions["code"] = RevokedCode;
+        await Context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem });
+    }
+
+    private const string RevokedCode = PairingRoutes.RevokedProblemCode;
+    private bool _revoked;
 }
 
 /// <summary>Puts the authenticated caller into <see cref="CurrentActor"/> for the request's handlers.</summary>

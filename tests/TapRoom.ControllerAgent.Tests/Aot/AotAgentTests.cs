@@ -117,18 +117,19 @@ public sealed class AotAgentTests
     }
 
     [Fact]
-    public async Task With_no_key_the_binary_shows_a_code_and_once_adopted_keeps_its_key_and_connects()
+    public async Task With_no_key_the_binary_shows_a_code_and_once_adopted_keeps_its_key_connects_and_pairs_again_when_revoked()
     {
         await using var server = await ServerFixture.StartAsync();
         using var venue = await Venue.ArrangeAsync(server);
         var data = Path.Combine(server.DataDirectory, "agent-paired");
+        AdoptController.Result adopted;
         await using (var agent = AgentProcess.Start(AgentProcess.Settings(server.BaseAddress.ToString(), null, data)))
         {
             var code = await agent.PairingCodeAsync(Deadline);
             var screen = await agent.ScreenAsync(Deadline);
             await Eventually.TrueAsync(async () => (await ScreenStateAsync(screen)).TryGetProperty("pairingCode", out var c) && c.GetString() == code, Deadline, "code on the screen");
 
-            var adopted = await venue.PostAsync<AdoptController.Result>("/api/controllers/adopt", new { code, name = "pi-aot", tapIds = new[] { venue.TapIds[0] } });
+            adopted = await venue.PostAsync<AdoptController.Result>("/api/controllers/adopt", new { code, name = "pi-aot", tapIds = new[] { venue.TapIds[0] } });
             Assert.Contains(adopted.Id.ToString(), await agent.WaitForLineAsync("Connected to", Deadline));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(AgentKeyFile.PathIn(data)));
             Assert.Equal(0, await agent.StopAsync(Deadline));
@@ -138,5 +139,14 @@ public sealed class AotAgentTests
         await using var again = AgentProcess.Start(AgentProcess.Settings(server.BaseAddress.ToString(), null, data));
         await again.WaitForLineAsync("Connected to", Deadline);
         Assert.DoesNotContain(again.Lines, l => l.Contains("Pairing code"));
+
+        // Revoked: the binary drops its key and shows a new code by itself; adopted again, it connects as the new controller.
+        await venue.PostAsync<RevokeController.Result>($"/api/controllers/{adopted.Id}/revoke", new { });
+        var second = await again.PairingCodeAsync(Deadline);
+        Assert.Contains(again.Lines, l => l.Contains("was revoked"));
+        Assert.False(File.Exists(AgentKeyFile.PathIn(data)));
+        var readopted = await venue.PostAsync<AdoptController.Result>("/api/controllers/adopt", new { code = second, name = "pi-aot again", tapIds = new[] { venue.TapIds[0] } });
+        Assert.Contains(readopted.Id.ToString(), await again.WaitForLineAsync("Connected to", Deadline, skip: 1));
+        Assert.True(File.Exists(AgentKeyFile.PathIn(data)));
     }
 }

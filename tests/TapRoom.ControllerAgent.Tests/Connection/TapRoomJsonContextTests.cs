@@ -28,6 +28,38 @@ public sealed class TapRoomJsonContextTests
     public void Every_contract_type_is_source_generated(Type type) =>
         Assert.NotNull(TapRoomJsonContext.Default.GetTypeInfo(type));
 
+    /// <summary>Every type a controller sends or receives: the controller hub's arguments and results, its pushes, pairing.</summary>
+    public static TheoryData<Type> ControllerTypes()
+    {
+        static Type Unwrap(Type t) => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Task<>) ? t.GetGenericArguments()[0] : t;
+        var types = new HashSet<Type> { typeof(StartPairingRequest), typeof(PairingStarted), typeof(PairingPollResult) };
+        foreach (var m in typeof(IControllerHub).GetMethods().Concat(typeof(IControllerClient).GetMethods()))
+        {
+            foreach (var p in m.GetParameters()) types.Add(p.ParameterType);
+            if (Unwrap(m.ReturnType) is var r && r != typeof(Task)) types.Add(r);
+        }
+        var data = new TheoryData<Type>();
+        foreach (var t in types) data.Add(t);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ControllerTypes))]
+    public void Every_type_a_controller_speaks_is_in_its_own_context(Type type) =>
+        Assert.NotNull(ControllerJsonContext.Default.GetTypeInfo(type));
+
+    [Fact]
+    public void The_controller_context_writes_and_reads_what_the_full_context_does()
+    {
+        var hello = new HelloResult(Guid.NewGuid(),
+            [new ControllerTapConfig(Guid.NewGuid(), "Tap 1", TapStatus.ProcessingSync, 5600, 1000, 8000, "Lager", null, 5.0m, 10m, "EUR")],
+            new DateTime(2026, 12, 7, 20, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(JsonSerializer.Serialize(hello, TapRoomJsonContext.Default.HelloResult), JsonSerializer.Serialize(hello, ControllerJsonContext.Default.HelloResult));
+        var polled = new PairingPollResult(PairingStatus.Adopted, "trk_x");
+        Assert.Equal(JsonSerializer.Serialize(polled, Reflection), JsonSerializer.Serialize(polled, ControllerJsonContext.Default.PairingPollResult));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("{\"allowed\":false,\"denyReason\":3}", ControllerJsonContext.Default.AuthorizeResult));
+    }
+
     [Fact]
     public void A_hello_and_a_deny_read_the_same_with_and_without_reflection()
     {

@@ -158,6 +158,13 @@ public sealed class PairingTests
             var refused = await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => revoked.StartAsync());
             Assert.Contains("401", refused.Message);
         }
+        // The 401 tells a revoked key (its agent pairs again by itself) from a key the server does not know (kept).
+        foreach (var (bearer, code) in new[] { (key, PairingRoutes.RevokedProblemCode), ("trk_" + new string('x', 40), "unauthenticated") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, HubRoutes.Controller);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+            await HttpAssert.ProblemAsync(await agent.SendAsync(request), HttpStatusCode.Unauthorized, code);
+        }
         Assert.Equal(PairingStatus.Adopted, (await PollAsync(agent, started)).Status);
 
         var again = await StartAsync(agent);

@@ -20,7 +20,7 @@ public sealed class DashboardTestClient : IAsyncDisposable
 
     private DashboardTestClient(Uri baseAddress, CookieContainer cookies)
     {
-        _connection = HubConnections.Build(new Uri(baseAddress, HubRoutes.Dashboard), () => null, configureSocket: o => o.Cookies = cookies);
+        _connection = HubConnections.Build(new Uri(baseAddress, HubRoutes.Dashboard), TapRoomJsonContext.Default, () => null, configureSocket: o => o.Cookies = cookies);
         foreach (var push in typeof(IDashboardClient).GetMethods().Select(m => m.Name).Distinct())
         {
             _connection.On(push, [typeof(JsonElement)], args =>
