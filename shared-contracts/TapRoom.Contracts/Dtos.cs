@@ -16,7 +16,8 @@ public sealed record LocationPoliciesDto(
     int KegWarningPercent,
     int KegCriticalPercent,
     int ControllerHeartbeatTimeoutSeconds,
-    bool DeskMoneyWithoutOpenShift = false);
+    bool DeskMoneyWithoutOpenShift = false,
+    int ReorderLeadDays = 3);
 
 /// <summary>A venue. <c>Slug</c> names it in the web app's URLs (<c>/v/{slug}/taps</c>): <c>[a-z0-9-]{2,40}</c>, unique.</summary>
 public sealed record LocationDto(Guid Id, string Name, string Currency, string TimeZone, LocationPoliciesDto Policies, string Slug);
@@ -56,7 +57,9 @@ public sealed record KegDto(
     DateTime? ConnectedAt,
     DateTime? DisconnectedAt,
     Guid? TapId,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    decimal? Cost = null,
+    Guid? LocationId = null);
 
 public sealed record VisitSummaryDto(
     Guid Id,

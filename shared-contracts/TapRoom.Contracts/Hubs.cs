@@ -18,6 +18,8 @@ public interface IControllerHub
     Task CardPresented(CardPresentedMessage message);
     Task CardRemoved(CardRemovedMessage message);
     Task FlowWithoutPour(FlowWithoutPourMessage message);
+    /// <summary>A calibration pour's pulses; idempotent per calibration (the agent may send it again after a drop).</summary>
+    Task CalibrationPourDone(CalibrationPourDoneMessage message);
 
     /// <summary>Returns its argument and does nothing else: the floor a hub round trip costs (load driver, docs/PERFORMANCE.md).</summary>
     Task<string> Echo(string text);
@@ -29,6 +31,8 @@ public interface IControllerClient
     Task TapStateChanged(TapStateChangedMessage message);
     Task ConfigChanged(HelloResult config);
     Task StopPour(StopPourMessage message);
+    Task StartCalibrationPour(StartCalibrationPourMessage message);
+    Task StopCalibrationPour(StopCalibrationPourMessage message);
 }
 
 /// <summary>Messages the server pushes to staff browsers (<see cref="HubRoutes.Dashboard"/>).</summary>

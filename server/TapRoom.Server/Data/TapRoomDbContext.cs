@@ -38,6 +38,8 @@ public class TapRoomDbContext : DbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<PosOutboxEntry> PosOutbox => Set<PosOutboxEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Features.Yield.KegWaste> KegWaste => Set<Features.Yield.KegWaste>();
+    public DbSet<Features.Calibration.TapCalibration> TapCalibrations => Set<Features.Calibration.TapCalibration>();
 
     private HashSet<Guid>? _tapStatusChanges;
 
@@ -344,6 +346,9 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.Key).HasMaxLength(200);
             e.Property(x => x.RequestHash).HasMaxLength(64);
         });
+
+        // Each feature's own entity configurations (IEntityTypeConfiguration classes in its folder).
+        b.ApplyConfigurationsFromAssembly(typeof(TapRoomDbContext).Assembly);
     }
 }
 

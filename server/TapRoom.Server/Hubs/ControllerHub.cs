@@ -57,5 +57,8 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => mediator.Send(new ReportFlowWithoutPour.Command(ControllerId, message));
 
+    public Task CalibrationPourDone(CalibrationPourDoneMessage message) =>
+        mediator.Send(new Features.Calibration.ReportCalibrationPourDone.Command(ControllerId, message));
+
     public Task<string> Echo(string text) => Task.FromResult(text);
 }

@@ -63,6 +63,8 @@ public sealed class JobOptions
     public int LockTimeoutSweepSeconds { get; set; } = 5;
     public int KegThresholdSweepSeconds { get; set; } = 60;
     public int PosOutboxSeconds { get; set; } = 5;
+    /// <summary>How often the reorder dates are checked (reorder_due alerts); a date changes at most daily.</summary>
+    public int ReorderSweepSeconds { get; set; } = 3600;
 }
 
 public sealed class LoginOptions

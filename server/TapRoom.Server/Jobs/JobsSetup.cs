@@ -33,6 +33,7 @@ public static class JobsSetup
         RecurringJobDefinition.For<LockTimeoutSweepJob>("lock-timeout-sweep", jobs.LockTimeoutSweepSeconds),
         RecurringJobDefinition.For<KegThresholdSweepJob>("keg-threshold-sweep", jobs.KegThresholdSweepSeconds),
         RecurringJobDefinition.For<PosOutboxJob>("pos-outbox", jobs.PosOutboxSeconds),
+        RecurringJobDefinition.For<Features.Yield.ReorderSweepJob>("reorder-sweep", jobs.ReorderSweepSeconds),
     ];
 
     public static IServiceCollection AddTapRoomJobs(this IServiceCollection services, TapRoomOptions options)

@@ -114,6 +114,7 @@ public sealed class ReplayEndToEndTests
         public Task CardPresented(CardPresentedMessage message) => real.CardPresented(message);
         public Task CardRemoved(CardRemovedMessage message) => real.CardRemoved(message);
         public Task FlowWithoutPour(FlowWithoutPourMessage message) => real.FlowWithoutPour(message);
+        public Task CalibrationPourDone(CalibrationPourDoneMessage message) => real.CalibrationPourDone(message);
         public Task<string> Echo(string text) => real.Echo(text);
     }
 }

@@ -78,6 +78,7 @@ public sealed class ScriptedHub : IControllerHub
     public ConcurrentQueue<CompletePourRequest> Completions { get; } = new();
     public ConcurrentQueue<PourProgressMessage> Progress { get; } = new();
     public ConcurrentQueue<FlowWithoutPourMessage> Leaks { get; } = new();
+    public ConcurrentQueue<CalibrationPourDoneMessage> CalibrationPours { get; } = new();
 
     public Task<HelloResult> Hello(HelloRequest request) => throw new NotSupportedException();
 
@@ -124,6 +125,12 @@ public sealed class ScriptedHub : IControllerHub
     public Task FlowWithoutPour(FlowWithoutPourMessage message)
     {
         Leaks.Enqueue(message);
+        return Task.CompletedTask;
+    }
+
+    public Task CalibrationPourDone(CalibrationPourDoneMessage message)
+    {
+        CalibrationPours.Enqueue(message);
         return Task.CompletedTask;
     }
 

@@ -167,6 +167,7 @@ public sealed class JournalReplayerTests : IDisposable
         public Task CardPresented(CardPresentedMessage message) => Task.CompletedTask;
         public Task CardRemoved(CardRemovedMessage message) => Task.CompletedTask;
         public Task FlowWithoutPour(FlowWithoutPourMessage message) => Task.CompletedTask;
+        public Task CalibrationPourDone(CalibrationPourDoneMessage message) => Task.CompletedTask;
         public Task<string> Echo(string text) => Task.FromResult(text);
     }
 

@@ -146,7 +146,7 @@ public sealed class TapRoomHost : IAsyncDisposable
     public static void TriggeredJobsOnly(Dictionary<string, string?> s)
     {
         s["TapRoom:Jobs:Enabled"] = "true";
-        foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds" })
+        foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds", "ReorderSweepSeconds" })
             s["TapRoom:Jobs:" + key] = "0";
     }
 

@@ -57,7 +57,8 @@ public sealed class PourWorld : IAsyncDisposable
             {
                 db.Kegs.Add(new Keg
                 {
-                    Id = rig.KegId, BeerTypeId = rig.BeerTypeId, NominalVolumeMl = kegMl, RemainingVolumeMl = remainingMl ?? kegMl,
+                    Id = rig.KegId, LocationId = LocationId, BeerTypeId = rig.BeerTypeId, NominalVolumeMl = kegMl, RemainingVolumeMl = remainingMl ?? kegMl,
+                    ChargedMl = kegMl - (remainingMl ?? kegMl), // as earlier pours left it: the parts add up
                     Status = KegStatus.Connected, TapId = rig.TapId, ReceivedAt = Now, ConnectedAt = Now, CreatedAt = Now,
                 });
                 await db.SaveChangesAsync();

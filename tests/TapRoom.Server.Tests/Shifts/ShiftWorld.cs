@@ -37,7 +37,7 @@ public sealed class ShiftWorld(TapRoomHost host)
 
     public async Task<Keg> KegAsync(BeerType beer)
     {
-        var keg = new Keg { Id = Guid.NewGuid(), BeerTypeId = beer.Id, NominalVolumeMl = 20000, RemainingVolumeMl = 20000, ReceivedAt = At(10, 0), CreatedAt = At(10, 0) };
+        var keg = new Keg { Id = Guid.NewGuid(), LocationId = await host.DbAsync(db => db.Locations.Select(l => l.Id).FirstAsync()), BeerTypeId = beer.Id, NominalVolumeMl = 20000, RemainingVolumeMl = 20000, ReceivedAt = At(10, 0), CreatedAt = At(10, 0) };
         await host.DbAsync(async db => { db.Kegs.Add(keg); await db.SaveChangesAsync(); });
         return keg;
     }

@@ -17,6 +17,8 @@ public static class AlertTypes
     public const string PosDeadLetter = "pos_dead_letter";
     public const string FlowWithoutPour = "flow_without_pour";
     public const string OverPour = "over_pour";
+    /// <summary>A beer's reorder date (stock ÷ rate, less the venue's lead time) has come.</summary>
+    public const string ReorderDue = "reorder_due";
 }
 
 public sealed record AlertChangedNotification(Guid AlertId, bool IsNew) : INotification;

@@ -90,7 +90,9 @@ public static class DemoSeeder
             };
             var keg = new Keg
             {
-                Id = Guid.NewGuid(), BeerTypeId = beers[i].Id, NominalVolumeMl = 50_000, RemainingVolumeMl = remaining[i],
+                Id = Guid.NewGuid(), LocationId = location.Id, BeerTypeId = beers[i].Id, NominalVolumeMl = 50_000, RemainingVolumeMl = remaining[i],
+                // What the demo's earlier evening poured: charged, bar a little foam, so the yield report has something to show.
+                ChargedMl = (50_000 - remaining[i]) * 95 / 100, FoamMl = (50_000 - remaining[i]) - (50_000 - remaining[i]) * 95 / 100, Cost = 110m + 10m * i,
                 Status = KegStatus.Connected, ReceivedAt = now.AddDays(-10 + i), ConnectedAt = now.AddHours(-3), TapId = tap.Id, CreatedAt = now.AddDays(-10 + i),
             };
             tap.KegId = keg.Id;
@@ -103,7 +105,7 @@ public static class DemoSeeder
             {
                 var spare = new Keg
                 {
-                    Id = Guid.NewGuid(), BeerTypeId = beers[i].Id, NominalVolumeMl = w == 0 ? 50_000 : 30_000,
+                    Id = Guid.NewGuid(), LocationId = location.Id, BeerTypeId = beers[i].Id, NominalVolumeMl = w == 0 ? 50_000 : 30_000,
                     RemainingVolumeMl = w == 0 ? 50_000 : 30_000, Status = KegStatus.Warehouse, ReceivedAt = now.AddDays(-7 + w * 3), CreatedAt = now.AddDays(-7 + w * 3),
                 };
                 db.Kegs.Add(spare);

@@ -25,7 +25,7 @@ public static class ListLocations
     public static async Task<IReadOnlyList<LocationRefDto>> RefsAsync(TapRoomDbContext db, CancellationToken ct) =>
         await VisibleTo(db).Select(l => new LocationRefDto(l.Id, l.Slug, l.Name)).ToListAsync(ct);
 
-    private static IQueryable<Location> VisibleTo(TapRoomDbContext db) => db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).ThenBy(l => l.Name);
+    internal static IQueryable<Location> VisibleTo(TapRoomDbContext db) => db.Locations.AsNoTracking().OrderBy(l => l.CreatedAt).ThenBy(l => l.Name);
 }
 
 /// <summary>One venue by id (404 when there is none).</summary>

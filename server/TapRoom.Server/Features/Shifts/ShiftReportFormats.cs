@@ -112,7 +112,7 @@ public static class ShiftReportFormats
     }
 
     /// <summary>Quotes when needed; text (not a number) that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
-    private static string Cell(object? value)
+    internal static string Cell(object? value)
     {
         var s = value switch
         {
