@@ -55,6 +55,7 @@ public sealed class DeskForwarderTests
         public Task<Contracts.SyncPoursResult> SyncPours(Contracts.SyncPoursRequest request) => throw new NotSupportedException();
         public Task PourProgress(Contracts.PourProgressMessage message) => throw new NotSupportedException();
         public Task FlowWithoutPour(Contracts.FlowWithoutPourMessage message) => throw new NotSupportedException();
+        public Task CalibrationPourDone(Contracts.CalibrationPourDoneMessage message) => throw new NotSupportedException();
         public Task<string> Echo(string text) => throw new NotSupportedException();
     }
 }

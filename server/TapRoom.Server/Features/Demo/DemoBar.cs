@@ -62,6 +62,8 @@ public sealed class DemoBar(
             CardUids = demo.CardUids,
             MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
             PulsesPerLiter = pulsesPerLiter,
+            // Tap 1's meter is 4 % off the configured factor, so a guided calibration in the demo has something to find.
+            TruePulsesPerLiter = [(int)Math.Round(pulsesPerLiter * 1.04)],
             Screen = new ControllerAgent.Screen.ScreenSettings { Urls = demoOptions.ScreenUrls },
             Loggers = new ShutdownQuietLoggers(loggers, lifetime.ApplicationStopping),
             Started = host =>
