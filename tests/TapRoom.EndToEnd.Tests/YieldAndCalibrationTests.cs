@@ -37,13 +37,17 @@ public sealed class YieldAndCalibrationTests(ChromiumFixture chromium) : IClassF
         return page;
     }
 
-    private static async Task ShootAsync(IPage page, string name)
+    /// <summary>Both sizes; with <paramref name="section"/>, scrolled to it (the app scrolls inside its frame) and the section whole too.</summary>
+    private static async Task ShootAsync(IPage page, string name, ILocator? section = null)
     {
         foreach (var (w, h) in Sizes)
         {
             await page.SetViewportSizeAsync(w, h);
-            await page.WaitForTimeoutAsync(300);
+            await page.WaitForTimeoutAsync(300); // a chart redraws at the new width
+            if (section is not null) await section.ScrollIntoViewIfNeededAsync();
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.RepositoryScreenshotDirectory, $"{name}-{w}x{h}.png") });
+            if (section is not null)
+                await section.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(BrowserFixture.RepositoryScreenshotDirectory, $"{name}-{w}x{h}-section.png") });
         }
         await page.SetViewportSizeAsync(Sizes[0].Width, Sizes[0].Height);
     }
@@ -116,7 +120,8 @@ public sealed class YieldAndCalibrationTests(ChromiumFixture chromium) : IClassF
         await Expect(row).ToContainTextAsync("Test Lager");
         await Expect(row).ToContainTextAsync($"{keg.YieldPercent:0.00} %");
         await Expect(page.GetByTestId("stock-row")).ToContainTextAsync("Test Lager");
-        await ShootAsync(page, "yield-report");
+        await ShootAsync(page, "yield-report", page.GetByTestId("yield-chart"));
+        await ShootAsync(page, "yield-table", page.GetByTestId("yield-table"));
         var csv = await page.GetByTestId("yield-csv").GetAttributeAsync("href");
         Assert.StartsWith("/api/reports/yield.csv?", csv);
         Assert.Empty(_pageErrors);
