@@ -38,6 +38,7 @@ namespace TapRoom.Contracts;
 [JsonSerializable(typeof(StockLineDto))]
 [JsonSerializable(typeof(StockReportDto))]
 [JsonSerializable(typeof(KegWasteDto))]
+[JsonSerializable(typeof(ShiftReportWasteLine))]
 [JsonSerializable(typeof(StartCalibrationResult))]
 [JsonSerializable(typeof(CalibrationDto))]
 [JsonSerializable(typeof(CalibrationProposalDto))]

@@ -65,7 +65,7 @@ public class Keg
     public int LossAtEmptyMl { get; set; }
 
     /// <summary>Takes volume off the keg. A keg never goes below zero; what it reports is what it had.</summary>
-    public int Drain(int volumeMl)
+    private int TakeOff(int volumeMl)
     {
         if (volumeMl < 0) throw new DomainException("invalid_volume", "A volume cannot be negative.", StatusCodes.Status400BadRequest);
         if (Status != KegStatus.Connected)
@@ -78,12 +78,12 @@ public class Keg
     /// <summary>Takes volume off the keg into <paramref name="part"/>; returns what it had to give.</summary>
     public int Drain(int volumeMl, KegPart part)
     {
-        var taken = Drain(volumeMl);
+        var taken = TakeOff(volumeMl);
         AddTo(part, taken);
         return taken;
     }
 
-    public void AddTo(KegPart part, int ml)
+    private void AddTo(KegPart part, int ml)
     {
         switch (part)
         {

@@ -295,7 +295,7 @@ public sealed class ShiftWorld(TapRoomHost host)
                 Actor = "controller", At = pour.SyncedAt!.Value,
             }));
             var keg = await db.Kegs.SingleAsync(k => k.Id == pour.KegId);
-            keg.Drain(pour.VolumeMl!.Value);
+            keg.Drain(pour.VolumeMl!.Value, KegPart.Charged);
         }
         await db.SaveChangesAsync();
     });

@@ -78,6 +78,14 @@ public sealed class KegYieldTests
         Assert.Equal((WasteKind.Spill, 120, 20_000 - 500 - 400 - 6 - 70 - 303 - 250 - 120), (spill.Kind, spill.VolumeMl, spill.KegRemainingMl));
         await HttpAssert.OkAsync<KegWasteDto>(await staff.PostAsync($"/api/kegs/{a.Keg.Id}/waste", new { volumeMl = 80, kind = "foam", comment = "Fresh keg foaming" }));
 
+        // The shift report adds the waste by kind.
+        var shiftId = await host.DbAsync(db => db.Shifts.Where(x => x.Status == ShiftStatus.Open).Select(x => x.Id).SingleAsync());
+        var shiftReport = await HttpAssert.OkAsync<ShiftReportDto>(await a.Manager.GetAsync($"/api/shifts/{shiftId}/report"));
+        Assert.Equal([(WasteKind.Spill, 1, 120), (WasteKind.Foam, 1, 80), (WasteKind.Other, 0, 0)],
+            shiftReport.Kegs.Waste!.Select(w => (w.Kind, w.Entries, w.VolumeMl)));
+        var shiftCsv = await a.Manager.GetStringAsync($"/api/shifts/{shiftId}/report.csv");
+        Assert.Contains("Waste by kind\r\nKind,Entries,Volume ml\r\nspill,1,120\r\nfoam,1,80\r\nother,0,0\r\n", shiftCsv);
+
         // Marked empty early: what the meter says is left is the loss at empty.
         await HttpAssert.OkAsync<KegDto>(await staff.PostAsync($"/api/kegs/{a.Keg.Id}/empty", new { }));
 

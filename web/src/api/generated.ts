@@ -4347,6 +4347,7 @@ export type components = {
             connected: number;
             /** Format: int32 */
             emptied: number;
+            waste?: null | components["schemas"]["ShiftReportWasteLine"][];
         };
         ShiftReportLateSync: {
             /** Format: date-time */
@@ -4470,6 +4471,13 @@ export type components = {
             closed: number;
             /** Format: int32 */
             opened: number;
+        };
+        ShiftReportWasteLine: {
+            /** Format: int32 */
+            entries: number;
+            kind: components["schemas"]["WasteKind"];
+            /** Format: int32 */
+            volumeMl: number;
         };
         ShiftStatsDto: {
             currency: string;
