@@ -100,9 +100,11 @@ public sealed class AgentHost : IAsyncDisposable, IAgentLink
         Connection.Configured += OnConfigured;
         Connection.TapStateChanged += m => ForTap(m.TapId, r => r.Post((machine, _) => machine.TapStatusChanged(m.Status)));
         Connection.StopPour += m => ForAll(r => r.Post((machine, now) => machine.StopPour(m.PourSessionId, now)));
+        Connection.StartCalibrationPour += m => ForTap(m.TapId, r => r.Post((machine, now) => machine.StartCalibration(m.CalibrationId, m.TargetMl, now)));
+        Connection.StopCalibrationPour += m => ForAll(r => r.Post((machine, now) => machine.StopCalibration(m.CalibrationId, now)));
         Connection.LinkChanged += up =>
         {
-            foreach (var r in _taps) r.Post((machine, _) => machine.LinkChanged(up));
+            foreach (var r in _taps) r.Post((machine, now) => machine.LinkChanged(up, now));
             if (up) _syncSignal.Release();
             if (up) Temperature?.LinkUp();
         };

@@ -154,6 +154,12 @@ public sealed class SimulationSettings
     /// <summary><c>stdin</c>: cards are presented and removed by lines on standard input (tests, scripts); empty: never.</summary>
     public string Control { get; set; } = "";
     public int PulsesPerLiter { get; set; } = 450;
+    /// <summary>
+    /// The true pulses per litre of each simulated tap, in tap order (<c>Agent:Simulation:TruePulsesPerLiter:0</c> = 472):
+    /// the meter then differs from the factor the server configured, as a real one does until a guided calibration
+    /// finds it. A tap not listed (or 0) is true to <see cref="PulsesPerLiter"/>.
+    /// </summary>
+    public List<int> TruePulsesPerLiter { get; set; } = [];
     public double FlowRateMlPerSecond { get; set; } = 60;
     public double NoisePercent { get; set; } = 5;
     /// <summary>Card UIDs the simulated guests present now and then; empty: the simulated taps stay idle.</summary>
@@ -163,4 +169,10 @@ public sealed class SimulationSettings
     public int MaxPourMl { get; set; } = 500;
     /// <summary>Simulated sensors' temperature per zone in °C (<c>Agent:Simulation:Temperatures:cooler</c>).</summary>
     public Dictionary<string, double> Temperatures { get; set; } = [];
+
+    /// <summary>The true factor of simulated tap <paramref name="index"/> (0-based).</summary>
+    public int TrueFactorOf(int index) => TrueFactorOf(TruePulsesPerLiter, index, PulsesPerLiter);
+
+    public static int TrueFactorOf(IReadOnlyList<int> truth, int index, int configured) =>
+        index < truth.Count && truth[index] > 0 ? truth[index] : configured;
 }

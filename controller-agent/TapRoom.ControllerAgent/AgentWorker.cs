@@ -90,7 +90,7 @@ public sealed class AgentWorker(AgentSettings settings, ILoggerFactory loggers) 
                 for (var i = 1; i <= Math.Max(1, settings.Simulation.Taps); i++)
                 {
                     var rig = new SimulatedTapRig(i == 1 ? settings.ReaderId : $"{settings.ReaderId}-{i}", settings.Simulation.FlowRateMlPerSecond,
-                        settings.Simulation.PulsesPerLiter, settings.Simulation.NoisePercent);
+                        settings.Simulation.TrueFactorOf(i - 1), settings.Simulation.NoisePercent);
                     rigs.Add(rig);
                     taps.Add(rig.Hardware);
                 }

@@ -21,6 +21,8 @@ public sealed class SimulatedBarOptions
     public double FlowRateMlPerSecond { get; set; } = 60;
     /// <summary>The simulated meter's true calibration; keep it equal to the controller's pulsesPerLiter on the server.</summary>
     public int PulsesPerLiter { get; set; } = 450;
+    /// <summary>Taps whose meter is truly off (<see cref="SimulationSettings.TruePulsesPerLiter"/>); the rest are true to <see cref="PulsesPerLiter"/>.</summary>
+    public IReadOnlyList<int> TruePulsesPerLiter { get; set; } = [];
     public double NoisePercent { get; set; } = 5;
     public int? Seed { get; set; }
     /// <summary>Reconnect and first-connect delays; empty: the default 0, 1, 2, 5, 10 s schedule.</summary>
@@ -48,6 +50,7 @@ public sealed class SimulatedBarOptions
         MaxPourMl = s.Simulation.MaxPourMl,
         FlowRateMlPerSecond = s.Simulation.FlowRateMlPerSecond,
         PulsesPerLiter = s.Simulation.PulsesPerLiter,
+        TruePulsesPerLiter = s.Simulation.TruePulsesPerLiter,
         NoisePercent = s.Simulation.NoisePercent,
         ReconnectDelaysMs = s.ReconnectDelaysMs,
         FailoverAfterAttempts = s.FailoverAfterAttempts,
@@ -77,7 +80,8 @@ public static class SimulatedBar
         var logger = loggers.CreateLogger(typeof(SimulatedBar));
         var random = options.Seed is { } seed ? new Random(seed) : new Random();
         var rigs = Enumerable.Range(1, Math.Max(1, options.TapCount))
-            .Select(i => new SimulatedTapRig($"sim-tap-{i}", options.FlowRateMlPerSecond, options.PulsesPerLiter, options.NoisePercent, seed: random.Next()))
+            .Select(i => new SimulatedTapRig($"sim-tap-{i}", options.FlowRateMlPerSecond,
+                SimulationSettings.TrueFactorOf(options.TruePulsesPerLiter, i - 1, options.PulsesPerLiter), options.NoisePercent, seed: random.Next()))
             .ToList();
         var settings = new AgentSettings
         {

@@ -61,8 +61,16 @@ public sealed record CardRemovedMessage(string ReaderId, DateTime At);
 
 public sealed record FlowWithoutPourMessage(Guid TapId, int VolumeMl, DateTime At);
 
+/// <summary>A calibration pour ended (target reached by the tap's current factor, stopped, link lost, flow idle or cap).</summary>
+public sealed record CalibrationPourDoneMessage(Guid CalibrationId, Guid TapId, long Pulses, int VolumeMl, DateTime At);
+
 // ---- Server -> controller ----
 
 public sealed record TapStateChangedMessage(Guid TapId, TapStatus Status);
 
 public sealed record StopPourMessage(Guid PourSessionId, string Reason);
+
+/// <summary>Open the tap's valve with no card until <see cref="TargetMl"/> by the tap's current factor (a guided calibration).</summary>
+public sealed record StartCalibrationPourMessage(Guid CalibrationId, Guid TapId, int TargetMl);
+
+public sealed record StopCalibrationPourMessage(Guid CalibrationId);

@@ -16,7 +16,8 @@ public sealed record LocationPoliciesDto(
     int KegWarningPercent,
     int KegCriticalPercent,
     int ControllerHeartbeatTimeoutSeconds,
-    bool DeskMoneyWithoutOpenShift = false);
+    bool DeskMoneyWithoutOpenShift = false,
+    int ReorderLeadDays = 3);
 
 /// <summary>A venue. <c>Slug</c> names it in the web app's URLs (<c>/v/{slug}/taps</c>): <c>[a-z0-9-]{2,40}</c>, unique.</summary>
 /// <summary>A venue. <c>BoardEnabled</c>: its public tap list is on; <c>ServingSizesMl</c>: the servings the board prices.</summary>
@@ -63,7 +64,8 @@ public sealed record KegDto(
     DateTime? DisconnectedAt,
     Guid? TapId,
     DateTime CreatedAt,
-    Guid LocationId);
+    Guid LocationId,
+    decimal? Cost = null);
 
 public sealed record VisitSummaryDto(
     Guid Id,

@@ -77,3 +77,11 @@ public enum DenyReason
 
 [JsonConverter(typeof(SnakeCaseEnumConverter<IssueCardStage>))]
 public enum IssueCardStage { Bound, AlreadyBound, Assigned }
+
+/// <summary>What staff record as waste from a keg (PRODUCT.md "Where the beer goes").</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<WasteKind>))]
+public enum WasteKind { Spill, Foam, Other }
+
+/// <summary>A guided calibration pour: the valve is open, it closed and reported its pulses, staff entered the jug's volume.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<CalibrationStatus>))]
+public enum CalibrationStatus { Pouring, Poured, Measured }

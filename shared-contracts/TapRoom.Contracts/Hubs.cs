@@ -20,6 +20,8 @@ public interface IControllerHub
     Task FlowWithoutPour(FlowWithoutPourMessage message);
     /// <summary>A batch of temperature readings (what the agent kept while offline too); refused readings are counted, not kept.</summary>
     Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request);
+    /// <summary>A calibration pour's pulses; idempotent per calibration (the agent may send it again after a drop).</summary>
+    Task CalibrationPourDone(CalibrationPourDoneMessage message);
 
     /// <summary>Returns its argument and does nothing else: the floor a hub round trip costs (load driver, docs/PERFORMANCE.md).</summary>
     Task<string> Echo(string text);
@@ -31,6 +33,8 @@ public interface IControllerClient
     Task TapStateChanged(TapStateChangedMessage message);
     Task ConfigChanged(HelloResult config);
     Task StopPour(StopPourMessage message);
+    Task StartCalibrationPour(StartCalibrationPourMessage message);
+    Task StopCalibrationPour(StopCalibrationPourMessage message);
 }
 
 /// <summary>Messages the server pushes to staff browsers (<see cref="HubRoutes.Dashboard"/>).</summary>

@@ -108,8 +108,13 @@ public sealed record ShiftReportForceUnlock(Guid? VisitId, DateTime At, string B
 
 public sealed record ShiftReportLateSync(Guid PourSessionId, Guid VisitId, string TapName, int ReconciledVolumeMl, int? ControllerVolumeMl, DateTime At);
 
-/// <summary>Keg changes from the audit trail (<c>keg.connected</c>, <c>keg.emptied</c>) in the period.</summary>
-public sealed record ShiftReportKegs(int Connected, int Emptied, IReadOnlyList<ShiftReportKegChange> Changes);
+/// <summary>
+/// Keg changes from the audit trail (<c>keg.connected</c>, <c>keg.emptied</c>) in the period, and the waste staff
+/// recorded in it by kind (every kind, 0 when none).
+/// </summary>
+public sealed record ShiftReportKegs(int Connected, int Emptied, IReadOnlyList<ShiftReportKegChange> Changes, IReadOnlyList<ShiftReportWasteLine>? Waste = null);
+
+public sealed record ShiftReportWasteLine(WasteKind Kind, int Entries, int VolumeMl);
 
 /// <summary><c>Change</c> is <c>connected</c> or <c>emptied</c>.</summary>
 public sealed record ShiftReportKegChange(Guid KegId, string BeerName, Guid? TapId, string? TapName, string Change, DateTime At);

@@ -28,6 +28,8 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public event Func<TapStateChangedMessage, Task>? TapStateChanged;
     public event Func<HelloResult, Task>? ConfigChanged;
     public event Func<StopPourMessage, Task>? StopPour;
+    public event Func<StartCalibrationPourMessage, Task>? StartCalibrationPour;
+    public event Func<StopCalibrationPourMessage, Task>? StopCalibrationPour;
 
     /// <summary>Binds the server's pushes to <paramref name="client"/>.</summary>
     public void Register(IControllerClient client)
@@ -35,6 +37,8 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
         Connection.On<TapStateChangedMessage>(nameof(IControllerClient.TapStateChanged), client.TapStateChanged);
         Connection.On<HelloResult>(nameof(IControllerClient.ConfigChanged), client.ConfigChanged);
         Connection.On<StopPourMessage>(nameof(IControllerClient.StopPour), client.StopPour);
+        Connection.On<StartCalibrationPourMessage>(nameof(IControllerClient.StartCalibrationPour), client.StartCalibrationPour);
+        Connection.On<StopCalibrationPourMessage>(nameof(IControllerClient.StopCalibrationPour), client.StopCalibrationPour);
     }
 
     /// <summary>Raises the events below for the server's pushes (an alternative to <see cref="Register"/>).</summary>
@@ -43,6 +47,8 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
         Connection.On<TapStateChangedMessage>(nameof(IControllerClient.TapStateChanged), m => TapStateChanged?.Invoke(m) ?? Task.CompletedTask);
         Connection.On<HelloResult>(nameof(IControllerClient.ConfigChanged), m => ConfigChanged?.Invoke(m) ?? Task.CompletedTask);
         Connection.On<StopPourMessage>(nameof(IControllerClient.StopPour), m => StopPour?.Invoke(m) ?? Task.CompletedTask);
+        Connection.On<StartCalibrationPourMessage>(nameof(IControllerClient.StartCalibrationPour), m => StartCalibrationPour?.Invoke(m) ?? Task.CompletedTask);
+        Connection.On<StopCalibrationPourMessage>(nameof(IControllerClient.StopCalibrationPour), m => StopCalibrationPour?.Invoke(m) ?? Task.CompletedTask);
         return this;
     }
 
@@ -58,6 +64,7 @@ public sealed class ControllerHubClient : IControllerHub, IAsyncDisposable
     public Task FlowWithoutPour(FlowWithoutPourMessage message) => Connection.SendAsync(nameof(FlowWithoutPour), message);
     public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) =>
         Connection.InvokeAsync<TemperatureReadingsResult>(nameof(TemperatureReadings), request);
+    public Task CalibrationPourDone(CalibrationPourDoneMessage message) => Connection.InvokeAsync(nameof(CalibrationPourDone), message);
     public Task<string> Echo(string text) => Connection.InvokeAsync<string>(nameof(Echo), text);
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();

@@ -90,8 +90,8 @@ public sealed class OperationsTests(BrowserFixture fx) : IClassFixture<BrowserFi
             tap.KegId = null;
             tap.LastBeerTypeId = keg.BeerTypeId;
             tap.Status = TapStatus.OutOfKeg;
-            var older = new Keg { LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), BeerTypeId = keg.BeerTypeId, NominalVolumeMl = 20_000, RemainingVolumeMl = 20_000, Status = KegStatus.Warehouse, ReceivedAt = now.AddDays(-9), CreatedAt = now };
-            var younger = new Keg { LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), BeerTypeId = keg.BeerTypeId, NominalVolumeMl = 30_000, RemainingVolumeMl = 30_000, Status = KegStatus.Warehouse, ReceivedAt = now.AddDays(-2), CreatedAt = now };
+            var older = new Keg { Id = Guid.NewGuid(), LocationId = keg.LocationId, BeerTypeId = keg.BeerTypeId, NominalVolumeMl = 20_000, RemainingVolumeMl = 20_000, Status = KegStatus.Warehouse, ReceivedAt = now.AddDays(-9), CreatedAt = now };
+            var younger = new Keg { Id = Guid.NewGuid(), LocationId = keg.LocationId, BeerTypeId = keg.BeerTypeId, NominalVolumeMl = 30_000, RemainingVolumeMl = 30_000, Status = KegStatus.Warehouse, ReceivedAt = now.AddDays(-2), CreatedAt = now };
             db.Kegs.AddRange(younger, older);
             await db.SaveChangesAsync();
             return (older.Id, younger.Id);

@@ -32,6 +32,7 @@ export const views: AppView[] = [
   { name: 'pos', path: '/pos', title: 'POS', key: '9', minRole: 'staff', component: () => import('./views/PosView.vue') },
   { name: 'temperature', path: '/temperature', title: 'Temperature', key: 't', minRole: 'staff', component: () => import('./views/TemperatureView.vue') },
   { name: 'controllers', path: '/controllers', title: 'Controllers', key: '0', minRole: 'staff', component: () => import('./views/ControllersView.vue') },
+  { name: 'yield', path: '/yield', title: 'Yield', key: 'y', minRole: 'manager', component: () => import('./views/YieldView.vue') },
   { name: 'audit', path: '/audit', title: 'Audit', key: 'a', minRole: 'manager', component: () => import('./views/AuditView.vue') },
   { name: 'staff', path: '/staff', title: 'Staff', key: 's', minRole: 'admin', component: () => import('./views/StaffView.vue') },
 ]

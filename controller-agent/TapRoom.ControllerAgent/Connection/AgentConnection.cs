@@ -92,6 +92,8 @@ public sealed class AgentConnection : IAsyncDisposable
         client.ConfigChanged += cfg => Apply(cfg);
         client.TapStateChanged += m => TapStateChanged?.Invoke(m) ?? Task.CompletedTask;
         client.StopPour += m => StopPour?.Invoke(m) ?? Task.CompletedTask;
+        client.StartCalibrationPour += m => StartCalibrationPour?.Invoke(m) ?? Task.CompletedTask;
+        client.StopCalibrationPour += m => StopCalibrationPour?.Invoke(m) ?? Task.CompletedTask;
         return client;
     }
 
@@ -120,6 +122,8 @@ public sealed class AgentConnection : IAsyncDisposable
     public event Func<HelloResult, Task>? Configured;
     public event Func<TapStateChangedMessage, Task>? TapStateChanged;
     public event Func<StopPourMessage, Task>? StopPour;
+    public event Func<StartCalibrationPourMessage, Task>? StartCalibrationPour;
+    public event Func<StopCalibrationPourMessage, Task>? StopCalibrationPour;
     public event Action<bool>? LinkChanged;
     public event Action<HelloResult>? HelloCompleted;
 

@@ -27,6 +27,9 @@ public sealed record ReportFlowWithoutPour(FlowWithoutPourMessage Message) : Pou
 
 public sealed record ShowDenied(string CardUid, DenyReason? Reason, string Message) : PourCommand;
 
+/// <summary>A calibration pour ended: tell the server its pulses (kept and sent again until the server has it).</summary>
+public sealed record SendCalibrationDone(CalibrationPourDoneMessage Message) : PourCommand;
+
 public static class EndReasons
 {
     public const string CardRemoved = "card_removed";
@@ -37,4 +40,5 @@ public static class EndReasons
     public const string Recovered = "recovered_after_restart";
     public const string Abandoned = "abandoned_before_open";
     public const string Fault = "fault";
+    public const string LinkLost = "link_lost";
 }

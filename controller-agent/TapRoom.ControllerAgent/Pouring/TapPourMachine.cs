@@ -21,6 +21,12 @@ public enum PourState
 /// <see cref="PourCommand"/> the runtime executes in order. The valve opens only on the server's allow, after the
 /// journal write; it closes on card removal, flow idle timeout, the pulse that reaches the maximum, or StopPour.
 /// Without a link to the server nothing is authorised (fail closed).
+/// <para>
+/// A calibration pour (<see cref="StartCalibration"/>) is a pour with no card and no journal: the server's command opens
+/// the valve, and it closes by the same rules as a pour (the target by the tap's current factor, the tap's cap, flow
+/// idle, StopCalibrationPour, shutdown) and, unlike a pour, when the link to the server is lost, since nobody is
+/// watching the jug from the dashboard then.
+/// </para>
 /// </summary>
 public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = null)
 {
@@ -31,6 +37,8 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
     public PourState State { get; private set; } = PourState.Idle;
     public bool LinkUp { get; private set; }
     public Guid? PourSessionId { get; private set; }
+    /// <summary>The calibration pour running now (the valve is open on the server's command, with no card).</summary>
+    public Guid? CalibrationId { get; private set; }
     public int VolumeMl => Capped(FlowCalibration.Millilitres(_pourPulses, _ppl));
 
     private string? _cardUid;
@@ -74,10 +82,43 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
         return Flush();
     }
 
-    public IReadOnlyList<PourCommand> LinkChanged(bool up)
+    public IReadOnlyList<PourCommand> LinkChanged(bool up, DateTime now = default)
     {
         _out.Clear();
         LinkUp = up;
+        if (!up && CalibrationId is not null && State == PourState.Pouring) EndPour(EndReasons.LinkLost, now);
+        return Flush();
+    }
+
+    /// <summary>
+    /// The server asks for a calibration pour of <paramref name="targetMl"/>: refused (reported at once with no pulses)
+    /// unless the tap is configured, idle and linked; else the valve opens with no card.
+    /// </summary>
+    public IReadOnlyList<PourCommand> StartCalibration(Guid calibrationId, int targetMl, DateTime now)
+    {
+        _out.Clear();
+        if (CalibrationId == calibrationId) return Flush(); // the same command again
+        if (Config is null || !LinkUp || State is not (PourState.Idle or PourState.Denied or PourState.Stopped) || targetMl <= 0)
+        {
+            if (Config is not null) _out.Add(new SendCalibrationDone(new CalibrationPourDoneMessage(calibrationId, Config.TapId, 0, 0, now)));
+            return Flush();
+        }
+        CalibrationId = calibrationId;
+        PourSessionId = null;
+        _ppl = Config.PulsesPerLiter;
+        _maxMl = Config.MaxPourMl > 0 ? Math.Min(targetMl, Config.MaxPourMl) : targetMl;
+        _maxPulses = FlowCalibration.PulsesFor(_maxMl, _ppl);
+        _pourPulses = 0;
+        _startedAt = _lastFlowAt = _lastProgressAt = _lastCheckpointAt = now;
+        State = PourState.Pouring;
+        _out.Add(new OpenValve(calibrationId));
+        return Flush();
+    }
+
+    public IReadOnlyList<PourCommand> StopCalibration(Guid calibrationId, DateTime now)
+    {
+        _out.Clear();
+        if (State == PourState.Pouring && CalibrationId == calibrationId) EndPour(EndReasons.StopPour, now);
         return Flush();
     }
 
@@ -130,7 +171,7 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
         _cardLastSeen = now;
         switch (State)
         {
-            case PourState.Pouring:
+            case PourState.Pouring when CalibrationId is null:
                 EndPour(EndReasons.CardRemoved, now);
                 break;
             case PourState.Denied or PourState.Stopped:
@@ -247,6 +288,7 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
                     EndPour(EndReasons.FlowIdle, now);
                     break;
                 }
+                if (CalibrationId is not null) break; // no card, no journal: nothing to report until it ends
                 if (now - _lastProgressAt >= TimeSpan.FromMilliseconds(settings.ProgressIntervalMs))
                 {
                     _lastProgressAt = now;
@@ -285,6 +327,7 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
     {
         State = _cardPresent ? PourState.Stopped : PourState.Idle;
         PourSessionId = null;
+        CalibrationId = null;
         _pendingRequest = null;
     }
 
@@ -300,6 +343,13 @@ public sealed class TapPourMachine(PourSettings settings, Func<Guid>? newId = nu
 
     private void Finish()
     {
+        if (CalibrationId is { } calibrationId)
+        {
+            _out.Add(new SendCalibrationDone(new CalibrationPourDoneMessage(calibrationId, Config!.TapId, _pourPulses, VolumeMl, _endedAt)));
+            CalibrationId = null;
+            State = _cardPresent ? PourState.Stopped : PourState.Idle;
+            return;
+        }
         var sessionId = PourSessionId!.Value;
         var volume = VolumeMl;
         _out.Add(new JournalFinish(sessionId, volume, _pourPulses, _endedAt, _endReason));

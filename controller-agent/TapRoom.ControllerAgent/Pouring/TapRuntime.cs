@@ -33,6 +33,9 @@ public sealed class TapRuntime : IDisposable
     private ITimer? _ticker;
     private bool _fast;
     private bool _disposed;
+    /// <summary>A calibration pour's report the server has not confirmed yet (sent again whenever the link is up).</summary>
+    private CalibrationPourDoneMessage? _calibrationDone;
+    private int _sendingCalibration;
 
     public TapRuntime(int slot, TapHardware hardware, PourJournal journal, IAgentLink link, PourSettings settings, TimeProvider time, ILogger logger)
     {
@@ -76,7 +79,33 @@ public sealed class TapRuntime : IDisposable
             var now = _time.GetUtcNow().UtcDateTime;
             Execute(input(Machine, now));
             AdjustTicker();
+            if (_calibrationDone is not null && _link.IsUp) SendCalibrationDone();
         }
+    }
+
+    /// <summary>One send at a time; a failure keeps the report for the next input with the link up (a reconnect posts one).</summary>
+    private void SendCalibrationDone()
+    {
+        if (Interlocked.Exchange(ref _sendingCalibration, 1) == 1) return;
+        var message = _calibrationDone!;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _link.Hub.CalibrationPourDone(message);
+                lock (_gate) if (ReferenceEquals(_calibrationDone, message)) _calibrationDone = null;
+                _logger.LogInformation("Tap {TapId}: calibration pour {CalibrationId} reported: {Pulses} pulses, {VolumeMl} ml",
+                    message.TapId, message.CalibrationId, message.Pulses, message.VolumeMl);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning("Tap {TapId}: calibration pour {CalibrationId} not reported yet: {Error}", message.TapId, message.CalibrationId, ex.Message);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _sendingCalibration, 0);
+            }
+        });
     }
 
     /// <summary>Ticks fast only while something is timed (authorising, pouring, settling); an idle tap wakes once a second.</summary>
@@ -149,6 +178,9 @@ public sealed class TapRuntime : IDisposable
             case ReportFlowWithoutPour f:
                 _logger.LogWarning("Tap {TapId}: {VolumeMl} ml counted with the valve closed (leak or stuck valve)", TapId, f.Message.VolumeMl);
                 FireAndForget(hub => hub.FlowWithoutPour(f.Message));
+                break;
+            case SendCalibrationDone done:
+                _calibrationDone = done.Message;
                 break;
             case ShowDenied d:
                 LastDenial = d.Reason?.ToString() ?? d.Message;

@@ -43,6 +43,8 @@ public class TapRoomDbContext : DbContext
     public DbSet<Features.Temperature.TemperatureZone> TemperatureZones => Set<Features.Temperature.TemperatureZone>();
     public DbSet<Features.Temperature.TemperatureSensor> TemperatureSensors => Set<Features.Temperature.TemperatureSensor>();
     public DbSet<Features.Temperature.TemperatureReadingRow> TemperatureReadings => Set<Features.Temperature.TemperatureReadingRow>();
+    public DbSet<Features.Yield.KegWaste> KegWaste => Set<Features.Yield.KegWaste>();
+    public DbSet<Features.Calibration.TapCalibration> TapCalibrations => Set<Features.Calibration.TapCalibration>();
 
     private HashSet<Guid>? _tapStatusChanges;
 
@@ -125,7 +127,6 @@ public class TapRoomDbContext : DbContext
 
     protected override void OnModelCreating(ModelBuilder b)
     {
-        b.ApplyConfigurationsFromAssembly(typeof(TapRoomDbContext).Assembly, t => t.Namespace == typeof(Features.Temperature.TemperatureZone).Namespace);
         b.Entity<Location>(e =>
         {
             e.Property(x => x.Name).HasMaxLength(200);
@@ -370,6 +371,9 @@ public class TapRoomDbContext : DbContext
             e.Property(x => x.Key).HasMaxLength(200);
             e.Property(x => x.RequestHash).HasMaxLength(64);
         });
+
+        // Each feature's own entity configurations (IEntityTypeConfiguration classes in its folder).
+        b.ApplyConfigurationsFromAssembly(typeof(TapRoomDbContext).Assembly);
     }
 }
 

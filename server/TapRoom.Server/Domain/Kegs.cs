@@ -58,9 +58,23 @@ public class Keg
     public DateTime? DisconnectedAt { get; set; }
     public Guid? TapId { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>What the keg cost, entered at receipt (null: not entered; the yield report then shows no margin).</summary>
+    public decimal? Cost { get; set; }
+
+    // Where the beer went (PRODUCT.md "Where the beer goes"): every millilitre that leaves the keg is counted in exactly one
+    // part, in the same statement that takes it off RemainingVolumeMl, so nominal = remaining + the parts (CK_Kegs_PartsAddUp).
+    public int ChargedMl { get; set; }
+    public int BelowMinimumMl { get; set; }
+    public int CleaningMl { get; set; }
+    public int CalibrationMl { get; set; }
+    public int LeakMl { get; set; }
+    public int SpillMl { get; set; }
+    public int FoamMl { get; set; }
+    public int OtherMl { get; set; }
+    public int LossAtEmptyMl { get; set; }
 
     /// <summary>Takes volume off the keg. A keg never goes below zero; what it reports is what it had.</summary>
-    public int Drain(int volumeMl)
+    private int TakeOff(int volumeMl)
     {
         if (volumeMl < 0) throw new DomainException("invalid_volume", "A volume cannot be negative.", StatusCodes.Status400BadRequest);
         if (Status != KegStatus.Connected)
@@ -69,6 +83,33 @@ public class Keg
         RemainingVolumeMl -= taken;
         return taken;
     }
+
+    /// <summary>Takes volume off the keg into <paramref name="part"/>; returns what it had to give.</summary>
+    public int Drain(int volumeMl, KegPart part)
+    {
+        var taken = TakeOff(volumeMl);
+        AddTo(part, taken);
+        return taken;
+    }
+
+    private void AddTo(KegPart part, int ml)
+    {
+        switch (part)
+        {
+            case KegPart.Charged: ChargedMl += ml; break;
+            case KegPart.BelowMinimum: BelowMinimumMl += ml; break;
+            case KegPart.Cleaning: CleaningMl += ml; break;
+            case KegPart.Calibration: CalibrationMl += ml; break;
+            case KegPart.Leak: LeakMl += ml; break;
+            case KegPart.Spill: SpillMl += ml; break;
+            case KegPart.Foam: FoamMl += ml; break;
+            case KegPart.Other: OtherMl += ml; break;
+            default: throw new ArgumentOutOfRangeException(nameof(part), part, null);
+        }
+    }
+
+    /// <summary>The sum of the parts the beer went to so far (everything but what is left).</summary>
+    public int PartsMl => ChargedMl + BelowMinimumMl + CleaningMl + CalibrationMl + LeakMl + SpillMl + FoamMl + OtherMl + LossAtEmptyMl;
 
     public void ConnectTo(Guid tapId, DateTime at)
     {
@@ -86,6 +127,9 @@ public class Keg
             throw new DomainException("keg_not_connected", "Only a connected keg can be marked empty.");
         Status = KegStatus.Empty;
         DisconnectedAt = at;
+        // What the meter says is still in the keg is lost at empty: the parts then add up to the nominal volume.
+        LossAtEmptyMl += RemainingVolumeMl;
+        RemainingVolumeMl = 0;
     }
 
     public void Return()
@@ -95,3 +139,6 @@ public class Keg
         Status = KegStatus.Returned;
     }
 }
+
+/// <summary>The part of a keg a drained volume is counted in (the loss at empty is only ever set by <see cref="Keg.MarkEmpty"/>).</summary>
+public enum KegPart { Charged, BelowMinimum, Cleaning, Calibration, Leak, Spill, Foam, Other }

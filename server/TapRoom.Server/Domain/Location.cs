@@ -94,6 +94,8 @@ public class LocationPolicies
     public int ControllerHeartbeatTimeoutSeconds { get; set; } = 30;
     /// <summary>A sync mismatch above this many millilitres is critical rather than a warning.</summary>
     public int SyncMismatchCriticalMl { get; set; } = 100;
+    /// <summary>Days between ordering a beer and its kegs arriving: the stock view's reorder date is this much before it runs out.</summary>
+    public int ReorderLeadDays { get; set; } = 3;
 
     /// <summary>Late-sync tolerance: max(LateSyncToleranceMl, LateSyncTolerancePercent of the reference volume).</summary>
     public int LateSyncToleranceFor(int referenceVolumeMl) =>

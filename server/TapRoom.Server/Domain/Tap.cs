@@ -16,6 +16,8 @@ public class Tap
     /// <summary>The beer of the keg connected last, for the FIFO suggestion once the keg is gone.</summary>
     public Guid? LastBeerTypeId { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>This tap's meter factor from a guided calibration; null: the controller's <see cref="Controller.PulsesPerLiter"/>.</summary>
+    public int? PulsesPerLiter { get; set; }
 }
 
 public class Controller

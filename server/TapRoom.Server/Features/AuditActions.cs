@@ -40,6 +40,12 @@ public static class AuditActions
     public const string KegConnected = "keg.connected";
     public const string KegEmptied = "keg.emptied";
     public const string KegReturned = "keg.returned";
+    public const string KegWasteRecorded = "keg.waste_recorded";
+    public const string CalibrationStarted = "calibration.started";
+    public const string CalibrationStopped = "calibration.stopped";
+    public const string CalibrationPoured = "calibration.poured";
+    public const string CalibrationMeasured = "calibration.measured";
+    public const string CalibrationApplied = "calibration.applied";
     public const string BeerTypeCreated = "beer_type.created";
     public const string BeerTypePriceChanged = "beer_type.price_changed";
     public const string BeerTypeVenuePriceChanged = "beer_type.venue_price_changed";

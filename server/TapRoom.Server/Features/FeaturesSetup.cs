@@ -71,6 +71,8 @@ public static class FeaturesSetup
         app.MapBeerTypeEndpoints();
         app.MapTapEndpoints();
         app.MapKegEndpoints();
+        Yield.YieldEndpoints.MapYieldEndpoints(app);
+        Calibration.CalibrationEndpoints.MapCalibrationEndpoints(app);
         Stats.StatsEndpoints.MapStatsEndpoints(app);
         app.MapAlertEndpoints();
         app.MapLostCardEndpoints();

@@ -32,7 +32,7 @@ public static class ReadModels
         v.Balance, v.PouredVolumeMl, v.VolumeLimitMl, v.ActiveTapId, v.LockSetAt, v.OpenedAt, v.ClosedAt, v.LocationId);
 
     private static readonly Expression<Func<Keg, KegDto>> KegDtoOf = k => new KegDto(k.Id, k.BeerTypeId, k.BeerType!.Name, k.Status,
-        k.NominalVolumeMl, k.RemainingVolumeMl, k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt, k.LocationId);
+        k.NominalVolumeMl, k.RemainingVolumeMl, k.ReceivedAt, k.ConnectedAt, k.DisconnectedAt, k.TapId, k.CreatedAt, k.LocationId, k.Cost);
 
     private static readonly Func<TapRoomDbContext, List<Guid>, CancellationToken, Task<List<TapRow>>> TapRowsQuery = HotQuery.CreateList(
         (TapRoomDbContext db, List<Guid> ids) => db.Taps.AsNoTracking().Where(t => ids.Contains(t.Id)).OrderBy(t => t.Number).Select(TapRowOf));

@@ -59,6 +59,8 @@ public sealed class ControllerHub(IMediator mediator, ControllerConnections conn
 
     public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) =>
         mediator.Send(new Features.Temperature.RecordTemperatureReadings.Command(ControllerId, request));
+    public Task CalibrationPourDone(CalibrationPourDoneMessage message) =>
+        mediator.Send(new Features.Calibration.ReportCalibrationPourDone.Command(ControllerId, message));
 
     public Task<string> Echo(string text) => Task.FromResult(text);
 }

@@ -67,6 +67,8 @@ public sealed class JobOptions
     public int TemperatureSweepSeconds { get; set; } = 60;
     /// <summary>Temperature readings older than a day folded to one a minute, older than 30 days deleted.</summary>
     public int TemperatureDownsampleSeconds { get; set; } = 3600;
+    /// <summary>How often the reorder dates are checked (reorder_due alerts); a date changes at most daily.</summary>
+    public int ReorderSweepSeconds { get; set; } = 3600;
 }
 
 public sealed class LoginOptions

@@ -5,7 +5,7 @@ using TapRoom.Server.Domain;
 namespace TapRoom.Server.Infrastructure;
 
 /// <summary>What the <c>{id}</c> of a route names, so that the request can be held to that thing's venue.</summary>
-public enum VenueKind { Location, Tap, Keg, Visit, Controller, Shift, Alert, LostCard, PosOutboxEntry, TemperatureZone }
+public enum VenueKind { Location, Tap, Keg, Visit, Controller, Shift, Alert, LostCard, PosOutboxEntry, TemperatureZone, Calibration }
 
 /// <summary>Endpoint metadata: the route's <c>{id}</c> (or <paramref name="RouteParameter"/>) names a thing of this kind.</summary>
 public sealed record VenueOf(VenueKind Kind, string RouteParameter = "id");
@@ -39,6 +39,7 @@ public static class VenueScopeSetup
             VenueKind.Shift => db.Shifts.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             VenueKind.Alert => db.Alerts.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             VenueKind.LostCard => db.LostCards.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
+            VenueKind.Calibration => db.TapCalibrations.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             VenueKind.TemperatureZone => db.TemperatureZones.AsNoTracking().Where(x => x.Id == g).Select(x => (Guid?)x.LocationId).FirstOrDefaultAsync(ct),
             _ => Task.FromResult<Guid?>(null),
         };

@@ -35,6 +35,7 @@ public static class JobsSetup
         RecurringJobDefinition.For<PosOutboxJob>("pos-outbox", jobs.PosOutboxSeconds),
         RecurringJobDefinition.For<Features.Temperature.TemperatureSweepJob>("temperature-sweep", jobs.TemperatureSweepSeconds),
         RecurringJobDefinition.For<Features.Temperature.TemperatureDownsampleJob>("temperature-downsample", jobs.TemperatureDownsampleSeconds),
+        RecurringJobDefinition.For<Features.Yield.ReorderSweepJob>("reorder-sweep", jobs.ReorderSweepSeconds),
     ];
 
     public static IServiceCollection AddTapRoomJobs(this IServiceCollection services, TapRoomOptions options)

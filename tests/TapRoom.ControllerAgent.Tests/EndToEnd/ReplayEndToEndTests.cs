@@ -115,6 +115,7 @@ public sealed class ReplayEndToEndTests
         public Task CardRemoved(CardRemovedMessage message) => real.CardRemoved(message);
         public Task FlowWithoutPour(FlowWithoutPourMessage message) => real.FlowWithoutPour(message);
         public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) => real.TemperatureReadings(request);
+        public Task CalibrationPourDone(CalibrationPourDoneMessage message) => real.CalibrationPourDone(message);
         public Task<string> Echo(string text) => real.Echo(text);
     }
 }

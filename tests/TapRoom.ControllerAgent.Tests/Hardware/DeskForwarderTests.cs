@@ -56,6 +56,7 @@ public sealed class DeskForwarderTests
         public Task PourProgress(Contracts.PourProgressMessage message) => throw new NotSupportedException();
         public Task FlowWithoutPour(Contracts.FlowWithoutPourMessage message) => throw new NotSupportedException();
         public Task<Contracts.TemperatureReadingsResult> TemperatureReadings(Contracts.TemperatureReadingsRequest request) => throw new NotSupportedException();
+        public Task CalibrationPourDone(Contracts.CalibrationPourDoneMessage message) => throw new NotSupportedException();
         public Task<string> Echo(string text) => throw new NotSupportedException();
     }
 }

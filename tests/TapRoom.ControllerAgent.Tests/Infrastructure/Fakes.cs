@@ -78,6 +78,7 @@ public sealed class ScriptedHub : IControllerHub
     public ConcurrentQueue<CompletePourRequest> Completions { get; } = new();
     public ConcurrentQueue<PourProgressMessage> Progress { get; } = new();
     public ConcurrentQueue<FlowWithoutPourMessage> Leaks { get; } = new();
+    public ConcurrentQueue<CalibrationPourDoneMessage> CalibrationPours { get; } = new();
 
     public Task<HelloResult> Hello(HelloRequest request) => throw new NotSupportedException();
 
@@ -136,6 +137,12 @@ public sealed class ScriptedHub : IControllerHub
         var result = OnTemperature(request);
         TemperatureBatches.Enqueue(request);
         return Task.FromResult(result);
+    }
+
+    public Task CalibrationPourDone(CalibrationPourDoneMessage message)
+    {
+        CalibrationPours.Enqueue(message);
+        return Task.CompletedTask;
     }
 
     public Task<string> Echo(string text) => Task.FromResult(text);

@@ -168,6 +168,7 @@ public sealed class JournalReplayerTests : IDisposable
         public Task CardRemoved(CardRemovedMessage message) => Task.CompletedTask;
         public Task FlowWithoutPour(FlowWithoutPourMessage message) => Task.CompletedTask;
         public Task<TemperatureReadingsResult> TemperatureReadings(TemperatureReadingsRequest request) => throw new NotSupportedException();
+        public Task CalibrationPourDone(CalibrationPourDoneMessage message) => Task.CompletedTask;
         public Task<string> Echo(string text) => Task.FromResult(text);
     }
 

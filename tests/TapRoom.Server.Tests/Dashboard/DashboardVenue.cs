@@ -22,7 +22,8 @@ public static class DashboardVenue
             var tap = new Tap { Id = Guid.NewGuid(), LocationId = location.Id, Number = number, Name = $"Tap {number}", Status = TapStatus.Active, CreatedAt = now };
             var keg = new Keg
             {
-                LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), BeerTypeId = beerType.Id, NominalVolumeMl = 30_000, RemainingVolumeMl = remainingMl, Status = KegStatus.Connected,
+                Id = Guid.NewGuid(), LocationId = location.Id, BeerTypeId = beerType.Id, NominalVolumeMl = 30_000, RemainingVolumeMl = remainingMl, Status = KegStatus.Connected,
+                ChargedMl = 30_000 - remainingMl, // as earlier pours left it: the parts add up
                 ReceivedAt = now.AddDays(-1), ConnectedAt = now, TapId = tap.Id, CreatedAt = now,
             };
             tap.KegId = keg.Id;

@@ -88,7 +88,7 @@ public static class DeskApi
             var tap = new Tap { Id = Guid.NewGuid(), LocationId = location.Id, Number = number, Name = $"Tap {number}", Status = TapStatus.Active, ControllerId = controller.Id, CreatedAt = now };
             var keg = new Keg
             {
-                LocationId = db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).First(), Id = Guid.NewGuid(), BeerTypeId = beer.Id, NominalVolumeMl = 30000, RemainingVolumeMl = 30000, Status = KegStatus.Connected,
+                Id = Guid.NewGuid(), LocationId = location.Id, BeerTypeId = beer.Id, NominalVolumeMl = 30000, RemainingVolumeMl = 30000, Status = KegStatus.Connected,
                 TapId = tap.Id, ConnectedAt = now, CreatedAt = now,
             };
             tap.KegId = keg.Id;

@@ -177,18 +177,24 @@ public static class InvariantChecker
     }
 
     /// <summary>
-    /// nominal − remaining = poured + flushed, for every connected keg with beer left (a keg that ran dry may have been
-    /// asked for more than it held, so only "at least" holds there).
+    /// Every keg: nominal = remaining + its parts. A connected keg with beer left: its charged and below-minimum parts
+    /// are what its pours drained and its cleaning part what its flushes ran off (a keg that ran dry may have been asked
+    /// for more than it held, so only "at most" holds there).
     /// </summary>
     private static void CheckKegs(List<Keg> kegs, List<PourSession> sessions, List<(Guid? Keg, int Waste)> flushes, List<string> violations)
     {
+        foreach (var keg in kegs)
+        {
+            if (keg.RemainingVolumeMl + keg.PartsMl != keg.NominalVolumeMl)
+                violations.Add($"{KegVolumeConserved}: keg {keg.Id} holds {keg.RemainingVolumeMl} ml and its parts {keg.PartsMl} ml, not its nominal {keg.NominalVolumeMl} ml");
+        }
         foreach (var keg in kegs.Where(k => k.Status == KegStatus.Connected))
         {
             var poured = sessions.Where(s => s.KegId == keg.Id && s.SyncStatus != SyncStatus.PendingSync).Sum(s => s.VolumeMl ?? 0);
             var waste = flushes.Where(f => f.Keg == keg.Id).Sum(f => f.Waste);
-            var taken = keg.NominalVolumeMl - keg.RemainingVolumeMl;
-            if (keg.RemainingVolumeMl > 0 ? taken != poured + waste : taken > poured + waste)
-                violations.Add($"{KegVolumeConserved}: keg {keg.Id} lost {taken} ml but its pours drained {poured} ml and flushes {waste} ml");
+            var pours = keg.ChargedMl + keg.BelowMinimumMl;
+            if (keg.RemainingVolumeMl > 0 ? pours != poured || keg.CleaningMl != waste : pours > poured || keg.CleaningMl > waste)
+                violations.Add($"{KegVolumeConserved}: keg {keg.Id} counts {pours} ml of pours and {keg.CleaningMl} ml of cleaning but its pours drained {poured} ml and flushes {waste} ml");
         }
     }
 

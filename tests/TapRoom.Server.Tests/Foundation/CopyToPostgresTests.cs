@@ -117,6 +117,12 @@ public sealed class CopyToPostgresTests
         var reading = await tap0.TemperatureReadings(new TemperatureReadingsRequest([new("28-0000000c0ffe", "Cooler", 3.5, host.Time.GetUtcNow().UtcDateTime)]));
         Assert.Equal(1, reading.Accepted);
 
+        // Waste recorded from a keg, and a calibration pour poured, reported and measured (issue 27).
+        await FaultVenue.PostAsync(staff, $"/api/kegs/{venue.Taps[1].KegId}/waste", new { volumeMl = 40, kind = "foam", comment = "fresh keg" });
+        var calibrationId = (await FaultVenue.PostAsync(manager, $"/api/taps/{venue.Taps[1].TapId}/calibrations", new { targetMl = 300 })).GetProperty("calibrationId").GetGuid();
+        await tap1.CalibrationPourDone(new CalibrationPourDoneMessage(calibrationId, venue.Taps[1].TapId, 1690, 301, DateTime.UtcNow));
+        await FaultVenue.PostAsync(manager, $"/api/calibrations/{calibrationId}/measured", new { measuredMl = 296 });
+
         // A new controller waiting to be adopted by its code.
         using var newcomer = host.CreateClient();
         await FaultVenue.PostAsync(newcomer, "/api/controllers/pairing", new { agentVersion = "1.0.0", hardwareId = "pi-serial-0001" });

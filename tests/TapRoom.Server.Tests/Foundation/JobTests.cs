@@ -234,7 +234,7 @@ public sealed class JobTests
         Assert.Contains("TapRoom jobs", await home.Content.ReadAsStringAsync());
         // Not only local requests: the admin policy replaced Hangfire's LocalRequestsOnly filter, and the page lists our jobs.
         var recurring = await admin.GetStringAsync("/hangfire/recurring");
-        foreach (var id in new[] { "heartbeat-sweep", "lock-timeout-sweep", "keg-threshold-sweep", "pos-outbox", "temperature-sweep", "temperature-downsample" })
+        foreach (var id in new[] { "heartbeat-sweep", "lock-timeout-sweep", "keg-threshold-sweep", "pos-outbox", "temperature-sweep", "temperature-downsample", "reorder-sweep" })
             Assert.Contains(id, recurring);
     }
 

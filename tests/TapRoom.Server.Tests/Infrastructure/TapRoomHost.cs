@@ -150,7 +150,7 @@ public sealed class TapRoomHost : IAsyncDisposable
     public static void TriggeredJobsOnly(Dictionary<string, string?> s)
     {
         s["TapRoom:Jobs:Enabled"] = "true";
-        foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds", "TemperatureSweepSeconds", "TemperatureDownsampleSeconds" })
+        foreach (var key in new[] { "HeartbeatSweepSeconds", "LockTimeoutSweepSeconds", "KegThresholdSweepSeconds", "PosOutboxSeconds", "TemperatureSweepSeconds", "TemperatureDownsampleSeconds", "ReorderSweepSeconds" })
             s["TapRoom:Jobs:" + key] = "0";
     }
 

@@ -35,6 +35,8 @@ public static class KegKit
     public static Task SetRemainingAsync(this TapRoomHost host, Guid kegId, int remainingMl) => host.DbAsync(async db =>
     {
         var keg = await db.Kegs.SingleAsync(k => k.Id == kegId);
+        // As pours leave it: what is gone is charged (the parts still add up to the nominal volume).
+        keg.ChargedMl += keg.RemainingVolumeMl - remainingMl;
         keg.RemainingVolumeMl = remainingMl;
         await db.SaveChangesAsync();
     });

@@ -72,6 +72,7 @@ public sealed class PourWorld : IAsyncDisposable
                 db.Kegs.Add(new Keg
                 {
                     Id = rig.KegId, LocationId = venue, BeerTypeId = rig.BeerTypeId, NominalVolumeMl = kegMl, RemainingVolumeMl = remainingMl ?? kegMl,
+                    ChargedMl = kegMl - (remainingMl ?? kegMl), // as earlier pours left it: the parts add up
                     Status = KegStatus.Connected, TapId = rig.TapId, ReceivedAt = Now, ConnectedAt = Now, CreatedAt = Now,
                 });
                 await db.SaveChangesAsync();

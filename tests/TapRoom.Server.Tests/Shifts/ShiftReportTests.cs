@@ -260,6 +260,7 @@ public sealed class ShiftReportTests
         Section("Late-sync mismatches", "Pour,Tap,Reconciled ml,Controller ml,At", $"{k.Reconciled.Id},Tap 2,400,520,2026-11-21 21:30:00 +01:00");
         Section("Kegs changed", "Keg,Beer,Tap,Change,At", $"Pils keg #{k.Keg1.Id.ToString("N")[..8]},Pils,Tap 1,emptied,2026-11-21 21:40:00 +01:00",
             $"Stout & Porter keg #{k.Keg3.Id.ToString("N")[..8]},Stout & Porter,Tap 1,connected,2026-11-21 21:45:00 +01:00");
+        Section("Waste by kind", "Kind,Entries,Volume ml", "spill,0,0", "foam,0,0", "other,0,0");
         Section("Alerts by severity", "Severity,Raised in period,Still open", "info,1,1", "warning,1,1", "critical,1,1");
 
         var htmlResponse = await k.Manager.GetAsync($"/api/shifts/{k.ShiftId}/report.html");

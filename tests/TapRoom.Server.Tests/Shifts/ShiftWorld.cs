@@ -37,8 +37,8 @@ public sealed class ShiftWorld(TapRoomHost host)
 
     public async Task<Keg> KegAsync(BeerType beer)
     {
-        var keg = new Keg { Id = Guid.NewGuid(), BeerTypeId = beer.Id, NominalVolumeMl = 20000, RemainingVolumeMl = 20000, ReceivedAt = At(10, 0), CreatedAt = At(10, 0) };
-        await host.DbAsync(async db => { keg.LocationId = await db.Locations.OrderBy(l => l.CreatedAt).Select(l => l.Id).FirstAsync(); db.Kegs.Add(keg); await db.SaveChangesAsync(); });
+        var keg = new Keg { Id = Guid.NewGuid(), LocationId = await host.DbAsync(db => db.Locations.Select(l => l.Id).FirstAsync()), BeerTypeId = beer.Id, NominalVolumeMl = 20000, RemainingVolumeMl = 20000, ReceivedAt = At(10, 0), CreatedAt = At(10, 0) };
+        await host.DbAsync(async db => { db.Kegs.Add(keg); await db.SaveChangesAsync(); });
         return keg;
     }
 
@@ -296,7 +296,7 @@ public sealed class ShiftWorld(TapRoomHost host)
                 Actor = "controller", At = pour.SyncedAt!.Value,
             }));
             var keg = await db.Kegs.SingleAsync(k => k.Id == pour.KegId);
-            keg.Drain(pour.VolumeMl!.Value);
+            keg.Drain(pour.VolumeMl!.Value, KegPart.Charged);
         }
         await db.SaveChangesAsync();
     });

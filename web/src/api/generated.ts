@@ -521,6 +521,121 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/calibrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CalibrationDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calibrations/{id}/measured": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MeasureCalibrationBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CalibrationDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calibrations/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CalibrationDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards/{uid}/lost": {
         parameters: {
             query?: never;
@@ -1178,6 +1293,84 @@ export type paths = {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kegs/{id}/waste": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RecordKegWasteBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KegWasteDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kegs/{id}/yield": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KegYieldDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1848,6 +2041,119 @@ export type paths = {
                 query: {
                     from: string;
                     to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StockReportDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/yield": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    locationId?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["YieldReportDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/yield.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    locationId?: string;
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2693,6 +2999,125 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/taps/{id}/calibration-proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CalibrationProposalDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/taps/{id}/calibration-proposal/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApplyCalibrationProposalBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CalibrationAppliedDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/taps/{id}/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StartCalibrationBody"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StartCalibrationResult"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/taps/{id}/connect-keg": {
         parameters: {
             query?: never;
@@ -3475,6 +3900,9 @@ export type components = {
         AlertSeverity: "info" | "warning" | "critical";
         /** @enum {unknown} */
         AlertStatus: "open" | "acknowledged" | "resolved";
+        ApplyCalibrationProposalBody: {
+            comment?: null | string;
+        };
         AuditEventDto: {
             action: string;
             /** Format: uuid */
@@ -3569,6 +3997,61 @@ export type components = {
             /** Format: int32 */
             pulsesPerLiter: number;
         };
+        CalibrationAppliedDto: {
+            /** Format: int32 */
+            previousPulsesPerLiter: number;
+            /** Format: int32 */
+            pulsesPerLiter: number;
+            /** Format: int32 */
+            samples: number;
+            /** Format: uuid */
+            tapId: string;
+        };
+        CalibrationDto: {
+            /** Format: date-time */
+            appliedAt?: null | string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            kegId?: null | string;
+            /** Format: date-time */
+            measuredAt?: null | string;
+            /** Format: int32 */
+            measuredMl?: null | number;
+            /** Format: int32 */
+            measuredPulsesPerLiter?: null | number;
+            /** Format: date-time */
+            pouredAt?: null | string;
+            /** Format: int64 */
+            pulses?: null | number;
+            /** Format: int32 */
+            pulsesPerLiterUsed: number;
+            /** Format: date-time */
+            startedAt: string;
+            status: components["schemas"]["CalibrationStatus"];
+            /** Format: uuid */
+            tapId: string;
+            /** Format: int32 */
+            targetMl: number;
+            /** Format: int32 */
+            volumeMl?: null | number;
+        };
+        CalibrationProposalDto: {
+            /** Format: int32 */
+            currentPulsesPerLiter: number;
+            pours: components["schemas"]["CalibrationDto"][];
+            /** Format: int32 */
+            pulsesPerLiter?: null | number;
+            /** Format: int32 */
+            samples: number;
+            /** Format: double */
+            spreadPercent?: null | number;
+            spreadWarning: boolean;
+            /** Format: uuid */
+            tapId: string;
+        };
+        /** @enum {unknown} */
+        CalibrationStatus: "pouring" | "poured" | "measured";
         CardDto: {
             /** Format: date-time */
             createdAt: string;
@@ -3860,6 +4343,8 @@ export type components = {
             beerTypeId: string;
             /** Format: date-time */
             connectedAt?: null | string;
+            /** Format: double */
+            cost?: null | number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3939,6 +4424,61 @@ export type components = {
             /** Format: uuid */
             tapId: string;
         };
+        KegWasteDto: {
+            /** Format: date-time */
+            at: string;
+            comment: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            kegId: string;
+            /** Format: int32 */
+            kegRemainingMl: number;
+            kind: components["schemas"]["WasteKind"];
+            recordedBy: string;
+            /** Format: int32 */
+            volumeMl: number;
+        };
+        KegYieldDto: {
+            beerName: string;
+            /** Format: uuid */
+            beerTypeId: string;
+            /** Format: int32 */
+            belowMinimumMl: number;
+            /** Format: int32 */
+            calibrationMl: number;
+            /** Format: int32 */
+            chargedMl: number;
+            /** Format: int32 */
+            cleaningMl: number;
+            /** Format: double */
+            cost?: null | number;
+            /** Format: double */
+            costPerLiter?: null | number;
+            /** Format: int32 */
+            foamMl: number;
+            /** Format: uuid */
+            kegId: string;
+            /** Format: int32 */
+            leakMl: number;
+            /** Format: int32 */
+            lossAtEmptyMl: number;
+            /** Format: double */
+            marginPercent?: null | number;
+            /** Format: int32 */
+            nominalMl: number;
+            /** Format: int32 */
+            otherMl: number;
+            /** Format: int32 */
+            remainingMl: number;
+            /** Format: double */
+            revenue: number;
+            /** Format: int32 */
+            spillMl: number;
+            status: components["schemas"]["KegStatus"];
+            /** Format: double */
+            yieldPercent: number;
+        };
         /** @enum {unknown} */
         LateSyncOutcome: "late_sync_matched" | "late_sync_mismatch" | null;
         LedgerEntryDto: {
@@ -3994,6 +4534,11 @@ export type components = {
             /** Format: int32 */
             perPourCapMl: number;
             pouringRequiresOpenShift: boolean;
+            /**
+             * Format: int32
+             * @default 3
+             */
+            reorderLeadDays?: number;
             /** Format: int32 */
             visitVolumeLimitMl: number;
         };
@@ -4027,6 +4572,10 @@ export type components = {
         };
         LostCardEndpointsReportBody: {
             reason?: null | string;
+        };
+        MeasureCalibrationBody: {
+            /** Format: int32 */
+            measuredMl: number;
         };
         MoneyMovementResult: {
             /** Format: double */
@@ -4214,6 +4763,8 @@ export type components = {
         ReceiveKegCommand: {
             /** Format: uuid */
             beerTypeId: string;
+            /** Format: double */
+            cost?: null | number;
             /** Format: uuid */
             locationId?: null | string;
             /** Format: int32 */
@@ -4253,6 +4804,12 @@ export type components = {
             pourSessionId: string;
             /** Format: uuid */
             visitId: string;
+            /** Format: int32 */
+            volumeMl: number;
+        };
+        RecordKegWasteBody: {
+            comment?: null | string;
+            kind?: null | string;
             /** Format: int32 */
             volumeMl: number;
         };
@@ -4407,6 +4964,7 @@ export type components = {
             connected: number;
             /** Format: int32 */
             emptied: number;
+            waste?: null | components["schemas"]["ShiftReportWasteLine"][];
         };
         ShiftReportLateSync: {
             /** Format: date-time */
@@ -4531,6 +5089,13 @@ export type components = {
             /** Format: int32 */
             opened: number;
         };
+        ShiftReportWasteLine: {
+            /** Format: int32 */
+            entries: number;
+            kind: components["schemas"]["WasteKind"];
+            /** Format: int32 */
+            volumeMl: number;
+        };
         ShiftStatsDto: {
             currency: string;
             denials: components["schemas"]["DenialCountDto"][];
@@ -4557,9 +5122,42 @@ export type components = {
             name: string;
             role: components["schemas"]["StaffRole"];
         };
+        StartCalibrationBody: {
+            /** Format: int32 */
+            targetMl: number;
+        };
+        StartCalibrationResult: {
+            /** Format: uuid */
+            calibrationId: string;
+        };
         StartPairingRequest: {
             agentVersion: string;
             hardwareId: string;
+        };
+        StockLineDto: {
+            beerName: string;
+            /** Format: uuid */
+            beerTypeId: string;
+            /** Format: int32 */
+            connectedMl: number;
+            /** Format: double */
+            daysLeft?: null | number;
+            /** Format: double */
+            litresPerDay: number;
+            /** Format: date */
+            reorderBy?: null | string;
+            reorderDue: boolean;
+            /** Format: int32 */
+            warehouseMl: number;
+        };
+        StockReportDto: {
+            /** Format: date-time */
+            at: string;
+            beers: components["schemas"]["StockLineDto"][];
+            /** Format: uuid */
+            locationId: string;
+            /** Format: int32 */
+            reorderLeadDays: number;
         };
         SyncQueueChangedMessage: {
             /** Format: int32 */
@@ -4685,6 +5283,8 @@ export type components = {
         };
         UpdateLocationPoliciesBody: {
             deskMoneyWithoutOpenShift?: null | boolean;
+            /** Format: int32 */
+            reorderLeadDays?: null | number;
         };
         UpdateLocationPoliciesPatch: {
             /** Format: int32 */
@@ -4711,6 +5311,8 @@ export type components = {
             /** Format: int32 */
             perPourCapMl?: null | number;
             pouringRequiresOpenShift?: null | boolean;
+            /** Format: int32 */
+            reorderLeadDays?: null | number;
             /** Format: int32 */
             visitVolumeLimitMl?: null | number;
         };
@@ -4785,6 +5387,56 @@ export type components = {
             kegsByAge: number[];
             /** Format: int32 */
             volumeMl: number;
+        };
+        /** @enum {unknown} */
+        WasteKind: "spill" | "foam" | "other";
+        YieldReportDto: {
+            beers: components["schemas"]["YieldReportLineDto"][];
+            currency: string;
+            /** Format: date-time */
+            from: string;
+            kegs: components["schemas"]["KegYieldDto"][];
+            /** Format: uuid */
+            locationId: string;
+            /** Format: date-time */
+            to: string;
+        };
+        YieldReportLineDto: {
+            beerName: string;
+            /** Format: uuid */
+            beerTypeId: string;
+            /** Format: int32 */
+            belowMinimumMl: number;
+            /** Format: int32 */
+            calibrationMl: number;
+            /** Format: int32 */
+            chargedMl: number;
+            /** Format: int32 */
+            cleaningMl: number;
+            /** Format: double */
+            cost?: null | number;
+            /** Format: int32 */
+            foamMl: number;
+            /** Format: int32 */
+            kegs: number;
+            /** Format: int32 */
+            leakMl: number;
+            /** Format: int32 */
+            lossAtEmptyMl: number;
+            /** Format: double */
+            marginPercent?: null | number;
+            /** Format: int32 */
+            nominalMl: number;
+            /** Format: int32 */
+            otherMl: number;
+            /** Format: int32 */
+            remainingMl: number;
+            /** Format: double */
+            revenue: number;
+            /** Format: int32 */
+            spillMl: number;
+            /** Format: double */
+            yieldPercent: number;
         };
     };
     responses: never;

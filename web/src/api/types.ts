@@ -134,3 +134,19 @@ export type TemperaturePointDto = Schemas['TemperaturePointDto']
 export type BoardDto = Schemas['BoardDto']
 export type BoardTapDto = Schemas['BoardTapDto']
 export type BoardTapStatus = Schemas['BoardTapStatus']
+// ---- Yield, stock and calibration (issue 27) ----
+export type WasteKind = Schemas['WasteKind']
+export type CalibrationStatus = Schemas['CalibrationStatus']
+/** GET /api/kegs/{id}/yield: where one keg's beer went; the parts and remainingMl add up to nominalMl. */
+export type KegYieldDto = Schemas['KegYieldDto']
+export type YieldReportLineDto = Schemas['YieldReportLineDto']
+/** GET /api/reports/yield: per beer and per keg for a period. */
+export type YieldReportDto = Schemas['YieldReportDto']
+export type StockLineDto = Schemas['StockLineDto']
+/** GET /api/reports/stock: per beer, litres on taps and in the warehouse, rate, days left, reorder date. */
+export type StockReportDto = Schemas['StockReportDto']
+export type KegWasteDto = Schemas['KegWasteDto']
+export type StartCalibrationResult = Schemas['StartCalibrationResult']
+export type CalibrationDto = Schemas['CalibrationDto']
+export type CalibrationProposalDto = Schemas['CalibrationProposalDto']
+export type CalibrationAppliedDto = Schemas['CalibrationAppliedDto']

@@ -441,7 +441,23 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<Guid>("BeerTypeId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("BelowMinimumMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CalibrationMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChargedMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CleaningMl")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("ConnectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("Cost")
+                        .HasPrecision(18, 4)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
@@ -450,16 +466,31 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<DateTime?>("DisconnectedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("FoamMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LeakMl")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("LocationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("LossAtEmptyMl")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("NominalVolumeMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OtherMl")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("ReceivedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("RemainingVolumeMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SpillMl")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
@@ -474,17 +505,19 @@ namespace TapRoom.Server.Data.Migrations
 
                     b.HasIndex("BeerTypeId");
 
-                    b.HasIndex("LocationId");
-
                     b.HasIndex("TapId")
                         .IsUnique()
                         .HasDatabaseName("UX_Kegs_ConnectedTap")
                         .HasFilter("\"Status\" = 'connected'");
 
+                    b.HasIndex("LocationId", "Status", "BeerTypeId");
+
                     b.HasIndex("Status", "BeerTypeId", "ReceivedAt");
 
                     b.ToTable("Kegs", t =>
                         {
+                            t.HasCheckConstraint("CK_Kegs_PartsAddUp", "\"RemainingVolumeMl\" + \"ChargedMl\" + \"BelowMinimumMl\" + \"CleaningMl\" + \"CalibrationMl\" + \"LeakMl\" + \"SpillMl\" + \"FoamMl\" + \"OtherMl\" + \"LossAtEmptyMl\" = \"NominalVolumeMl\"");
+
                             t.HasCheckConstraint("CK_Kegs_Remaining", "\"RemainingVolumeMl\" >= 0 AND \"RemainingVolumeMl\" <= \"NominalVolumeMl\"");
                         });
                 });
@@ -1043,6 +1076,9 @@ namespace TapRoom.Server.Data.Migrations
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("PulsesPerLiter")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1153,6 +1189,80 @@ namespace TapRoom.Server.Data.Migrations
                     b.HasIndex("Status", "OpenedAt");
 
                     b.ToTable("Visits");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Calibration.TapCalibration", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("AppliedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ControllerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Discarded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("KegId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("MeasuredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MeasuredMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("PouredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Pulses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PulsesPerLiterUsed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TapId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TargetMl")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("VolumeMl")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KegId");
+
+                    b.HasIndex("LocationId");
+
+                    b.HasIndex("TapId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_TapCalibrations_PouringPerTap")
+                        .HasFilter("\"Status\" = 'pouring'");
+
+                    b.HasIndex("TapId", "StartedAt");
+
+                    b.ToTable("TapCalibrations", (string)null);
                 });
 
             modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
@@ -1272,6 +1382,51 @@ namespace TapRoom.Server.Data.Migrations
                     b.ToTable("TemperatureZones");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Yield.KegWaste", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("KegId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("VolumeMl")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KegId");
+
+                    b.HasIndex("LocationId", "At");
+
+                    b.ToTable("KegWaste", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_KegWaste_Volume", "\"VolumeMl\" > 0");
+                        });
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Location", null)
@@ -1386,6 +1541,11 @@ namespace TapRoom.Server.Data.Migrations
 
                             b1.Property<bool>("PouringRequiresOpenShift")
                                 .HasColumnType("INTEGER");
+
+                            b1.Property<int>("ReorderLeadDays")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("INTEGER")
+                                .HasDefaultValue(3);
 
                             b1.Property<int>("SyncMismatchCriticalMl")
                                 .HasColumnType("INTEGER");
@@ -1599,6 +1759,26 @@ namespace TapRoom.Server.Data.Migrations
                     b.Navigation("Guest");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Calibration.TapCalibration", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Keg", null)
+                        .WithMany()
+                        .HasForeignKey("KegId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Tap", null)
+                        .WithMany()
+                        .HasForeignKey("TapId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
                 {
                     b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
@@ -1629,6 +1809,21 @@ namespace TapRoom.Server.Data.Migrations
                         .WithMany()
                         .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Yield.KegWaste", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Keg", null)
+                        .WithMany()
+                        .HasForeignKey("KegId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

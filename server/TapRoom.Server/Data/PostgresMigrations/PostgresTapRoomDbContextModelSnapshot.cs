@@ -450,8 +450,24 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<Guid>("BeerTypeId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("BelowMinimumMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("CalibrationMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ChargedMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("CleaningMl")
+                        .HasColumnType("integer");
+
                     b.Property<DateTime?>("ConnectedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal?>("Cost")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -459,16 +475,31 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<DateTime?>("DisconnectedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("FoamMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LeakMl")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("LocationId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("LossAtEmptyMl")
+                        .HasColumnType("integer");
+
                     b.Property<int>("NominalVolumeMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("OtherMl")
                         .HasColumnType("integer");
 
                     b.Property<DateTime?>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("RemainingVolumeMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("SpillMl")
                         .HasColumnType("integer");
 
                     b.Property<string>("Status")
@@ -483,17 +514,19 @@ namespace TapRoom.Server.Data.PostgresMigrations
 
                     b.HasIndex("BeerTypeId");
 
-                    b.HasIndex("LocationId");
-
                     b.HasIndex("TapId")
                         .IsUnique()
                         .HasDatabaseName("UX_Kegs_ConnectedTap")
                         .HasFilter("\"Status\" = 'connected'");
 
+                    b.HasIndex("LocationId", "Status", "BeerTypeId");
+
                     b.HasIndex("Status", "BeerTypeId", "ReceivedAt");
 
                     b.ToTable("Kegs", t =>
                         {
+                            t.HasCheckConstraint("CK_Kegs_PartsAddUp", "\"RemainingVolumeMl\" + \"ChargedMl\" + \"BelowMinimumMl\" + \"CleaningMl\" + \"CalibrationMl\" + \"LeakMl\" + \"SpillMl\" + \"FoamMl\" + \"OtherMl\" + \"LossAtEmptyMl\" = \"NominalVolumeMl\"");
+
                             t.HasCheckConstraint("CK_Kegs_Remaining", "\"RemainingVolumeMl\" >= 0 AND \"RemainingVolumeMl\" <= \"NominalVolumeMl\"");
                         });
                 });
@@ -1054,6 +1087,9 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Property<int>("Number")
                         .HasColumnType("integer");
 
+                    b.Property<int?>("PulsesPerLiter")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1164,6 +1200,80 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.HasIndex("Status", "OpenedAt");
 
                     b.ToTable("Visits");
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Calibration.TapCalibration", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("AppliedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ControllerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Discarded")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("KegId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("MeasuredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("MeasuredMl")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("PouredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("Pulses")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("PulsesPerLiterUsed")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("TapId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("TargetMl")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("VolumeMl")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KegId");
+
+                    b.HasIndex("LocationId");
+
+                    b.HasIndex("TapId")
+                        .IsUnique()
+                        .HasDatabaseName("UX_TapCalibrations_PouringPerTap")
+                        .HasFilter("\"Status\" = 'pouring'");
+
+                    b.HasIndex("TapId", "StartedAt");
+
+                    b.ToTable("TapCalibrations", (string)null);
                 });
 
             modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
@@ -1285,6 +1395,51 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.ToTable("TemperatureZones");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Yield.KegWaste", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid>("KegId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("LocationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("VolumeMl")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KegId");
+
+                    b.HasIndex("LocationId", "At");
+
+                    b.ToTable("KegWaste", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_KegWaste_Volume", "\"VolumeMl\" > 0");
+                        });
+                });
+
             modelBuilder.Entity("TapRoom.Server.Domain.Alert", b =>
                 {
                     b.HasOne("TapRoom.Server.Domain.Location", null)
@@ -1399,6 +1554,11 @@ namespace TapRoom.Server.Data.PostgresMigrations
 
                             b1.Property<bool>("PouringRequiresOpenShift")
                                 .HasColumnType("boolean");
+
+                            b1.Property<int>("ReorderLeadDays")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("integer")
+                                .HasDefaultValue(3);
 
                             b1.Property<int>("SyncMismatchCriticalMl")
                                 .HasColumnType("integer");
@@ -1612,6 +1772,26 @@ namespace TapRoom.Server.Data.PostgresMigrations
                     b.Navigation("Guest");
                 });
 
+            modelBuilder.Entity("TapRoom.Server.Features.Calibration.TapCalibration", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Keg", null)
+                        .WithMany()
+                        .HasForeignKey("KegId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Tap", null)
+                        .WithMany()
+                        .HasForeignKey("TapId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("TapRoom.Server.Features.Temperature.TemperatureReadingRow", b =>
                 {
                     b.HasOne("TapRoom.Server.Features.Temperature.TemperatureZone", null)
@@ -1642,6 +1822,21 @@ namespace TapRoom.Server.Data.PostgresMigrations
                         .WithMany()
                         .HasForeignKey("LocationId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TapRoom.Server.Features.Yield.KegWaste", b =>
+                {
+                    b.HasOne("TapRoom.Server.Domain.Keg", null)
+                        .WithMany()
+                        .HasForeignKey("KegId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("TapRoom.Server.Domain.Location", null)
+                        .WithMany()
+                        .HasForeignKey("LocationId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

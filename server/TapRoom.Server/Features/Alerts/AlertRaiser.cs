@@ -19,6 +19,8 @@ public static class AlertTypes
     public const string OverPour = "over_pour";
     public const string TemperatureOutOfRange = "temperature_out_of_range";
     public const string SensorSilent = "sensor_silent";
+    /// <summary>A beer's reorder date (stock ÷ rate, less the venue's lead time) has come.</summary>
+    public const string ReorderDue = "reorder_due";
 }
 
 public sealed record AlertChangedNotification(Guid AlertId, bool IsNew) : INotification;

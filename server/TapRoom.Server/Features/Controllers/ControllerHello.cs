@@ -79,6 +79,7 @@ public static class ControllerHello
                 t.Id,
                 t.Name,
                 t.Status,
+                t.PulsesPerLiter,
                 Beer = t.Keg != null && t.Keg.Status == KegStatus.Connected ? t.Keg.BeerType : null,
                 VenuePrice = t.Keg != null
                     ? db.LocationPrices.Where(p => p.LocationId == t.LocationId && p.BeerTypeId == t.Keg.BeerTypeId).Select(p => (decimal?)p.PricePerLiter).FirstOrDefault()
@@ -87,7 +88,7 @@ public static class ControllerHello
         // Tracked changes of this unit of work win over what is committed.
         var tracked = db.ChangeTracker.Entries<Tap>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status);
         return new HelloResult(controllerId,
-            taps.Select(t => new ControllerTapConfig(t.Id, t.Name, tracked.GetValueOrDefault(t.Id, t.Status), controller.PulsesPerLiter,
+            taps.Select(t => new ControllerTapConfig(t.Id, t.Name, tracked.GetValueOrDefault(t.Id, t.Status), t.PulsesPerLiter ?? controller.PulsesPerLiter,
                 policies.PerPourCapMl, policies.FlowIdleTimeoutMs,
                 t.Beer?.Name, t.Beer?.Style, t.Beer?.Abv, t.Beer is null ? null : t.VenuePrice ?? t.Beer.PricePerLiter, t.Beer is null ? null : currency)).ToList(),
             now);

@@ -74,6 +74,8 @@ public sealed class DemoBar(
                 CardUids = demo.CardUids,
                 MeanSecondsBetweenPours = demoOptions.MeanSecondsBetweenPours,
                 PulsesPerLiter = pulsesPerLiter,
+                // Mitte's tap 1 meter is 4 % off the configured factor, so a guided calibration in the demo has something to find.
+                TruePulsesPerLiter = first ? [(int)Math.Round(pulsesPerLiter * 1.04)] : [],
                 Screen = new ControllerAgent.Screen.ScreenSettings { Urls = first ? demoOptions.ScreenUrls : "http://127.0.0.1:0" },
                 // A cooler and a tower at each venue, each with a simulated sensor (their zones appear on the first reading).
                 Temperature = new ControllerAgent.Temperature.TemperatureSettings

@@ -160,6 +160,8 @@ public static class DemoSeeder
             var keg = new Keg
             {
                 Id = Guid.NewGuid(), LocationId = location.Id, BeerTypeId = beer.Id, NominalVolumeMl = 50_000, RemainingVolumeMl = plan.Remaining[i],
+                // What the demo's earlier evening poured: charged, bar a little foam, so the yield report has something to show.
+                ChargedMl = (50_000 - plan.Remaining[i]) * 95 / 100, FoamMl = (50_000 - plan.Remaining[i]) - (50_000 - plan.Remaining[i]) * 95 / 100, Cost = 110m + 10m * i,
                 Status = KegStatus.Connected, ReceivedAt = now.AddDays(-10 + i), ConnectedAt = now.AddHours(-3), TapId = tap.Id, CreatedAt = now.AddDays(-10 + i),
             };
             tap.KegId = keg.Id;

@@ -42,10 +42,13 @@ public static class ListKegs
     }
 }
 
-/// <summary>A keg arrives in the warehouse, full. Without <c>receivedAt</c> it is received now.</summary>
+/// <summary>
+/// A keg arrives in a venue's warehouse, full. Without <c>receivedAt</c> it is received now; without <c>locationId</c>
+/// it goes to the user's venue (the default one); <c>cost</c> is what it cost, for its yield and margin.
+/// </summary>
 public static class ReceiveKeg
 {
-    public sealed record Command(Guid BeerTypeId, int NominalVolumeMl, DateTime? ReceivedAt, Guid? LocationId = null) : ICommand<KegDto>;
+    public sealed record Command(Guid BeerTypeId, int NominalVolumeMl, DateTime? ReceivedAt, decimal? Cost = null, Guid? LocationId = null) : ICommand<KegDto>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -53,6 +56,7 @@ public static class ReceiveKeg
         {
             RuleFor(x => x.BeerTypeId).NotEmpty();
             RuleFor(x => x.NominalVolumeMl).InclusiveBetween(1000, 200_000);
+            RuleFor(x => x.Cost).InclusiveBetween(0m, 1_000_000m).PrecisionScale(12, 2, ignoreTrailingZeros: true);
         }
     }
 
@@ -77,11 +81,12 @@ public static class ReceiveKeg
                 Status = KegStatus.Warehouse,
                 ReceivedAt = receivedAt,
                 CreatedAt = now,
+                Cost = request.Cost,
             };
             db.Kegs.Add(keg);
-            audit.Record(AuditActions.KegReceived, "keg", keg.Id, new { beerTypeId = beer.Id, beer = beer.Name, keg.NominalVolumeMl, keg.ReceivedAt });
+            audit.Record(AuditActions.KegReceived, "keg", keg.Id, new { beerTypeId = beer.Id, beer = beer.Name, keg.NominalVolumeMl, keg.ReceivedAt, keg.Cost, locationId });
             events.Add(new KegChangedNotification(keg.Id));
-            return new KegDto(keg.Id, beer.Id, beer.Name, keg.Status, keg.NominalVolumeMl, keg.RemainingVolumeMl, keg.ReceivedAt, null, null, null, keg.CreatedAt, keg.LocationId);
+            return new KegDto(keg.Id, beer.Id, beer.Name, keg.Status, keg.NominalVolumeMl, keg.RemainingVolumeMl, keg.ReceivedAt, null, null, null, keg.CreatedAt, keg.LocationId, keg.Cost);
         }
     }
 }
@@ -140,8 +145,9 @@ public static class ConnectKeg
             {
                 if (old.Status == KegStatus.Connected)
                 {
+                    var oldLeft = old.RemainingVolumeMl;
                     old.MarkEmpty(now);
-                    audit.Record(AuditActions.KegEmptied, "keg", old.Id, new { tapId = tap.Id, remainingMl = old.RemainingVolumeMl, reason = "replaced" });
+                    audit.Record(AuditActions.KegEmptied, "keg", old.Id, new { tapId = tap.Id, remainingMl = oldLeft, lossAtEmptyMl = oldLeft, reason = "replaced" });
                     events.Add(new KegChangedNotification(old.Id));
                 }
                 tap.KegId = null;
@@ -206,8 +212,9 @@ public static class MarkKegEmpty
                     || await db.PourSessions.AnyAsync(p => p.KegId == keg.Id && p.SyncStatus == SyncStatus.PendingSync, cancellationToken)))
                 throw PourGuard.InProgress("mark the keg empty");
 
+            var left = keg.RemainingVolumeMl;
             keg.MarkEmpty(now);
-            audit.Record(AuditActions.KegEmptied, "keg", keg.Id, new { tapId = tap?.Id, remainingMl = keg.RemainingVolumeMl });
+            audit.Record(AuditActions.KegEmptied, "keg", keg.Id, new { tapId = tap?.Id, remainingMl = left, lossAtEmptyMl = left });
             events.Add(new KegChangedNotification(keg.Id));
             if (tap is not null)
             {

@@ -20,7 +20,7 @@ public static class GetLocation
         return new LocationDto(l.Id, l.Name, l.Currency, l.TimeZone, new LocationPoliciesDto(
             p.LockTimeoutSeconds, p.FlowIdleTimeoutMs, p.PerPourCapMl, p.VisitVolumeLimitMl, p.MinimumBalanceVolumeMl,
             p.MinimumChargedPourMl, p.LateSyncToleranceMl, p.LateSyncTolerancePercent, p.LegalAge, p.PouringRequiresOpenShift,
-            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift), l.Slug,
+            p.KegWarningPercent, p.KegCriticalPercent, p.ControllerHeartbeatTimeoutSeconds, p.DeskMoneyWithoutOpenShift, p.ReorderLeadDays), l.Slug,
             l.BoardEnabled, l.ServingSizesMl);
     }
 
@@ -29,7 +29,7 @@ public static class GetLocation
         app.MapGet("/api/location", async (Guid? locationId, IMediator m) => TypedResults.Ok(await m.Send(new Query())))
             .WithTags("Location").RequireAuthorization(Policies.Staff);
         app.MapPut("/api/location/policies", async (UpdateLocationPolicies.Body body, Guid? locationId, IMediator m) =>
-                TypedResults.Ok(await m.Send(new UpdateLocationPolicies.Command(body.DeskMoneyWithoutOpenShift))))
+                TypedResults.Ok(await m.Send(new UpdateLocationPolicies.Command(body.DeskMoneyWithoutOpenShift, body.ReorderLeadDays))))
             .WithTags("Location").RequireAuthorization(Policies.Manager);
 
         var locations = app.MapGroup("/api/locations").WithTags("Locations").WithVenueOf(VenueKind.Location);

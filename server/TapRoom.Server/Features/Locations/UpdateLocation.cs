@@ -19,7 +19,7 @@ public static class UpdateLocation
         int? LockTimeoutSeconds = null, int? FlowIdleTimeoutMs = null, int? PerPourCapMl = null, int? VisitVolumeLimitMl = null,
         int? MinimumBalanceVolumeMl = null, int? MinimumChargedPourMl = null, int? LateSyncToleranceMl = null, int? LateSyncTolerancePercent = null,
         int? LegalAge = null, bool? PouringRequiresOpenShift = null, int? KegWarningPercent = null, int? KegCriticalPercent = null,
-        int? ControllerHeartbeatTimeoutSeconds = null, bool? DeskMoneyWithoutOpenShift = null);
+        int? ControllerHeartbeatTimeoutSeconds = null, bool? DeskMoneyWithoutOpenShift = null, int? ReorderLeadDays = null);
 
     public sealed record Body(string? Name, string? Currency, string? TimeZone, PoliciesPatch? Policies);
 
@@ -50,6 +50,7 @@ public static class UpdateLocation
                 RuleFor(x => x.Policies!.KegWarningPercent).InclusiveBetween(0, 100);
                 RuleFor(x => x.Policies!.KegCriticalPercent).InclusiveBetween(0, 100);
                 RuleFor(x => x.Policies!.ControllerHeartbeatTimeoutSeconds).InclusiveBetween(5, 3600);
+                RuleFor(x => x.Policies!.ReorderLeadDays).InclusiveBetween(0, 90);
             });
         }
     }
@@ -92,6 +93,7 @@ public static class UpdateLocation
                 Set("kegCriticalPercent", p.KegCriticalPercent, () => q.KegCriticalPercent, v => q.KegCriticalPercent = v);
                 Set("controllerHeartbeatTimeoutSeconds", p.ControllerHeartbeatTimeoutSeconds, () => q.ControllerHeartbeatTimeoutSeconds, v => q.ControllerHeartbeatTimeoutSeconds = v);
                 Set("deskMoneyWithoutOpenShift", p.DeskMoneyWithoutOpenShift, () => q.DeskMoneyWithoutOpenShift, v => q.DeskMoneyWithoutOpenShift = v);
+                Set("reorderLeadDays", p.ReorderLeadDays, () => q.ReorderLeadDays, v => q.ReorderLeadDays = v);
                 if (q.KegCriticalPercent > q.KegWarningPercent)
                     throw new DomainException("invalid_policies", "The critical keg level cannot be above the warning level.", StatusCodes.Status400BadRequest);
             }

@@ -13,13 +13,18 @@ namespace TapRoom.Server.Features.Locations;
 /// </summary>
 public static class UpdateLocationPolicies
 {
-    public sealed record Body(bool? DeskMoneyWithoutOpenShift);
+    public sealed record Body(bool? DeskMoneyWithoutOpenShift, int? ReorderLeadDays = null);
 
-    public sealed record Command(bool? DeskMoneyWithoutOpenShift) : ICommand<LocationDto>;
+    public sealed record Command(bool? DeskMoneyWithoutOpenShift, int? ReorderLeadDays = null) : ICommand<LocationDto>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
-        public Validator() => RuleFor(x => x.DeskMoneyWithoutOpenShift).NotNull().WithMessage("Name at least one policy to change: deskMoneyWithoutOpenShift.");
+        public Validator()
+        {
+            RuleFor(x => x).Must(x => x.DeskMoneyWithoutOpenShift is not null || x.ReorderLeadDays is not null)
+                .WithMessage("Name at least one policy to change: deskMoneyWithoutOpenShift, reorderLeadDays.");
+            RuleFor(x => x.ReorderLeadDays).InclusiveBetween(0, 90);
+        }
     }
 
     public sealed class Handler(TapRoomDbContext db, AuditTrail audit, LocationContext venue) : IRequestHandler<Command, LocationDto>
@@ -28,12 +33,17 @@ public static class UpdateLocationPolicies
         {
             var venueId = (await venue.GetAsync(cancellationToken)).Id;
             var location = await db.Locations.FirstAsync(l => l.Id == venueId, cancellationToken);
-            var from = location.Policies.DeskMoneyWithoutOpenShift;
-            var to = request.DeskMoneyWithoutOpenShift!.Value;
-            if (from != to)
+            if (request.DeskMoneyWithoutOpenShift is { } to && location.Policies.DeskMoneyWithoutOpenShift != to)
             {
+                var from = location.Policies.DeskMoneyWithoutOpenShift;
                 location.Policies.DeskMoneyWithoutOpenShift = to;
                 audit.Record(AuditActions.LocationPoliciesChanged, "location", location.Id, new { deskMoneyWithoutOpenShift = new { from, to } });
+            }
+            if (request.ReorderLeadDays is { } days && location.Policies.ReorderLeadDays != days)
+            {
+                var from = location.Policies.ReorderLeadDays;
+                location.Policies.ReorderLeadDays = days;
+                audit.Record(AuditActions.LocationPoliciesChanged, "location", location.Id, new { reorderLeadDays = new { from, to = days } });
             }
             return GetLocation.ToDto(location);
         }

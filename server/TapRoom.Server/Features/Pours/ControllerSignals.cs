@@ -38,7 +38,10 @@ public static class ReportCardReader
     }
 }
 
-/// <summary>The meter counted while the valve was closed: a leak or a stuck valve. Critical alert on the tap, audited.</summary>
+/// <summary>
+/// The meter counted while the valve was closed: a leak or a stuck valve. Critical alert on the tap, audited, and the
+/// volume taken off the tap's connected keg as its leak part (the beer left the keg).
+/// </summary>
 public static class ReportFlowWithoutPour
 {
     public sealed record Command(Guid ControllerId, FlowWithoutPourMessage Message) : ICommand<Done>, IControllerRequest;
@@ -56,7 +59,7 @@ public static class ReportFlowWithoutPour
         }
     }
 
-    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, AlertRaiser alerts) : IRequestHandler<Command, Done>
+    public sealed class Handler(TapRoomDbContext db, AuditTrail audit, AlertRaiser alerts, DomainEvents events) : IRequestHandler<Command, Done>
     {
         public async Task<Done> Handle(Command command, CancellationToken ct)
         {
@@ -65,7 +68,13 @@ public static class ReportFlowWithoutPour
             var tap = await db.Taps.AsNoTracking().FirstOrDefaultAsync(t => t.Id == m.TapId, ct);
             if (tap is null || tap.ControllerId != command.ControllerId)
                 throw new DomainException("tap_not_assigned", "This controller is not assigned to that tap.", StatusCodes.Status403Forbidden);
-            audit.Record(AuditActions.TapFlowWithoutPour, "tap", tap.Id, new { m.VolumeMl, m.At });
+            var leakedMl = 0;
+            if (tap.KegId is { } kegId)
+            {
+                leakedMl = await Kegs.KegVolume.DrainAsync(db, kegId, m.VolumeMl, KegPart.Leak, ct);
+                if (leakedMl > 0) events.Add(new KegChangedNotification(kegId));
+            }
+            audit.Record(AuditActions.TapFlowWithoutPour, "tap", tap.Id, new { m.VolumeMl, m.At, kegId = tap.KegId, leakedMl });
             await alerts.RaiseAsync(AlertTypes.FlowWithoutPour, AlertSeverity.Critical, "tap", tap.Id,
                 $"{tap.Name}: the meter counted {m.VolumeMl} ml while the valve was closed (leak or stuck valve?).", ct);
             return Done.Value;

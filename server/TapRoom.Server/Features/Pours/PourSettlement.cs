@@ -49,7 +49,7 @@ public sealed class PourSettlement(
         var chargedVolume = volumeMl < policies.MinimumChargedPourMl ? 0 : Math.Min(volumeMl, session.MaxVolumeMl);
         var amount = chargedVolume > 0 ? Money.PriceOf(session.PricePerLiter, chargedVolume) : 0m;
         // A keg swapped out since the allow is no longer tracked; its volume is history.
-        var drained = await KegVolume.DrainAsync(db, session.KegId, volumeMl, ct);
+        var drained = await KegVolume.DrainAsync(db, session.KegId, volumeMl, chargedVolume > 0 ? KegPart.Charged : KegPart.BelowMinimum, ct);
 
         if (chargedVolume > 0)
         {

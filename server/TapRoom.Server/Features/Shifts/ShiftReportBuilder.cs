@@ -115,7 +115,11 @@ public sealed class ShiftReportBuilder(TapRoomDbContext db, LocationContext loca
             var change = e.Action == AuditActions.KegConnected ? "connected" : "emptied";
             return new ShiftReportKegChange(e.SubjectId!.Value, keg?.BeerName ?? "?", keg?.TapId, keg?.TapId is { } tapId ? TapName(tapId) : null, change, e.At);
         }).ToList();
-        var kegReport = new ShiftReportKegs(kegChanges.Count(c => c.Change == "connected"), kegChanges.Count(c => c.Change == "emptied"), kegChanges);
+        var wasted = await db.KegWaste.AsNoTracking().Where(w => w.LocationId == shift.LocationId && w.At >= from && w.At <= to)
+            .Select(w => new { w.Kind, w.VolumeMl }).ToListAsync(ct);
+        var waste = Enum.GetValues<WasteKind>()
+            .Select(k => new ShiftReportWasteLine(k, wasted.Count(w => w.Kind == k), wasted.Where(w => w.Kind == k).Sum(w => w.VolumeMl))).ToList();
+        var kegReport = new ShiftReportKegs(kegChanges.Count(c => c.Change == "connected"), kegChanges.Count(c => c.Change == "emptied"), kegChanges, waste);
 
         var raised = await db.Alerts.AsNoTracking().Where(a => a.LocationId == venueId && a.RaisedAt >= from && a.RaisedAt <= to).Select(a => a.Severity).ToListAsync(ct);
         var stillOpen = (await ReadModels.Alerts(db, ShiftRules.Unresolved(db, venueId), null).ToListAsync(ct))

@@ -97,6 +97,9 @@ public static class ShiftReportFormats
         Section("Kegs changed", "Keg", "Beer", "Tap", "Change", "At");
         foreach (var k in r.Kegs.Changes) Row(KegName(k), k.BeerName, k.TapName, k.Change, T(k.At));
 
+        Section("Waste by kind", "Kind", "Entries", "Volume ml");
+        foreach (var w in r.Kegs.Waste ?? []) Row(TapRoomJson.EnumValue(w.Kind), w.Entries, w.VolumeMl);
+
         Section("Alerts by severity", "Severity", "Raised in period", "Still open");
         Row("info", r.Alerts.Raised.Info, r.Alerts.StillOpenBySeverity.Info);
         Row("warning", r.Alerts.Raised.Warning, r.Alerts.StillOpenBySeverity.Warning);
@@ -215,6 +218,7 @@ public static class ShiftReportFormats
         Table("Late-sync mismatches", ["Tap", "Reconciled (ml)", "Controller (ml)", "At"],
             r.Exceptions.Mismatches.Select(x => new[] { H(x.TapName), N(x.ReconciledVolumeMl), x.ControllerVolumeMl is { } v ? N(v) : "—", L(x.At) }));
         Table("Kegs changed", ["Keg", "Tap", "Change", "At"], r.Kegs.Changes.Select(k => new[] { H(KegName(k)), H(k.TapName ?? "—"), H(k.Change), L(k.At) }));
+        Table("Waste by kind", ["Kind", "Entries", "Volume"], (r.Kegs.Waste ?? []).Select(w => new[] { H(TapRoomJson.EnumValue(w.Kind)), H(w.Entries.ToString(Inv)), H($"{w.VolumeMl} ml") }));
         Table("Alerts by severity", ["Severity", "Raised in period", "Still open"],
         [
             ["info", N(r.Alerts.Raised.Info), N(r.Alerts.StillOpenBySeverity.Info)],

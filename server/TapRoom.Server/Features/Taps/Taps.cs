@@ -122,7 +122,7 @@ public static class FlushTap
             if (tap.Keg is not { Status: KegStatus.Connected } keg)
                 throw new DomainException("tap_has_no_keg", $"Tap {tap.Number} has no keg connected to flush from.");
 
-            var taken = await Kegs.KegVolume.DrainAsync(db, keg.Id, request.VolumeMl, cancellationToken);
+            var taken = await Kegs.KegVolume.DrainAsync(db, keg.Id, request.VolumeMl, KegPart.Cleaning, cancellationToken);
             var remaining = await db.Kegs.Where(k => k.Id == keg.Id).Select(k => k.RemainingVolumeMl).FirstAsync(cancellationToken);
             audit.Record(AuditActions.TapCleaned, "tap", tap.Id, new { kegId = keg.Id, requestedMl = request.VolumeMl, wasteMl = taken, kegRemainingMl = remaining });
             events.Add(new KegChangedNotification(keg.Id));

@@ -31,13 +31,13 @@ public static class SweepSilentSensors
                                 join z in db.TemperatureZones on s.ZoneId equals z.Id
                                 join l in db.Locations on c.LocationId equals l.Id
                                 where s.SilentSince == null && s.LastReadingAt < cutoff && c.RevokedAt == null
-                                select new { Sensor = s, Controller = c.Name, Zone = z.Name, l.TimeZone }).ToListAsync(ct);
+                                select new { Sensor = s, Controller = c.Name, Zone = z.Name, l.TimeZone, LocationId = l.Id }).ToListAsync(ct);
             foreach (var x in silent)
             {
                 x.Sensor.SilentSince = now;
                 var (local, zone) = Domain.Location.ToVenueTime(x.Sensor.LastReadingAt, x.TimeZone);
                 await alerts.RaiseAsync(AlertTypes.SensorSilent, AlertSeverity.Warning, "temperature_sensor", x.Sensor.Id,
-                    $"Sensor {x.Sensor.SensorId} ({x.Zone}) on controller {x.Controller} has sent nothing since {local:HH:mm:ss} ({zone}).", ct);
+                    $"Sensor {x.Sensor.SensorId} ({x.Zone}) on controller {x.Controller} has sent nothing since {local:HH:mm:ss} ({zone}).", ct, x.LocationId);
             }
             return new Result(silent.Select(x => x.Sensor.Id).ToList());
         }

@@ -17,7 +17,7 @@ namespace TapRoom.Server.Features.Temperature;
 /// </summary>
 public static class RecordTemperatureReadings
 {
-    public sealed record Command(Guid ControllerId, TemperatureReadingsRequest Request) : ICommand<TemperatureReadingsResult>;
+    public sealed record Command(Guid ControllerId, TemperatureReadingsRequest Request) : ICommand<TemperatureReadingsResult>, IControllerRequest;
 
     public sealed class Validator : AbstractValidator<Command>
     {
