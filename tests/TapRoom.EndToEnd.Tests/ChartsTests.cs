@@ -74,7 +74,8 @@ public sealed class ChartsTests(ChromiumFixture chromium) : IClassFixture<Chromi
 
         public KegFigures(IPage page) => page.Response += (_, response) =>
         {
-            if (!response.Url.EndsWith("/api/stats/kegs", StringComparison.Ordinal) || response.Status != 200) return;
+            // The web app asks with ?locationId= of its venue.
+            if (new Uri(response.Url).AbsolutePath != "/api/stats/kegs" || response.Status != 200) return;
             _ = Task.Run(async () =>
             {
                 var figures = System.Text.Json.JsonSerializer.Deserialize<KegStatsDto>(await response.TextAsync(), Venue.Json)!;

@@ -11,8 +11,10 @@ public sealed class CalibrationPourMachineTests
     private DateTime _now = new(2026, 11, 21, 18, 0, 0, DateTimeKind.Utc);
     private long _pulses;
 
-    private static TapPourMachine Machine()
+    /// <summary>A fresh machine whose meter starts at 0 (so is the test's pulse count).</summary>
+    private TapPourMachine Machine()
     {
+        _pulses = 0;
         var m = new TapPourMachine(new PourSettings { SettleMs = 0 });
         m.Configure(ActiveTap);
         m.LinkChanged(true);

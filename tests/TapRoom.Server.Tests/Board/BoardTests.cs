@@ -36,7 +36,7 @@ public sealed class BoardTests
             var porter = await db.BeerTypes.SingleAsync(b => b.Name == "Porter");
             porter.Style = "Robust porter";
             porter.PricePerLiter = 9.90m;
-            db.Kegs.Add(new Domain.Keg { Id = Guid.NewGuid(), BeerTypeId = porter.Id, NominalVolumeMl = 30_000, RemainingVolumeMl = 30_000, Status = KegStatus.Warehouse, ReceivedAt = DateTime.UtcNow, CreatedAt = DateTime.UtcNow });
+            db.Kegs.Add(new Domain.Keg { Id = Guid.NewGuid(), LocationId = await db.Locations.Select(l => l.Id).FirstAsync(), BeerTypeId = porter.Id, NominalVolumeMl = 30_000, RemainingVolumeMl = 30_000, Status = KegStatus.Warehouse, ReceivedAt = DateTime.UtcNow, CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
             return (await db.Controllers.Select(c => c.Id.ToString()).ToListAsync(), await db.Cards.Select(c => c.Uid).ToListAsync(),
                 await db.Visits.Select(v => v.Id.ToString()).ToListAsync(), await db.Guests.Select(g => g.Id.ToString()).ToListAsync());

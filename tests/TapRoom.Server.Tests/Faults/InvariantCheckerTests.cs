@@ -53,8 +53,8 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
         await ExecAsync(copy,
             "DROP INDEX \"UX_Ledger_PourCharge\";",
             $"INSERT INTO \"Ledger\" (\"Id\", \"VisitId\", \"Kind\", \"Amount\", \"PourSessionId\", \"Actor\", \"At\") VALUES ('{Upper(entry)}', '{Upper(_visit)}', 'pour_charge', '-3.00', '{Upper(_session)}', 'bug', '2026-11-21 22:00:00');",
-            $"INSERT INTO \"PosOutbox\" (\"IdempotencyKey\", \"Kind\", \"PayloadJson\", \"Status\", \"Attempts\", \"NextAttemptAt\", \"CreatedAt\", \"VisitId\", \"LedgerEntryId\") " +
-            $"VALUES ('{Upper(Guid.NewGuid())}', 'pour', '{{}}', 'pending', 0, '2026-11-21 22:00:00', '2026-11-21 22:00:00', '{Upper(_visit)}', '{Upper(entry)}');",
+            $"INSERT INTO \"PosOutbox\" (\"IdempotencyKey\", \"Kind\", \"PayloadJson\", \"Status\", \"Attempts\", \"NextAttemptAt\", \"CreatedAt\", \"VisitId\", \"LedgerEntryId\", \"LocationId\") " +
+            $"VALUES ('{Upper(Guid.NewGuid())}', 'pour', '{{}}', 'pending', 0, '2026-11-21 22:00:00', '2026-11-21 22:00:00', '{Upper(_visit)}', '{Upper(entry)}', (SELECT \"LocationId\" FROM \"Visits\" WHERE \"Id\" = '{Upper(_visit)}'));",
             $"UPDATE \"Visits\" SET \"Balance\" = '14.00' WHERE \"Id\" = '{Upper(_visit)}';"); // booked on the visit too, as the bug would
         var violation = Assert.Single(await InvariantChecker.CheckAsync(copy));
         Assert.Equal($"{InvariantChecker.ChargedOnce}: pour {_session} has 2 charges", violation);
@@ -67,8 +67,8 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
         var entry = Guid.NewGuid();
         await ExecAsync(copy,
             $"INSERT INTO \"Ledger\" (\"Id\", \"VisitId\", \"Kind\", \"Amount\", \"Actor\", \"At\") VALUES ('{Upper(entry)}', '{Upper(_visit)}', 'refund', '-17.01', 'bug', '2026-11-21 22:00:00');",
-            $"INSERT INTO \"PosOutbox\" (\"IdempotencyKey\", \"Kind\", \"PayloadJson\", \"Status\", \"Attempts\", \"NextAttemptAt\", \"CreatedAt\", \"VisitId\", \"LedgerEntryId\") " +
-            $"VALUES ('{Upper(Guid.NewGuid())}', 'refund', '{{}}', 'pending', 0, '2026-11-21 22:00:00', '2026-11-21 22:00:00', '{Upper(_visit)}', '{Upper(entry)}');",
+            $"INSERT INTO \"PosOutbox\" (\"IdempotencyKey\", \"Kind\", \"PayloadJson\", \"Status\", \"Attempts\", \"NextAttemptAt\", \"CreatedAt\", \"VisitId\", \"LedgerEntryId\", \"LocationId\") " +
+            $"VALUES ('{Upper(Guid.NewGuid())}', 'refund', '{{}}', 'pending', 0, '2026-11-21 22:00:00', '2026-11-21 22:00:00', '{Upper(_visit)}', '{Upper(entry)}', (SELECT \"LocationId\" FROM \"Visits\" WHERE \"Id\" = '{Upper(_visit)}'));",
             $"UPDATE \"Visits\" SET \"Balance\" = '-0.01' WHERE \"Id\" = '{Upper(_visit)}';");
         var violation = Assert.Single(await InvariantChecker.CheckAsync(copy));
         Assert.Equal($"{InvariantChecker.BalanceNeverNegative}: visit {_visit} went to -0.01 at ledger entry {entry} (Refund)", violation);

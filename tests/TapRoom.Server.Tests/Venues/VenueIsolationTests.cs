@@ -19,7 +19,7 @@ namespace TapRoom.Server.Tests.Venues;
 public sealed class VenueIsolationTests
 {
     private sealed record VenueB(Guid Id, Guid Tap, Guid Keg, Guid Controller, Guid Visit, Guid Shift, Guid Alert, Guid LostCard, long PosEntry,
-        Guid Guest, Guid StaffUser, Guid BeerType, Guid Zone, string[] Secrets);
+        Guid Guest, Guid StaffUser, Guid BeerType, Guid Zone, Guid Calibration, string[] Secrets);
 
     [Fact]
     public async Task A_manager_of_one_venue_is_refused_every_route_to_another_and_learns_nothing_of_it()
@@ -82,6 +82,7 @@ public sealed class VenueIsolationTests
                 _ when path.StartsWith("/api/alerts/") => (b.Alert.ToString(), true),
                 _ when path.StartsWith("/api/lost-cards/") => (b.LostCard.ToString(), true),
                 _ when path.StartsWith("/api/temperature-zones/") => (b.Zone.ToString(), true),
+                _ when path.StartsWith("/api/calibrations/") => (b.Calibration.ToString(), true),
                 _ when path.StartsWith("/api/pos/outbox/") => (b.PosEntry.ToString(), true),
                 _ when path.StartsWith("/api/locations/") => (b.Id.ToString(), true),
                 _ when path.StartsWith("/api/guests/") => (b.Guest.ToString(), false), // guests are the chain's
@@ -139,6 +140,7 @@ public sealed class VenueIsolationTests
             new { login = "hafen-secret-staff", name = "Hafen Secret Staff", password = "password-123", role = "staff", locationIds = new[] { id } }, TapRoomHost.Json));
         var zone = await HttpAssert.OkAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/locations/{id}/temperature-zones",
             new { name = "Hafen Secret Cooler", minC = 1, maxC = 5, alertAfterMinutes = 10 }, TapRoomHost.Json));
+        var calibration = Guid.NewGuid();
         var (alert, lost, pos) = await host.DbAsync(async db =>
         {
             var now = host.Time.GetUtcNow().UtcDateTime;
@@ -147,14 +149,19 @@ public sealed class VenueIsolationTests
             var l = new LostCard { Id = Guid.NewGuid(), LocationId = id, Uid = DeskApi.NewUid(), ReportedAt = now, ReportedBy = "Hafen Secret Staff" };
             db.Alerts.Add(a);
             db.LostCards.Add(l);
+            db.TapCalibrations.Add(new Server.Features.Calibration.TapCalibration
+            {
+                Id = calibration, TapId = tap.Id, LocationId = id, ControllerId = controller.GetProperty("id").GetGuid(), Status = CalibrationStatus.Poured,
+                TargetMl = 500, PulsesPerLiterUsed = 5600, Pulses = 2800, VolumeMl = 500, StartedBy = "Hafen Secret Staff", StartedAt = now, PouredAt = now,
+            });
             await db.SaveChangesAsync();
             var entry = await db.PosOutbox.Where(e => e.LocationId == id).Select(e => e.Id).FirstAsync();
             return (a.Id, l.Id, entry);
         });
         var secrets = new[] { "Hafen Secret", "hafen-secret", id.ToString(), tap.Id.ToString(), keg.Id.ToString(), controller.GetProperty("id").GetString()!,
-            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString(), zone.GetProperty("id").GetString()! }; // the guest and their card are the chain's
+            visit.VisitId.ToString(), shift.Id.ToString(), alert.ToString(), lost.ToString(), zone.GetProperty("id").GetString()!, calibration.ToString() }; // the guest and their card are the chain's
         return new VenueB(id, tap.Id, keg.Id, controller.GetProperty("id").GetGuid(), visit.VisitId, shift.Id, alert, lost, pos, guest.Id, staffB.Id, beer.Id,
-            zone.GetProperty("id").GetGuid(), secrets);
+            zone.GetProperty("id").GetGuid(), calibration, secrets);
     }
 
     /// <summary>Everything of venue B that a refused request could have changed.</summary>
@@ -174,5 +181,7 @@ public sealed class VenueIsolationTests
         prices = await db.LocationPrices.CountAsync(p => p.LocationId == venue),
         ledger = await db.Ledger.CountAsync(e => db.Visits.Any(v => v.Id == e.VisitId && v.LocationId == venue)),
         staffB = await db.StaffLocations.CountAsync(m => m.LocationId == venue),
+        calibrations = await db.TapCalibrations.AsNoTracking().Where(c => c.LocationId == venue).Select(c => new { c.Id, c.Status, c.MeasuredMl }).ToListAsync(),
+        waste = await db.KegWaste.CountAsync(),
     }, TapRoomHost.Json));
 }

@@ -22,8 +22,18 @@ public sealed class VenueMigrationTests
         using var admin = await host.SignInAsync();
         await CopyToPostgresTests.ArrangeEveryKindOfRowAsync(host);
         var venue = await host.DbAsync(db => db.Locations.Select(l => l.Id).SingleAsync());
-        // Prices per venue did not exist before: none to lose.
-        await host.DbAsync(async db => await db.LocationPrices.ExecuteDeleteAsync());
+        // What came with venues and after them (prices per venue, temperature, waste and calibrations) did not exist
+        // before: going back to that schema drops it, so the night is compared without it.
+        await host.DbAsync(async db =>
+        {
+            await db.LocationPrices.ExecuteDeleteAsync();
+            await db.TemperatureReadings.ExecuteDeleteAsync();
+            await db.TemperatureSensors.ExecuteDeleteAsync();
+            await db.TemperatureZones.ExecuteDeleteAsync();
+            await db.KegWaste.ExecuteDeleteAsync();
+            await db.TapCalibrations.ExecuteDeleteAsync();
+            return 0;
+        });
         var before = await FiguresAsync(admin);
 
         // Back to the schema of the release before venues, as a server of that release left it, and up again.
