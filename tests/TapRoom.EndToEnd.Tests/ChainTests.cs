@@ -127,7 +127,7 @@ public sealed class ChainTests(ChromiumFixture chromium) : IClassFixture<Chromiu
 
         foreach (var v in now)
         {
-            var card = page.GetByTestId("chain-venue").Filter(new() { HasText = v.Name });
+            var card = page.GetByRole(AriaRole.Article, new() { Name = v.Name, Exact = true });
             await Expect(card.GetByTestId("chain-revenue")).ToHaveTextAsync(Money(v.RevenueTonight), new() { Timeout = 15_000 }); // the next poll
             await Expect(card.GetByTestId("chain-litres")).ToHaveTextAsync(v.LitresTonight.ToString("0.0", CultureInfo.InvariantCulture) + " L");
             await Expect(card.GetByTestId("chain-pouring")).ToHaveTextAsync($"{v.TapsPouring} of {v.Taps}");
