@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -9,6 +10,7 @@ using TapRoom.ControllerAgent.Hardware.Simulated;
 using TapRoom.ControllerAgent.Tests.EndToEnd;
 using TapRoom.ControllerAgent.Tests.Infrastructure;
 using TapRoom.Server.Features.Controllers;
+using TapRoom.Server.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace TapRoom.EndToEnd.Tests;
@@ -173,5 +175,74 @@ public sealed class ChainTests(ChromiumFixture chromium) : IClassFixture<Chromiu
         await Expect(staff.GetByTestId("forbidden")).ToContainTextAsync("Chain is for admins");
         await Expect(staff.GetByTestId("chain-venue")).ToHaveCountAsync(0);
         await staff.Context.CloseAsync();
+    }
+}
+
+/// <summary>
+/// The admin gives staff their venues in the Staff view, and a manager sets a venue's own price in Kegs (and goes back
+/// to the catalogue's), in real Chromium against a server with two venues.
+/// </summary>
+public sealed class ChainStaffAndPricesTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task The_admin_picks_a_new_managers_venues_and_changes_them_and_the_manager_sets_and_resets_a_venue_price()
+    {
+        BeerTypeDto beer;
+        LocationDto hafen;
+        using (var admin = await fx.Host.SignInAsync())
+        {
+            hafen = await HttpAssert.OkAsync<LocationDto>(await admin.PostAsJsonAsync("/api/locations",
+                new { name = "Taproom Hafen", slug = "hafen", currency = "EUR", timeZone = "Europe/Berlin" }, TapRoomHost.Json));
+            beer = await HttpAssert.OkAsync<BeerTypeDto>(await admin.PostAsJsonAsync("/api/beer-types", new { name = "Chain Pils", abv = 4.9m, pricePerLiter = 8m }, TapRoomHost.Json));
+        }
+
+        var page = await fx.SignedInPageAsync(width: 1280, height: 800);
+        await Expect(page).ToHaveURLAsync(new Regex("/chain$"));
+        await page.GotoAsync("/v/taproom/staff");
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "New staff user" });
+        await form.Locator("input[name=new-login]").FillAsync("nina");
+        await form.Locator("input[name=new-name]").FillAsync("Nina Manager");
+        await form.Locator("input[name=new-password]").FillAsync("password-123");
+        await form.Locator("select[name=new-role]").SelectOptionAsync("manager");
+        var add = form.GetByRole(AriaRole.Button, new() { Name = "Add user" });
+        await Expect(add).ToBeDisabledAsync(); // two venues: one must be picked
+        await form.GetByLabel("Taproom Hafen", new() { Exact = true }).CheckAsync();
+        await add.ClickAsync();
+        var nina = page.GetByTestId("staff-nina");
+        await Expect(nina.GetByTestId("staff-venues")).ToHaveTextAsync("Taproom Hafen");
+
+        await page.GetByTestId("staff-venues-nina").ClickAsync();
+        await nina.GetByLabel("nina works at TapRoom", new() { Exact = true }).CheckAsync();
+        await nina.GetByRole(AriaRole.Button, new() { Name = "Save venues" }).ClickAsync();
+        await Expect(nina.GetByTestId("staff-venues")).ToHaveTextAsync("TapRoom, Taproom Hafen");
+        await fx.ScreenshotAsync(page, "72-staff-venues-1280");
+        await page.SetViewportSizeAsync(390, 844);
+        await fx.ScreenshotAsync(page, "72-staff-venues-390");
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the staff view is {overflow} px wider than a phone");
+        await page.Context.CloseAsync();
+
+        var manager = await fx.SignedInPageAsync("nina", "password-123", width: 1280, height: 800);
+        await manager.GotoAsync("/v/hafen/kegs");
+        var row = manager.GetByTestId("beer-price-Chain Pils");
+        await Expect(row.GetByTestId("venue-price-kind")).ToHaveTextAsync("Catalogue’s");
+        await row.GetByLabel("Price per litre of Chain Pils at Taproom Hafen").FillAsync("9.50");
+        await manager.GetByTestId("venue-price-save-Chain Pils").ClickAsync();
+        await Expect(row.GetByTestId("venue-price-kind")).ToHaveTextAsync("Own price");
+        await Expect(row.GetByLabel("Catalogue price per litre of Chain Pils")).ToHaveValueAsync("8");
+        using (var admin = await fx.Host.SignInAsync())
+        {
+            var atHafen = (await HttpAssert.OkAsync<List<BeerTypeDto>>(await admin.GetAsync($"/api/beer-types?locationId={hafen.Id}"))).Single(b => b.Id == beer.Id);
+            Assert.Equal((9.50m, 8m), (atHafen.PricePerLiter, atHafen.CataloguePricePerLiter!.Value));
+        }
+        await manager.Locator("main").ScreenshotAsync(new() { Path = Path.Combine(fx.ScreenshotDirectory, "73-venue-prices-1280.png") });
+        await manager.SetViewportSizeAsync(390, 844);
+        await row.ScrollIntoViewIfNeededAsync();
+        await fx.ScreenshotAsync(manager, "73-venue-prices-390");
+
+        await manager.GetByTestId("venue-price-reset-Chain Pils").ClickAsync();
+        await Expect(row.GetByTestId("venue-price-kind")).ToHaveTextAsync("Catalogue’s");
+        await Expect(row.GetByLabel("Price per litre of Chain Pils at Taproom Hafen")).ToHaveValueAsync("8");
+        await manager.Context.CloseAsync();
     }
 }
