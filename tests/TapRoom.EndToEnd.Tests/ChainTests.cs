@@ -235,7 +235,7 @@ public sealed class ChainStaffAndPricesTests(BrowserFixture fx) : IClassFixture<
             var atHafen = (await HttpAssert.OkAsync<List<BeerTypeDto>>(await admin.GetAsync($"/api/beer-types?locationId={hafen.Id}"))).Single(b => b.Id == beer.Id);
             Assert.Equal((9.50m, 8m), (atHafen.PricePerLiter, atHafen.CataloguePricePerLiter!.Value));
         }
-        await manager.Locator("main").ScreenshotAsync(new() { Path = Path.Combine(fx.ScreenshotDirectory, "73-venue-prices-1280.png") });
+        await manager.Locator(".beers").ScreenshotAsync(new() { Path = Path.Combine(fx.ScreenshotDirectory, "73-venue-prices-1280.png") });
         await manager.SetViewportSizeAsync(390, 844);
         await row.ScrollIntoViewIfNeededAsync();
         await fx.ScreenshotAsync(manager, "73-venue-prices-390");
