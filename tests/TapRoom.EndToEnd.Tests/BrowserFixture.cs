@@ -54,8 +54,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
-        // "/" takes the user to their venue (/v/{slug}/taps) once the session is known.
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/v/[a-z0-9-]+/taps$"));
+        // "/" takes the user to their venue (/v/{slug}/taps) once the session is known; an admin of several venues to /chain.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("(/v/[a-z0-9-]+/taps|/chain)$"));
         await Assertions.Expect(page.GetByTestId("connection-banner")).ToHaveCountAsync(0);
         return page;
     }

@@ -58,4 +58,23 @@ describe('App and venue URLs', { timeout: 30_000 }, () => {
     await flushPromises()
     expect(wrapper.get('[data-testid=venue-name]').text()).toBe('Taproom Hafen')
   })
+
+  it('takes an admin of a chain from / to the chain overview, with the chain links and “All venues” in the frame', async () => {
+    const { wrapper, router } = await appAt('/', me('admin', { locations: [mitte, hafen] }))
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/chain'), { timeout: 10_000 })
+    await flushPromises()
+    expect(wrapper.get('[data-testid=venue-name]').text()).toBe('All venues')
+    expect(wrapper.get('[data-testid=nav-chain]').attributes('aria-current')).toBe('page')
+    expect(wrapper.get('[data-testid=nav-chain-report]').attributes('href')).toBe('/chain/report')
+    expect(wrapper.find('[data-testid=forbidden]').exists()).toBe(false)
+    expect(document.title).toBe('Chain · TapRoom')
+  })
+
+  it('refuses the chain’s pages to a manager with the “is for admins” page, and offers no chain links', async () => {
+    const { wrapper } = await appAt('/chain/report', me('manager', { locations: [mitte, hafen] }))
+    await flushPromises()
+    expect(wrapper.get('[data-testid=forbidden]').text()).toContain('Chain report is for admins')
+    expect(wrapper.find('[data-testid=nav-chain]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid=chain-report-table]').exists()).toBe(false)
+  })
 })

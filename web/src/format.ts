@@ -28,6 +28,12 @@ export function formatMoney(amount: number | null | undefined): string {
   return venue.currency ? `${money.format(amount)} ${venue.currency}` : money.format(amount)
 }
 
+/** An amount in a currency named with it (the chain views: each venue's own), e.g. "12.50 EUR". */
+export function formatMoneyIn(amount: number | null | undefined, currency: string | null | undefined): string {
+  if (amount === null || amount === undefined) return '—'
+  return currency ? `${money.format(amount)} ${currency}` : money.format(amount)
+}
+
 /** The label for times shown: the venue's time zone, e.g. "Europe/Berlin". */
 export function zoneLabel(): string {
   return venue.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone

@@ -28,9 +28,11 @@ describe('venue URLs', () => {
     expect(venueFor(['hafen'], [hafen])).toBeUndefined()
   })
 
-  it('send / to the first venue; an admin too until the chain overview exists', () => {
+  it('send / to the first venue; an admin of several venues to the chain overview, of one to its taps', () => {
     expect(homeFor(me('staff', { locations: [mitte, hafen] }))).toEqual({ name: 'taps', params: { slug: 'mitte' } })
+    expect(homeFor(me('manager', { locations: [mitte, hafen] }))).toEqual({ name: 'taps', params: { slug: 'mitte' } })
     expect(homeFor(me('admin', { locations: [hafen] }))).toEqual({ name: 'taps', params: { slug: 'hafen' } })
+    expect(homeFor(me('admin', { locations: [mitte, hafen] }))).toEqual({ name: 'chain' })
     expect(homeFor(me('staff', { locations: [] }))).toEqual({ name: 'no-venue' })
   })
 })
@@ -39,6 +41,13 @@ describe('the router and its guard', { timeout: 30_000 }, () => {
   it('takes a signed-in user from / to their venue', async () => {
     const router = await routerFor(signedIn(me('staff', { locations: [hafen, mitte] })))
     expect(router.currentRoute.value.fullPath).toBe('/v/hafen/taps')
+  })
+
+  it('takes an admin of a chain from / to /chain, and opens /chain/report outside any venue', async () => {
+    const router = await routerFor(signedIn(me('admin', { locations: [mitte, hafen] })))
+    expect(router.currentRoute.value.fullPath).toBe('/chain')
+    await router.push('/chain/report')
+    expect([router.currentRoute.value.name, router.currentRoute.value.params.slug]).toEqual(['chain-report', undefined])
   })
 
   it('keeps the URL while signed out, so a deep link survives signing in', async () => {

@@ -37,7 +37,19 @@ export const views: AppView[] = [
   { name: 'staff', path: '/staff', title: 'Staff', key: 's', minRole: 'admin', component: () => import('./views/StaffView.vue') },
 ]
 
+/** The chain's pages (admins), outside any venue: /chain and /chain/report. */
+export const chainViews: AppView[] = [
+  { name: 'chain', path: '/chain', title: 'Chain', key: 'c', minRole: 'admin', component: () => import('./views/ChainView.vue') },
+  { name: 'chain-report', path: '/chain/report', title: 'Chain report', key: 'r', minRole: 'admin', component: () => import('./views/ChainReportView.vue') },
+]
+
 const byName = new Map(views.map((v) => [v.name, v]))
+const chainByName = new Map(chainViews.map((v) => [v.name, v]))
+
+/** The chain page a route shows; undefined elsewhere. */
+export function chainViewOf(route: Pick<RouteLocationNormalizedLoaded, 'name'>): AppView | undefined {
+  return chainByName.get(String(route.name ?? ''))
+}
 
 /** The view a route shows (a visit's own URL belongs to Visits); undefined outside a venue. */
 export function viewOf(route: Pick<RouteLocationNormalizedLoaded, 'name' | 'meta'>): AppView | undefined {
@@ -63,13 +75,13 @@ export function venueFor(slug: unknown, locations: readonly LocationRefDto[]): L
 }
 
 /**
- * Where `/` takes a signed-in user: their first venue's taps.
- * Hook for the chain overview (issue 25, item 4): an admin's home becomes `{ name: 'chain' }` once that view exists;
- * until then admins land on their first venue like everyone.
+ * Where `/` takes a signed-in user: their first venue's taps; an admin of a chain (several venues) the chain overview.
+ * An admin of a single venue lands on its taps: one venue never has to think about the chain.
  */
 export function homeFor(user: Pick<CurrentUserDto, 'role' | 'locations'>): RouteLocationRaw {
+  if (user.role === 'admin' && user.locations.length > 1) return { name: 'chain' }
   const first = user.locations[0]
-  if (!first) return { name: 'no-venue' }
+  if (!first) return user.role === 'admin' ? { name: 'chain' } : { name: 'no-venue' }
   return { name: 'taps', params: { slug: first.slug } }
 }
 
@@ -84,6 +96,7 @@ function routes(): RouteRecordRaw[] {
     // The App decides once the session is known (it redirects with homeFor); the route itself shows nothing.
     { path: '/', name: 'home', component: empty },
     { path: '/no-venue', name: 'no-venue', component: empty },
+    ...chainViews.map((v) => ({ path: v.path, name: v.name, component: v.component })),
     {
       // No component of its own: each child renders in the App's one RouterView.
       path: '/v/:slug',

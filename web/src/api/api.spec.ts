@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fakeFetch, problem } from '../testing/fakes'
 import { useSessionStore } from '../stores/session'
 import { retryForever } from './hub'
-import { ApiError, http } from './http'
+import { ApiError, http, withVenue, workAt } from './http'
 
 describe('http', () => {
   beforeEach(() => setActivePinia(createPinia()))
@@ -49,6 +49,35 @@ describe('http', () => {
     const session = useSessionStore()
     expect(await session.signIn('tess', 'nope')).toBe(false)
     expect(session.error?.code).toBe('invalid_credentials')
+  })
+})
+
+describe('withVenue', () => {
+  afterEach(() => workAt(null))
+
+  it('adds the URL’s venue to the venue’s routes, after a query too', () => {
+    workAt('loc-1')
+    expect(withVenue('/api/taps')).toBe('/api/taps?locationId=loc-1')
+    expect(withVenue('/api/visits?status=active')).toBe('/api/visits?status=active&locationId=loc-1')
+    expect(withVenue('/api/beer-types')).toBe('/api/beer-types?locationId=loc-1')
+  })
+
+  it('leaves the chain’s and the user’s own routes alone, and never adds it twice', () => {
+    workAt('loc 2')
+    for (const path of ['/api/auth/me', '/api/auth/login', '/api/locations', '/api/locations/loc-1/prices/b', '/api/chain/overview',
+      '/api/reports/chain?from=a&to=b', '/api/reports/chain.csv?from=a&to=b', '/api/staff', '/api/staff/u/locations']) {
+      expect(withVenue(path)).toBe(path)
+    }
+    expect(withVenue('/api/taps?locationId=other')).toBe('/api/taps?locationId=other')
+    expect(withVenue('/api/kegs?status=warehouse&locationId=x')).toBe('/api/kegs?status=warehouse&locationId=x')
+    expect(withVenue('/api/kegs')).toBe('/api/kegs?locationId=loc%202')
+  })
+
+  it('adds nothing before a venue is open, nor outside /api', () => {
+    workAt(null)
+    expect(withVenue('/api/taps')).toBe('/api/taps')
+    workAt('loc-1')
+    expect(withVenue('/hubs/dashboard')).toBe('/hubs/dashboard')
   })
 })
 

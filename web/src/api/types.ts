@@ -68,6 +68,11 @@ export type EquipmentItemDto = Schemas['EquipmentItemDto']
 export type ShiftReportDto = Schemas['ShiftReportDto']
 export type ShiftCloseCheckDto = Schemas['ShiftCloseCheckDto']
 export type AuditEventDto = Schemas['AuditEventDto']
+/** GET /api/chain/overview (admins): one venue now. */
+export type ChainVenueNowDto = Schemas['ChainVenueNowDto']
+/** GET /api/reports/chain (admins). */
+export type ChainReportDto = Schemas['ChainReportDto']
+export type ChainVenueReportDto = Schemas['ChainVenueReportDto']
 
 // ---- Dashboard hub pushes (IDashboardClient) ----
 /** Every push the dashboard hub sends, by method name (generated from IDashboardClient). */

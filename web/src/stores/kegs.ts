@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { http } from '../api/http'
+import { currentVenueId, http } from '../api/http'
 import { attempt } from './result'
 import type { BeerTypeDto, ConnectKegResultDto, KegDto, KegSuggestionDto, KegStatus } from '../api/types'
 import { useLiveLoad } from './liveLoad'
@@ -116,8 +116,23 @@ export const useKegsStore = defineStore('kegs', () => {
     return r
   }
 
+  /** The catalogue's price (every venue without its own); the list is read again for this venue's prices. */
   async function setPrice(beerTypeId: string, pricePerLiter: number) {
     const r = await attempt(() => http.put<BeerTypeDto>(`/api/beer-types/${beerTypeId}`, { pricePerLiter }))
+    if (r.ok) {
+      const again = await attempt(() => http.get<BeerTypeDto[]>('/api/beer-types'))
+      if (again.ok) beerTypes.value = again.value
+    }
+    return r
+  }
+
+  /** This venue's own price for a beer (a manager of it); null goes back to the catalogue's. */
+  async function setVenuePrice(beerTypeId: string, pricePerLiter: number | null) {
+    const venueId = currentVenueId()
+    const r = await attempt(() => {
+      if (!venueId) throw new Error('No venue is open.')
+      return http.put<BeerTypeDto>(`/api/locations/${encodeURIComponent(venueId)}/prices/${beerTypeId}`, { pricePerLiter })
+    })
     if (r.ok) beerTypes.value = beerTypes.value.map((b) => (b.id === r.value.id ? r.value : b))
     return r
   }
@@ -125,7 +140,7 @@ export const useKegsStore = defineStore('kegs', () => {
   return {
     byId, all, warehouse, warehouseByBeer, empties, beerTypes,
     status: live.status, error: live.error, refreshing: live.refreshing,
-    load, ensureLoaded, suggestion, receive, connect, markEmpty, returnKeg, createBeerType, setPrice,
+    load, ensureLoaded, suggestion, receive, connect, markEmpty, returnKeg, createBeerType, setPrice, setVenuePrice,
     onKegUpdated: (k: KegDto) => live.push(() => applyKeg(k)),
   }
 })
