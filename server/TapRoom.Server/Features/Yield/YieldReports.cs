@@ -32,7 +32,7 @@ public static class GetYieldReport
     {
         public async Task<YieldReportDto> Handle(Query request, CancellationToken ct)
         {
-            var venue = await VenueScope.ResolveAsync(location, ct);
+            var venue = await location.GetAsync(ct); // the request's venue, held by the venue middleware
             var to = Utc(request.To) ?? time.GetUtcNow().UtcDateTime;
             var from = Utc(request.From) ?? to.AddDays(-DefaultDays);
             var kegs = await db.Kegs.AsNoTracking().Include(k => k.BeerType)
@@ -99,7 +99,7 @@ public static class GetStockReport
     {
         public async Task<StockReportDto> Handle(Query request, CancellationToken ct)
         {
-            var venue = await VenueScope.ResolveAsync(location, ct);
+            var venue = await location.GetAsync(ct); // the request's venue, held by the venue middleware
             return await BuildAsync(db, venue, time.GetUtcNow().UtcDateTime, ct);
         }
     }
