@@ -68,6 +68,25 @@ public sealed class VenueRuleTests(PourWorldFixture fixture) : IClassFixture<Pou
     }
 
     [Fact]
+    public async Task A_guest_has_at_most_one_open_visit_per_venue_and_may_have_one_at_each()
+    {
+        var hafen = await World.VenueAsync("Taproom Hafen Visits");
+        using var admin = await World.Host.SignInAsync();
+        var guest = await Desk.DeskApi.CreateGuestAsync(admin);
+        Task<HttpResponseMessage> Open(Guid venue) => admin.PostAsJsonAsync("/api/visits/open-and-assign-card",
+            new { guestId = guest.Id, cardUid = Desk.DeskApi.NewUid(), idempotencyKey = Desk.DeskApi.NewKey(), locationId = venue }, TapRoomHost.Json);
+
+        var atHome = await HttpAssert.OkAsync<OpenAndAssignCardResult>(await Open(World.LocationId));
+        var atHafen = await HttpAssert.OkAsync<OpenAndAssignCardResult>(await Open(hafen));
+        await HttpAssert.ProblemAsync(await Open(World.LocationId), HttpStatusCode.Conflict, "guest_has_active_visit");
+
+        var venues = await World.DbAsync(db => db.Visits.Where(v => v.GuestId == guest.Id && v.Status == VisitStatus.Active)
+            .ToDictionaryAsync(v => v.Id, v => v.LocationId));
+        Assert.Equal(2, venues.Count);
+        Assert.Equal((World.LocationId, hafen), (venues[atHome.VisitId], venues[atHafen.VisitId]));
+    }
+
+    [Fact]
     public async Task A_venue_price_is_refused_for_bad_input_and_for_a_manager_of_another_venue()
     {
         var hafen = await World.VenueAsync("Taproom Hafen Refusals");

@@ -183,8 +183,6 @@ public sealed class DashboardPushQueue(IServiceScopeFactory scopes, IHubContext<
         }
     }
 
-    private sealed record VenueCount(Guid LocationId, int Count);
-
     // Asked by every window with a POS change (each pour settled enqueues one), prepared once (Infrastructure/HotQuery).
     private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<VenueCount>>> PosPendingQuery = Infrastructure.HotQuery.CreateList(
         (TapRoomDbContext db) => db.PosOutbox.Where(e => e.Status == PosOutboxStatus.Pending).GroupBy(e => e.LocationId).Select(g => new VenueCount(g.Key, g.Count())));

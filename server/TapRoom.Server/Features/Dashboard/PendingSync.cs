@@ -7,11 +7,12 @@ using TapRoom.Server.Infrastructure;
 namespace TapRoom.Server.Features.Dashboard;
 
 /// <summary>The pours not yet settled: in progress, or waiting for the controller's record or a manager's reconcile.</summary>
+/// <summary>How many of something one venue has (the dashboards' per-venue counts).</summary>
+internal sealed record VenueCount(Guid LocationId, int Count);
+
 public static class PendingSync
 {
     public sealed record Query(Guid? LocationId = null) : IQuery<PendingSyncDto>;
-
-    private sealed record VenueCount(Guid LocationId, int Count);
 
     private static readonly Func<TapRoomDbContext, CancellationToken, Task<List<VenueCount>>> CountQuery = HotQuery.CreateList(
         (TapRoomDbContext db) => db.PourSessions.Where(p => p.SyncStatus == SyncStatus.PendingSync)
